@@ -1,0 +1,35 @@
+# Every target installs what it needs into .venv first (a fresh clone works).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The local CPU build; any other torch requirement may pull a multi-GB CUDA build.
+TORCH := torch==2.13.0
+
+.PHONY: install grade test lint validate clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet $(TORCH)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+grade: $(STAMP)
+	$(BIN)/autograder validate problems/hw9 --reference reference/hw9
+	$(BIN)/autograder grade submissions --problems problems/hw9 --reference reference/hw9 --out out
+
+lint: $(STAMP)
+	$(BIN)/ruff check autograder tests
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q
+
+validate: $(STAMP)
+	$(BIN)/autograder validate problems/hw9 --reference reference/hw9
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

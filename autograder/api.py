@@ -1,0 +1,219 @@
+"""What the CLI (and Gradescope's ``run_autograder``) call: keyword-only
+functions that raise typed errors and never print.
+
+``grade`` is the main job: find the submissions under a path, grade each one
+in a child process with a deadline (so one pathological answer cannot stop a
+batch), and write ``OUT/<submission>/results.json`` for every one of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from autograder import bounded
+from autograder.gradescope import to_gradescope
+from autograder.grading import REVIEW_SUFFIX, Read, decide, grade_part, grade_submission, read_answer
+from autograder.graders import REGISTRY
+from autograder.result import Outcome, PartResult, SubmissionResult
+from autograder.spec import ProblemSet, SpecError, load_problem_set
+from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission
+
+DEFAULT_PROBLEMS = Path("problems/hw9")
+DEFAULT_REFERENCE = Path("reference/hw9")
+DEFAULT_OUT = Path("out")
+SUBMISSION_TIMEOUT = 30.0
+PART_TIMEOUT = 5.0
+RESULTS_FILE = "results.json"
+
+
+class ConfigError(Exception):
+    """The grader itself is misconfigured (specs, reference, paths): nothing can be graded."""
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """The problem set with the reference readings it is graded against."""
+
+    problems: ProblemSet
+    readings: Mapping[str, Any]
+
+
+def load_key(*, problems: Path = DEFAULT_PROBLEMS, reference: Path = DEFAULT_REFERENCE) -> AnswerKey:
+    """Load the specs and read the reference answers; every part needs a readable one."""
+    problem_set = load_specs(problems)
+    if not reference.is_dir():
+        raise ConfigError(f"{reference}: no reference folder (expected {ANSWERS_FILE} in it)")
+    submission = load_submission(reference)
+    if submission.messages:
+        raise ConfigError(f"{reference}: " + " ".join(submission.messages))
+    readings: dict[str, Any] = {}
+    errors = []
+    for part in problem_set.parts:
+        read = read_answer(part, submission.answers.get(part.id))
+        if read is None:
+            if REGISTRY[part.kind].needs_reference:
+                errors.append(f"{reference / ANSWERS_FILE}: {part.id}: no reference answer")
+            continue
+        if read.problem is not None:
+            errors.append(f"{reference / ANSWERS_FILE}: {part.id}: reference answer unreadable: {read.problem}")
+            continue
+        readings[part.id] = read.reading
+    if errors:
+        raise ConfigError("\n".join(errors))
+    return AnswerKey(problem_set, readings)
+
+
+def load_specs(problems: Path) -> ProblemSet:
+    try:
+        return load_problem_set(problems)
+    except SpecError as error:
+        raise ConfigError(str(error)) from None
+
+
+def validate(*, problems: Path = DEFAULT_PROBLEMS, reference: Path = DEFAULT_REFERENCE) -> list[str]:
+    """Check specs, reference and every ``accept:``/``reject:`` sample; return the problems found."""
+    key = load_key(problems=problems, reference=reference)
+    problems_found: list[str] = []
+    for part in key.problems.parts:
+        expected_full = [(sample, True) for sample in part.accept] + [(sample, False) for sample in part.reject]
+        for sample, should_pass in expected_full:
+            result = grade_part(part, Answer(sample), key.readings.get(part.id))
+            full = result.verdict == "correct"
+            if full != should_pass:
+                wanted = "full credit" if should_pass else "less than full credit"
+                problems_found.append(
+                    f"{part.where}: sample {sample!r} should get {wanted}, got {result.verdict} "
+                    f"({result.score:g}/{result.max_score:g}): {result.feedback.splitlines()[0]}"
+                )
+    return problems_found
+
+
+def find_submissions(path: Path) -> list[Path]:
+    """``path`` is one submission (it holds answers.yaml) or a folder of submission folders."""
+    if not path.is_dir():
+        raise ConfigError(f"{path}: not a folder")
+    if (path / ANSWERS_FILE).exists() or (path / "answers.yml").exists():
+        return [path]
+    folders = sorted(child for child in path.iterdir() if child.is_dir() and not child.name.startswith("."))
+    return folders or [path]
+
+
+def grade(
+    path: Path,
+    *,
+    problems: Path = DEFAULT_PROBLEMS,
+    reference: Path = DEFAULT_REFERENCE,
+    out: Path = DEFAULT_OUT,
+    jobs: int = 1,
+    on_result: Callable[[SubmissionResult], None] | None = None,
+) -> list[SubmissionResult]:
+    """Grade every submission under ``path``; write ``out/<name>/results.json`` for each."""
+    key = load_key(problems=problems, reference=reference)
+    folders = find_submissions(path)
+    results = []
+    for result in _grade_all(folders, key, jobs):
+        write_results(result, out / result.submission)
+        if on_result is not None:
+            on_result(result)
+        results.append(result)
+    return results
+
+
+def write_results(result: SubmissionResult, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / RESULTS_FILE
+    target.write_text(json.dumps(to_gradescope(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
+
+
+def _grade_all(folders: list[Path], key: AnswerKey, jobs: int) -> Iterable[SubmissionResult]:
+    if jobs <= 1 or len(folders) <= 1:
+        yield from (grade_folder(folder, key) for folder in folders)
+        return
+    # fork: workers inherit the loaded key and imports instead of re-importing
+    # sympy and unpickling the specs for every submission.
+    global _WORKER_KEY
+    _WORKER_KEY = key
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        futures = [pool.submit(_grade_folder_in_worker, folder) for folder in folders]
+        for folder, future in zip(folders, futures, strict=True):
+            try:
+                yield future.result()
+            except Exception as error:  # a worker that died still leaves a results file
+                yield _failed(folder.name, key, f"The grading process failed ({type(error).__name__}).")
+
+
+_WORKER_KEY: AnswerKey | None = None
+
+
+def _grade_folder_in_worker(folder: Path) -> SubmissionResult:
+    assert _WORKER_KEY is not None, "set by _grade_all before the pool forks"
+    return grade_folder(folder, _WORKER_KEY)
+
+
+def grade_folder(folder: Path, key: AnswerKey) -> SubmissionResult:
+    """One submission, in a child with a deadline; on timeout, part by part. Never raises."""
+    submission = load_submission(folder)
+    finished = bounded.call(grade_submission, submission, key.problems, key.readings, timeout=SUBMISSION_TIMEOUT)
+    if finished.status == "ok" and finished.value is not None:
+        return finished.value
+    # Something in this submission hangs or crashes the grader: isolate it to its part.
+    parts = tuple(_grade_part_bounded(submission, key, part_id) for part_id in (p.id for p in key.problems.parts))
+    messages = (*submission.messages, f"Grading was slow or failed ({finished.detail}); each part was graded on its own.")
+    return SubmissionResult(submission.name, parts, messages)
+
+
+def _grade_part_bounded(submission: Submission, key: AnswerKey, part_id: str) -> PartResult:
+    part = key.problems.part(part_id)
+    answer = submission.answers.get(part_id)
+    finished = bounded.call(grade_part, part, answer, key.readings.get(part_id), timeout=PART_TIMEOUT)
+    if finished.status == "ok" and finished.value is not None:
+        return finished.value
+    feedback = (
+        f"This answer could not be graded automatically ({finished.detail}); an instructor will grade it.\n"
+        f"{REVIEW_SUFFIX}"
+    )
+    return PartResult(
+        id=part.id, question=part.question, title=part.title, max_score=part.points, score=0.0,
+        verdict="needs_review", feedback=feedback, answer_raw=None if answer is None else answer.text,
+        answer_as_read=None, note=f"error:{finished.status}",
+    )
+
+
+def _failed(name: str, key: AnswerKey, message: str) -> SubmissionResult:
+    parts = tuple(
+        PartResult(
+            id=part.id, question=part.question, title=part.title, max_score=part.points, score=0.0,
+            verdict="needs_review", feedback=f"{message} An instructor will grade this part.",
+            answer_raw=None, answer_as_read=None, note="error:worker",
+        )
+        for part in key.problems.parts
+    )
+    return SubmissionResult(name, parts, (message,))
+
+
+def check(folder: Path, *, problems: Path = DEFAULT_PROBLEMS) -> tuple[Submission, list[tuple[str, Read | None]]]:
+    """How every answer of one submission is read; no reference needed, nothing graded."""
+    problem_set = load_specs(problems)
+    submission = load_submission(folder)
+    return submission, [(part.id, read_answer(part, submission.answers.get(part.id))) for part in problem_set.parts]
+
+
+__all__ = [
+    "AnswerKey",
+    "ConfigError",
+    "Outcome",
+    "check",
+    "decide",
+    "find_submissions",
+    "grade",
+    "load_key",
+    "validate",
+    "write_results",
+]

@@ -1,0 +1,133 @@
+"""``autograder grade | check | validate``: a thin layer over :mod:`autograder.api`.
+
+Only this module prints and chooses exit codes: 0 when the job ran (whatever
+the scores), 1 when the grader is misconfigured, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from autograder import api
+from autograder.result import VERDICTS, SubmissionResult
+
+EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="autograder", description="Grade HW answers by meaning, not spelling.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    grade = commands.add_parser("grade", help="grade one submission folder or a folder of them")
+    grade.add_argument("path", type=Path, nargs="?", default=Path("submissions"),
+                       help="a submission folder (holding answers.yaml) or a folder of them (default: submissions)")
+    _add_problems(grade)
+    grade.add_argument("--reference", type=Path, default=api.DEFAULT_REFERENCE,
+                       help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})")
+    grade.add_argument("--out", type=Path, default=api.DEFAULT_OUT,
+                       help=f"where OUT/<submission>/results.json go (default: {api.DEFAULT_OUT})")
+    grade.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                       help="submissions graded in parallel (default: 2 or the number of CPUs, if fewer)")
+
+    check = commands.add_parser("check", help="show how each answer of a submission is read (no grading)")
+    check.add_argument("submission", type=Path, help="a submission folder holding answers.yaml")
+    _add_problems(check)
+
+    validate = commands.add_parser("validate", help="check the specs, the reference and the specs' sample answers")
+    validate.add_argument("problems", type=Path, nargs="?", default=api.DEFAULT_PROBLEMS,
+                          help=f"folder of question specs (default: {api.DEFAULT_PROBLEMS})")
+    validate.add_argument("--reference", type=Path, default=api.DEFAULT_REFERENCE,
+                          help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})")
+    return parser
+
+
+def _add_problems(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--problems", type=Path, default=api.DEFAULT_PROBLEMS,
+                        help=f"folder of question specs (default: {api.DEFAULT_PROBLEMS})")
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    stdout = out or sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
+    try:
+        if args.command == "grade":
+            return _grade(args, stdout)
+        if args.command == "check":
+            return _check(args, stdout)
+        return _validate(args, stdout)
+    except api.ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
+    if args.jobs < 1:
+        print("error: --jobs must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    if not args.path.is_dir():
+        print(f"error: {args.path} is not a folder; give a submission folder or a folder of them", file=sys.stderr)
+        return EXIT_USAGE
+    shown = ["correct", "partial", "incorrect", "unanswered", "unreadable", "needs_review"]
+    header = f"{'submission':<28} {'score':>13}  " + " ".join(f"{v[:9]:>9}" for v in shown)
+    print(header, file=stdout)
+    print("-" * len(header), file=stdout)
+
+    def row(result: SubmissionResult) -> None:
+        counts = Counter(part.verdict for part in result.parts)
+        score = f"{result.score:g}/{result.max_score:g}"
+        print(f"{result.submission[:28]:<28} {score:>13}  " + " ".join(f"{counts[v]:>9}" for v in shown),
+              file=stdout)
+
+    results = api.grade(args.path, problems=args.problems, reference=args.reference, out=args.out,
+                        jobs=args.jobs, on_result=row)
+    print(f"\nGraded {len(results)} submission(s); results in {args.out}/<submission>/results.json", file=stdout)
+    assert set(shown) == set(VERDICTS)
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, stdout: TextIO) -> int:
+    if not args.submission.is_dir():
+        print(f"error: {args.submission} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    submission, reads = api.check(args.submission, problems=args.problems)
+    print(f"How {submission.name}'s answers were read (nothing is graded here):\n", file=stdout)
+    unreadable = 0
+    for answer_id, read in reads:
+        if read is None:
+            print(f"{answer_id:<12} not answered", file=stdout)
+        elif read.problem is not None:
+            unreadable += 1
+            text = read.problem.replace("\n", "\n" + " " * 13)
+            print(f"{answer_id:<12} COULD NOT BE READ: {text}", file=stdout)
+        else:
+            print(f"{answer_id:<12} read as: {read.as_read}", file=stdout)
+    for message in submission.messages:
+        print(f"\nnote: {message}", file=stdout)
+    known = {answer_id for answer_id, _ in reads}
+    for answer_id in submission.answers:
+        if answer_id not in known:
+            print(f"\nwarning: '{answer_id}' is not an answer id of this homework", file=stdout)
+    verdict = "Fix the answers marked COULD NOT BE READ before you submit." if unreadable else "Every answer could be read."
+    print(f"\n{verdict}", file=stdout)
+    return EXIT_OK
+
+
+def _validate(args: argparse.Namespace, stdout: TextIO) -> int:
+    problems_found = api.validate(problems=args.problems, reference=args.reference)
+    for problem in problems_found:
+        print(problem, file=stdout)
+    if problems_found:
+        print(f"\n{len(problems_found)} sample answer(s) are not graded as the spec says.", file=stdout)
+        return EXIT_CONFIG
+    print(f"{args.problems}: specs, reference and sample answers are consistent.", file=stdout)
+    return EXIT_OK

@@ -1,0 +1,36 @@
+"""Small helpers shared by the math-based grader kinds (no grading logic)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy
+
+from autograder.mathread import Vocabulary, read_expression
+
+
+def show(expr: sympy.Expr) -> str:
+    """Plain notation a student can read back: ``d*mu^2``, ``sqrt(d)``."""
+    return sympy.sstr(expr).replace("**", "^")
+
+
+def read_substitutions(raw: Mapping[str, str], vocabulary: Vocabulary) -> dict[sympy.Symbol, sympy.Expr]:
+    """``{k: "d/h"}`` from a spec → ``{Symbol('k'): d/h}``; unknown names are a ValueError."""
+    result: dict[sympy.Symbol, sympy.Expr] = {}
+    for name, text in raw.items():
+        if name not in vocabulary.symbols:
+            raise ValueError(f"substitute: '{name}' is not a declared symbol")
+        result[vocabulary.symbols[name]] = read_expression(str(text), vocabulary).value
+    return result
+
+
+def substitute(expr: sympy.Expr, substitutions: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    return expr.subs(substitutions) if substitutions else expr
+
+
+def symbol_names(expr: sympy.Expr) -> set[str]:
+    return {symbol.name for symbol in expr.free_symbols}
+
+
+def describe_names(names: set[str]) -> str:
+    return ", ".join(sorted(names))

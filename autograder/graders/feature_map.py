@@ -1,0 +1,128 @@
+"""``feature_map``: a list of components φ(x), right when φ(x)ᵀφ(y) equals
+the spec's kernel K(x, y) identically. Order, signs and any orthogonal re-mix
+of the components are therefore all fine; feedback shows the difference
+polynomial φ(x)ᵀφ(y) − K(x, y).
+
+Params: ``variables`` (the names components use, e.g. x1, x2, x3),
+``partners`` (the second argument's names, y1, y2, y3), ``kernel`` (in both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import sympy
+
+from autograder.graders._math import show, symbol_names
+from autograder.graders.base import GraderKind
+from autograder.mathread import ListReading, Unreadable, Vocabulary, read_expression, read_list
+from autograder.result import Outcome
+from autograder.spec import Part
+
+CORRECT = "Correct: φ(x)ᵀφ(y) equals the kernel for all x and y."
+DIFFERENCE = "φ(x)ᵀφ(y) does not equal the kernel K(x, y). The difference φ(x)ᵀφ(y) − K(x, y) is:\n    {difference}"
+TOO_HIGH = "Component {index} ({component}) has degree {degree}, but the kernel has degree {kernel_degree} in {names}."
+MAX_COMPONENTS = 64
+MAX_SHOWN_TERMS = 8
+
+
+@dataclass(frozen=True)
+class Params:
+    variables: tuple[str, ...]
+    partners: tuple[str, ...]
+    kernel: str
+    kernel_expr: sympy.Expr = field(default=sympy.S.Zero, metadata={"internal": True})
+    swap: dict[sympy.Symbol, sympy.Symbol] = field(default_factory=dict, metadata={"internal": True})
+
+
+def prepare(params: Params, vocabulary: Vocabulary) -> Params:
+    if len(params.variables) != len(params.partners):
+        raise ValueError("variables and partners must have the same length")
+    missing = [name for name in params.variables if name not in vocabulary.symbols]
+    if missing:
+        raise ValueError(f"variables {missing} must be declared under symbols")
+    partners = {name: sympy.Symbol(name, real=True) for name in params.partners}
+    extended = Vocabulary({**vocabulary.symbols, **partners}, vocabulary.vectors, vocabulary.functions)
+    kernel = read_expression(params.kernel, extended).value
+    swap = {vocabulary.symbols[x]: partners[y] for x, y in zip(params.variables, params.partners, strict=True)}
+    return replace(params, kernel_expr=kernel, swap=swap)
+
+
+def read(text: str, part: Part) -> ListReading:
+    reading = read_list(text, part.vocabulary)
+    if len(reading.items) > MAX_COMPONENTS:
+        raise Unreadable(f"φ has {len(reading.items)} components; at most {MAX_COMPONENTS} are read.", text)
+    return reading
+
+
+def inner_product(reading: ListReading, params: Params) -> sympy.Expr:
+    """φ(x)ᵀφ(y) for the components as read."""
+    return sympy.Add(*(item * item.xreplace(params.swap) for item in reading.items))
+
+
+def difference(reading: ListReading, params: Params) -> sympy.Expr:
+    return sympy.expand(inner_product(reading, params) - params.kernel_expr)
+
+
+def matches(answer: ListReading, other: ListReading, part: Part) -> bool:
+    return bool(sympy.expand(inner_product(answer, part.params) - inner_product(other, part.params)) == 0)
+
+
+def grade(answer: ListReading, reference: ListReading, part: Part) -> Outcome:
+    params: Params = part.params
+    too_high = _degree_problem(answer, params)
+    if too_high:
+        return Outcome("incorrect", 0.0, too_high, "feature_map:degree")
+    diff = difference(answer, params)
+    if diff == 0:
+        return Outcome("correct", 1.0, CORRECT, "feature_map:identity")
+    return Outcome("incorrect", 0.0, DIFFERENCE.format(difference=_short(diff)), "feature_map:difference")
+
+
+def _degree_problem(answer: ListReading, params: Params) -> str:
+    """Refuse components of too high a degree before expanding their products."""
+    xs = list(params.swap)
+    try:
+        kernel_degree = sympy.Poly(params.kernel_expr, *xs).total_degree()
+    except sympy.PolynomialError:
+        return ""
+    for index, item in enumerate(answer.items, start=1):
+        try:
+            degree = sympy.Poly(item, *xs).total_degree()
+        except sympy.PolynomialError:
+            continue
+        if degree > kernel_degree:
+            names = ", ".join(str(x) for x in xs)
+            return TOO_HIGH.format(
+                index=index, component=show(item), degree=degree, kernel_degree=kernel_degree, names=names
+            )
+    return ""
+
+
+def _short(expr: sympy.Expr) -> str:
+    terms = sympy.Add.make_args(expr)
+    text = " + ".join(show(term) for term in terms[:MAX_SHOWN_TERMS]).replace("+ -", "- ")
+    if len(terms) > MAX_SHOWN_TERMS:
+        text += f" + … ({len(terms) - MAX_SHOWN_TERMS} more terms)"
+    return text
+
+
+def show_reading(reading: ListReading) -> str:
+    return "[" + ", ".join(show(item) for item in reading.items) + "]"
+
+
+def names(reading: ListReading) -> set[str]:
+    return set().union(*(symbol_names(item) for item in reading.items)) if reading.items else set()
+
+
+KIND = GraderKind(
+    name="feature_map",
+    params=Params,
+    read=read,
+    grade=grade,
+    matches=matches,
+    show=show_reading,
+    example="[1, sqrt(2)*x1, x1^2, sqrt(2)*x1*x2, ...]",
+    prepare=prepare,
+    names=names,
+)

@@ -1,0 +1,122 @@
+"""``symbolic``: a math expression, right when it equals the reference as a
+function of the declared symbols (√d ≡ d^(1/2), ‖μ‖² ≡ μᵀμ).
+
+Params: ``substitute`` (applied to both sides first, e.g. ``{sigma: 1}`` when
+the question fixes σ = 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import sympy
+
+from autograder.equivalence import compare
+from autograder.graders._math import describe_names, read_substitutions, show, substitute, symbol_names
+from autograder.graders.base import GraderKind
+from autograder.mathread import Reading, Vocabulary, read_expression
+from autograder.result import Outcome
+from autograder.spec import Part
+
+CORRECT = "Correct."
+CORRECT_NUMERIC = "Correct (checked at many random values of the variables)."
+NOT_EQUIVALENT = "Not equivalent to the expected expression."
+EXTRA_NAMES = "Your answer depends on {names}, which the expected answer does not."
+MISSING_NAMES = "Your answer does not depend on {names}, but the expected answer does."
+SEVERAL_VALUES = "Your answer gives {count} values ({values}); the question asks for one expression."
+UNDECIDED = "The autograder could not decide whether your expression equals the expected one."
+
+
+@dataclass(frozen=True)
+class Params:
+    substitute: dict[str, str] = field(default_factory=dict)
+    """Declared symbol → value, applied to both answers before comparing."""
+    substitutions: dict[sympy.Symbol, sympy.Expr] = field(default_factory=dict, metadata={"internal": True})
+    """``substitute`` as read (filled at load)."""
+
+
+def prepare(params: Params, vocabulary: Vocabulary) -> Params:
+    return replace(params, substitutions=read_substitutions(params.substitute, vocabulary))
+
+
+def read(text: str, part: Part) -> Reading:
+    return read_expression(text, part.vocabulary)
+
+
+def values(reading: Reading, part: Part) -> tuple[sympy.Expr, ...]:
+    """The value(s) an answer gives, after the spec's substitutions."""
+    params: Params = part.params
+    raw = reading.alternatives or (reading.value,)
+    return tuple(substitute(value, params.substitutions) for value in raw)
+
+
+def matches(answer: Reading, other: Reading, part: Part) -> bool:
+    mine, theirs = values(answer, part), values(other, part)
+    if len(mine) != len(theirs):
+        return False
+    unmatched = list(theirs)
+    for value in mine:
+        for candidate in unmatched:
+            if compare(value, candidate).equal:
+                unmatched.remove(candidate)
+                break
+        else:
+            return False
+    return True
+
+
+def grade(answer: Reading, reference: Reading, part: Part) -> Outcome:
+    mine, expected = values(answer, part), values(reference, part)
+    if len(mine) != len(expected):
+        shown = ", ".join(show(value) for value in mine)
+        return Outcome("incorrect", 0.0, SEVERAL_VALUES.format(count=len(mine), values=shown), "symbolic:several_values")
+    if len(mine) > 1:
+        same = matches(answer, reference, part)
+        return Outcome("correct", 1.0, CORRECT, "symbolic:equal") if same else Outcome(
+            "incorrect", 0.0, NOT_EQUIVALENT, "symbolic:different"
+        )
+    comparison = compare(mine[0], expected[0])
+    if comparison.equal is True:
+        message = CORRECT_NUMERIC if comparison.method == "numeric" else CORRECT
+        return Outcome("correct", 1.0, message, f"symbolic:equal:{comparison.method}")
+    if comparison.equal is None:
+        return Outcome("needs_review", 0.0, UNDECIDED, "symbolic:undecided")
+    return Outcome("incorrect", 0.0, explain_difference(mine[0], expected[0]), "symbolic:different")
+
+
+def explain_difference(mine: sympy.Expr, expected: sympy.Expr) -> str:
+    """Name the variables that one side has and the other lacks; no answer is revealed."""
+    extra = symbol_names(mine) - symbol_names(expected)
+    missing = symbol_names(expected) - symbol_names(mine)
+    sentences = [NOT_EQUIVALENT]
+    if extra:
+        sentences.append(EXTRA_NAMES.format(names=describe_names(extra)))
+    if missing:
+        sentences.append(MISSING_NAMES.format(names=describe_names(missing)))
+    return " ".join(sentences)
+
+
+def show_reading(reading: Reading) -> str:
+    if reading.alternatives:
+        return " or ".join(show(value) for value in reading.alternatives)
+    return show(reading.value)
+
+
+def names(reading: Reading) -> set[str]:
+    found: set[str] = set()
+    for value in reading.alternatives or (reading.value,):
+        found |= symbol_names(value)
+    return found
+
+
+KIND = GraderKind(
+    name="symbolic",
+    params=Params,
+    read=read,
+    grade=grade,
+    matches=matches,
+    show=show_reading,
+    example="d*mu^2, sqrt(d) or \\sqrt{d}",
+    prepare=prepare,
+    names=names,
+)

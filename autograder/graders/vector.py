@@ -1,0 +1,81 @@
+"""``vector``: a list of numbers, right when it has the reference's length and
+every component is within tolerance. Feedback says which components differ.
+
+Params: ``abs_tol``, ``rel_tol``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from autograder.graders._math import show
+from autograder.graders.base import GraderKind
+from autograder.mathread import ListReading, Unreadable, read_list
+from autograder.result import Outcome
+from autograder.spec import Part
+
+CORRECT = "Correct."
+WRONG_LENGTH = "Expected a vector of {expected} numbers; yours has {got} ({shown})."
+WRONG_COMPONENTS = "The vector has the right length, but {which} {verb} not right."
+NOT_A_NUMBER = "component {index} ({text}) is not a number"
+
+
+@dataclass(frozen=True)
+class Params:
+    abs_tol: float = 1e-6
+    rel_tol: float = 1e-9
+
+
+def read(text: str, part: Part) -> ListReading:
+    reading = read_list(text, part.vocabulary)
+    for index, item in enumerate(reading.items, start=1):
+        if not item.is_number or not item.is_real:
+            raise Unreadable(
+                f"Expected numbers only, but {NOT_A_NUMBER.format(index=index, text=show(item))}.",
+                text,
+                hint="[1, 2, 3]",
+            )
+    return reading
+
+
+def differing(answer: ListReading, reference: ListReading, params: Params) -> list[int]:
+    """1-based positions of the components that are not within tolerance."""
+    wrong = []
+    for index, (mine, expected) in enumerate(zip(answer.items, reference.items, strict=True), start=1):
+        a, b = float(sympy.N(mine)), float(sympy.N(expected))
+        if abs(a - b) > params.abs_tol + params.rel_tol * abs(b):
+            wrong.append(index)
+    return wrong
+
+
+def matches(answer: ListReading, other: ListReading, part: Part) -> bool:
+    return len(answer.items) == len(other.items) and not differing(answer, other, part.params)
+
+
+def grade(answer: ListReading, reference: ListReading, part: Part) -> Outcome:
+    if len(answer.items) != len(reference.items):
+        message = WRONG_LENGTH.format(expected=len(reference.items), got=len(answer.items), shown=show_reading(answer))
+        return Outcome("incorrect", 0.0, message, "vector:wrong_length")
+    wrong = differing(answer, reference, part.params)
+    if not wrong:
+        return Outcome("correct", 1.0, CORRECT, "vector:equal")
+    which = ("component " if len(wrong) == 1 else "components ") + ", ".join(map(str, wrong))
+    verb = "is" if len(wrong) == 1 else "are"
+    return Outcome("incorrect", 0.0, WRONG_COMPONENTS.format(which=which, verb=verb), "vector:different")
+
+
+def show_reading(reading: ListReading) -> str:
+    return "[" + ", ".join(show(item) for item in reading.items) + "]"
+
+
+KIND = GraderKind(
+    name="vector",
+    params=Params,
+    read=read,
+    grade=grade,
+    matches=matches,
+    show=show_reading,
+    example="[1, 2, 3]",
+)

@@ -1,0 +1,91 @@
+"""The public types of the math reader: what goes in, what comes out.
+
+Text written in plain, LaTeX or Unicode notation goes in, together with the
+:class:`Vocabulary` a question declares; a sympy expression comes out, or
+:class:`Unreadable` is raised with a message, a position and an accepted
+spelling. Student text is never evaluated as Python: the reader tokenizes and
+parses it itself and builds sympy objects with sympy's constructors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import sympy
+
+#: Hard limits that keep hostile answers cheap; an answer beyond them is Unreadable.
+MAX_CHARS = 2000
+MAX_DEPTH = 40
+MAX_NODES = 600
+MAX_EXPONENT = 64
+MAX_INTEGER_DIGITS = 40
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The names an answer may use, as declared by the question's spec."""
+
+    symbols: Mapping[str, sympy.Symbol] = field(default_factory=dict)
+    """Scalar names (``d``, ``mu``, ``x1``) and the sympy symbol each reads as."""
+
+    vectors: frozenset[str] = frozenset()
+    """Names that denote vectors (``q``, ``k``, ``mu``). ``q^T k``, ``q·k``,
+    ``dot(q, k)``, ``<q, k>``, ``‖q‖²`` and ``Σ_i q_i k_i`` read as the scalar
+    symbol :func:`dot_symbol`; a vector name standing alone reads as the scalar
+    symbol of the same name (the homework's "scalar reading")."""
+
+    functions: frozenset[str] = frozenset()
+    """Extra function names (``phi``, ``sim``), read as unevaluated sympy functions."""
+
+
+def dot_symbol(a: str, b: str, vocabulary: Vocabulary) -> sympy.Symbol:
+    """The scalar symbol that stands for the inner product of vectors ``a`` and ``b``.
+
+    The order of ``a`` and ``b`` does not matter: ``dot(q, k)`` and ``dot(k, q)``
+    give the same symbol.
+    """
+    first, second = sorted((a, b))
+    return sympy.Symbol(f"{first}·{second}", real=True)
+
+
+@dataclass(frozen=True)
+class Unreadable(Exception):  # noqa: N818 (the name reads as the verdict it leads to)
+    """An answer (or part of one) that the reader could not read."""
+
+    message: str
+    """What could not be read, in a sentence for a student."""
+    text: str = ""
+    """The text that was being read."""
+    position: int | None = None
+    """Offset of the problem in ``text``, when there is one place to point at."""
+    hint: str = ""
+    """An accepted way to write this kind of answer, e.g. ``sqrt(d)``."""
+
+    def __str__(self) -> str:
+        return self.explain()
+
+    def explain(self) -> str:
+        """The message, the text with a caret under the problem, and the hint."""
+        lines = [self.message]
+        if self.text and self.position is not None and len(self.text) <= 200:
+            one_line = self.text.replace("\n", " ")
+            lines.append(f"    {one_line}")
+            lines.append("    " + " " * min(self.position, len(one_line)) + "^")
+        if self.hint:
+            lines.append(f"An accepted way to write it: {self.hint}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An expression as read, with what a student should know about how it was read."""
+
+    value: sympy.Expr
+    """The expression. For ``±x`` see :attr:`alternatives`."""
+    alternatives: tuple[sympy.Expr, ...] = ()
+    """Non-empty when the answer gives several values at once (``±√d`` reads as
+    ``(sqrt(d), -sqrt(d))``); ``value`` is then the first of them."""
+    notes: tuple[str, ...] = ()
+    """How ambiguous text was understood, e.g. "read 'q k' as the inner product qᵀk",
+    "read the right-hand side of '='"."""

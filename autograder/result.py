@@ -1,0 +1,80 @@
+"""What grading produces: one :class:`PartResult` per answer id, one
+:class:`SubmissionResult` per submission. Everything downstream (results.json,
+summaries, reports) is built from these and nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+Verdict = Literal["correct", "partial", "incorrect", "unanswered", "unreadable", "needs_review"]
+VERDICTS: tuple[Verdict, ...] = get_args(Verdict)
+
+
+def verdict_for_credit(credit: float) -> Verdict:
+    """The verdict a certain grade with this share of the points gets."""
+    if credit >= 1.0:
+        return "correct"
+    if credit > 0.0:
+        return "partial"
+    return "incorrect"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a grader (or a feedback rule) decided about one answer."""
+
+    verdict: Verdict
+    credit: float
+    """Share of the part's points earned, 0 to 1 (provisional for ``needs_review``)."""
+    feedback: str
+    """Sentences for the student: why, and what to look at."""
+    note: str = ""
+    """A short machine-friendly tag for reports (STACK's "answer note"),
+    e.g. ``rule:sigma_in_mean`` or ``complexity:missing_term``."""
+    rule_matched: bool = False
+    """True when a spec feedback rule (rather than the grader's generic
+    explanation) produced this outcome; reports flag wrong answers without one."""
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """The grade of one answer id."""
+
+    id: str
+    """Answer id, e.g. ``q4.f``."""
+    question: str
+    """Question id, e.g. ``q4``."""
+    title: str
+    """Short name of the part shown to students."""
+    max_score: float
+    score: float
+    verdict: Verdict
+    feedback: str
+    answer_raw: str | None
+    """The answer text as submitted (None when not answered)."""
+    answer_as_read: str | None
+    """How the reader understood the answer (None when unanswered or unreadable)."""
+    note: str = ""
+    rule_matched: bool = False
+    visible: bool = True
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """All part grades of one submission, plus messages about the submission itself."""
+
+    submission: str
+    """The submission's name (its folder name)."""
+    parts: tuple[PartResult, ...]
+    messages: tuple[str, ...] = field(default=())
+    """Problems with the submission as a whole: unknown ids, an unreadable
+    answers.yaml, a grader error. Shown to the student."""
+
+    @property
+    def score(self) -> float:
+        return sum(part.score for part in self.parts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(part.max_score for part in self.parts)
