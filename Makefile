@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # The local CPU build; any other torch requirement may pull a multi-GB CUDA build.
 TORCH := torch==2.13.0
 
-.PHONY: install grade test lint validate clean
+.PHONY: install grade test lint validate clean bench
 
 install: $(STAMP)
 
@@ -33,3 +33,6 @@ validate: $(STAMP)
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_grade.py --submissions 1000 --jobs 2

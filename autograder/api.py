@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from autograder import bounded
+from autograder.graders import REGISTRY
 from autograder.gradescope import to_gradescope
 from autograder.grading import REVIEW_SUFFIX, Read, decide, grade_part, grade_submission, read_answer
-from autograder.graders import REGISTRY
 from autograder.result import Outcome, PartResult, SubmissionResult
 from autograder.spec import ProblemSet, SpecError, load_problem_set
 from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission
@@ -61,7 +61,9 @@ def load_key(*, problems: Path = DEFAULT_PROBLEMS, reference: Path = DEFAULT_REF
                 errors.append(f"{reference / ANSWERS_FILE}: {part.id}: no reference answer")
             continue
         if read.problem is not None:
-            errors.append(f"{reference / ANSWERS_FILE}: {part.id}: reference answer unreadable: {read.problem}")
+            errors.append(
+                f"{reference / ANSWERS_FILE}: {part.id}: reference answer unreadable: {read.problem}"
+            )
             continue
         readings[part.id] = read.reading
     if errors:
@@ -81,7 +83,9 @@ def validate(*, problems: Path = DEFAULT_PROBLEMS, reference: Path = DEFAULT_REF
     key = load_key(problems=problems, reference=reference)
     problems_found: list[str] = []
     for part in key.problems.parts:
-        expected_full = [(sample, True) for sample in part.accept] + [(sample, False) for sample in part.reject]
+        expected_full = [(sample, True) for sample in part.accept] + [
+            (sample, False) for sample in part.reject
+        ]
         for sample, should_pass in expected_full:
             result = grade_part(part, Answer(sample), key.readings.get(part.id))
             full = result.verdict == "correct"
@@ -128,7 +132,9 @@ def grade(
 def write_results(result: SubmissionResult, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / RESULTS_FILE
-    target.write_text(json.dumps(to_gradescope(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    target.write_text(
+        json.dumps(to_gradescope(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return target
 
 
@@ -160,12 +166,19 @@ def _grade_folder_in_worker(folder: Path) -> SubmissionResult:
 def grade_folder(folder: Path, key: AnswerKey) -> SubmissionResult:
     """One submission, in a child with a deadline; on timeout, part by part. Never raises."""
     submission = load_submission(folder)
-    finished = bounded.call(grade_submission, submission, key.problems, key.readings, timeout=SUBMISSION_TIMEOUT)
+    finished = bounded.call(
+        grade_submission, submission, key.problems, key.readings, timeout=SUBMISSION_TIMEOUT
+    )
     if finished.status == "ok" and finished.value is not None:
         return finished.value
     # Something in this submission hangs or crashes the grader: isolate it to its part.
-    parts = tuple(_grade_part_bounded(submission, key, part_id) for part_id in (p.id for p in key.problems.parts))
-    messages = (*submission.messages, f"Grading was slow or failed ({finished.detail}); each part was graded on its own.")
+    parts = tuple(
+        _grade_part_bounded(submission, key, part_id) for part_id in (p.id for p in key.problems.parts)
+    )
+    messages = (
+        *submission.messages,
+        f"Grading was slow or failed ({finished.detail}); each part was graded on its own.",
+    )
     return SubmissionResult(submission.name, parts, messages)
 
 
@@ -180,29 +193,47 @@ def _grade_part_bounded(submission: Submission, key: AnswerKey, part_id: str) ->
         f"{REVIEW_SUFFIX}"
     )
     return PartResult(
-        id=part.id, question=part.question, title=part.title, max_score=part.points, score=0.0,
-        verdict="needs_review", feedback=feedback, answer_raw=None if answer is None else answer.text,
-        answer_as_read=None, note=f"error:{finished.status}",
+        id=part.id,
+        question=part.question,
+        title=part.title,
+        max_score=part.points,
+        score=0.0,
+        verdict="needs_review",
+        feedback=feedback,
+        answer_raw=None if answer is None else answer.text,
+        answer_as_read=None,
+        note=f"error:{finished.status}",
     )
 
 
 def _failed(name: str, key: AnswerKey, message: str) -> SubmissionResult:
     parts = tuple(
         PartResult(
-            id=part.id, question=part.question, title=part.title, max_score=part.points, score=0.0,
-            verdict="needs_review", feedback=f"{message} An instructor will grade this part.",
-            answer_raw=None, answer_as_read=None, note="error:worker",
+            id=part.id,
+            question=part.question,
+            title=part.title,
+            max_score=part.points,
+            score=0.0,
+            verdict="needs_review",
+            feedback=f"{message} An instructor will grade this part.",
+            answer_raw=None,
+            answer_as_read=None,
+            note="error:worker",
         )
         for part in key.problems.parts
     )
     return SubmissionResult(name, parts, (message,))
 
 
-def check(folder: Path, *, problems: Path = DEFAULT_PROBLEMS) -> tuple[Submission, list[tuple[str, Read | None]]]:
+def check(
+    folder: Path, *, problems: Path = DEFAULT_PROBLEMS
+) -> tuple[Submission, list[tuple[str, Read | None]]]:
     """How every answer of one submission is read; no reference needed, nothing graded."""
     problem_set = load_specs(problems)
     submission = load_submission(folder)
-    return submission, [(part.id, read_answer(part, submission.answers.get(part.id))) for part in problem_set.parts]
+    return submission, [
+        (part.id, read_answer(part, submission.answers.get(part.id))) for part in problem_set.parts
+    ]
 
 
 __all__ = [

@@ -21,35 +21,69 @@ EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograder", description="Grade HW answers by meaning, not spelling.")
+    parser = argparse.ArgumentParser(
+        prog="autograder", description="Grade HW answers by meaning, not spelling."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     grade = commands.add_parser("grade", help="grade one submission folder or a folder of them")
-    grade.add_argument("path", type=Path, nargs="?", default=Path("submissions"),
-                       help="a submission folder (holding answers.yaml) or a folder of them (default: submissions)")
+    grade.add_argument(
+        "path",
+        type=Path,
+        nargs="?",
+        default=Path("submissions"),
+        help="a submission folder (holding answers.yaml) or a folder of them (default: submissions)",
+    )
     _add_problems(grade)
-    grade.add_argument("--reference", type=Path, default=api.DEFAULT_REFERENCE,
-                       help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})")
-    grade.add_argument("--out", type=Path, default=api.DEFAULT_OUT,
-                       help=f"where OUT/<submission>/results.json go (default: {api.DEFAULT_OUT})")
-    grade.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
-                       help="submissions graded in parallel (default: 2 or the number of CPUs, if fewer)")
+    grade.add_argument(
+        "--reference",
+        type=Path,
+        default=api.DEFAULT_REFERENCE,
+        help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})",
+    )
+    grade.add_argument(
+        "--out",
+        type=Path,
+        default=api.DEFAULT_OUT,
+        help=f"where OUT/<submission>/results.json go (default: {api.DEFAULT_OUT})",
+    )
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="submissions graded in parallel (default: 2 or the number of CPUs, if fewer)",
+    )
 
     check = commands.add_parser("check", help="show how each answer of a submission is read (no grading)")
     check.add_argument("submission", type=Path, help="a submission folder holding answers.yaml")
     _add_problems(check)
 
-    validate = commands.add_parser("validate", help="check the specs, the reference and the specs' sample answers")
-    validate.add_argument("problems", type=Path, nargs="?", default=api.DEFAULT_PROBLEMS,
-                          help=f"folder of question specs (default: {api.DEFAULT_PROBLEMS})")
-    validate.add_argument("--reference", type=Path, default=api.DEFAULT_REFERENCE,
-                          help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})")
+    validate = commands.add_parser(
+        "validate", help="check the specs, the reference and the specs' sample answers"
+    )
+    validate.add_argument(
+        "problems",
+        type=Path,
+        nargs="?",
+        default=api.DEFAULT_PROBLEMS,
+        help=f"folder of question specs (default: {api.DEFAULT_PROBLEMS})",
+    )
+    validate.add_argument(
+        "--reference",
+        type=Path,
+        default=api.DEFAULT_REFERENCE,
+        help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})",
+    )
     return parser
 
 
 def _add_problems(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--problems", type=Path, default=api.DEFAULT_PROBLEMS,
-                        help=f"folder of question specs (default: {api.DEFAULT_PROBLEMS})")
+    parser.add_argument(
+        "--problems",
+        type=Path,
+        default=api.DEFAULT_PROBLEMS,
+        help=f"folder of question specs (default: {api.DEFAULT_PROBLEMS})",
+    )
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -75,23 +109,36 @@ def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
         print("error: --jobs must be at least 1", file=sys.stderr)
         return EXIT_USAGE
     if not args.path.is_dir():
-        print(f"error: {args.path} is not a folder; give a submission folder or a folder of them", file=sys.stderr)
+        print(
+            f"error: {args.path} is not a folder; give a submission folder or a folder of them",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
-    shown = ["correct", "partial", "incorrect", "unanswered", "unreadable", "needs_review"]
-    header = f"{'submission':<28} {'score':>13}  " + " ".join(f"{v[:9]:>9}" for v in shown)
+    shown = list(VERDICTS)
+    labels = {"needs_review": "review"}
+    header = f"{'submission':<28} {'score':>11}  " + " ".join(f"{labels.get(v, v):>10}" for v in shown)
     print(header, file=stdout)
     print("-" * len(header), file=stdout)
 
     def row(result: SubmissionResult) -> None:
         counts = Counter(part.verdict for part in result.parts)
         score = f"{result.score:g}/{result.max_score:g}"
-        print(f"{result.submission[:28]:<28} {score:>13}  " + " ".join(f"{counts[v]:>9}" for v in shown),
-              file=stdout)
+        print(
+            f"{result.submission[:28]:<28} {score:>11}  " + " ".join(f"{counts[v]:>10}" for v in shown),
+            file=stdout,
+        )
 
-    results = api.grade(args.path, problems=args.problems, reference=args.reference, out=args.out,
-                        jobs=args.jobs, on_result=row)
-    print(f"\nGraded {len(results)} submission(s); results in {args.out}/<submission>/results.json", file=stdout)
-    assert set(shown) == set(VERDICTS)
+    results = api.grade(
+        args.path,
+        problems=args.problems,
+        reference=args.reference,
+        out=args.out,
+        jobs=args.jobs,
+        on_result=row,
+    )
+    print(
+        f"\nGraded {len(results)} submission(s); results in {args.out}/<submission>/results.json", file=stdout
+    )
     return EXIT_OK
 
 
@@ -117,7 +164,12 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     for answer_id in submission.answers:
         if answer_id not in known:
             print(f"\nwarning: '{answer_id}' is not an answer id of this homework", file=stdout)
-    verdict = "Fix the answers marked COULD NOT BE READ before you submit." if unreadable else "Every answer could be read."
+    if not submission.answers and submission.messages:
+        verdict = "No answer could be read: fix the problem in the note above first."
+    elif unreadable:
+        verdict = "Fix the answers marked COULD NOT BE READ before you submit."
+    else:
+        verdict = "Every answer could be read."
     print(f"\n{verdict}", file=stdout)
     return EXIT_OK
 

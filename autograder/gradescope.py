@@ -35,7 +35,12 @@ def _test(part: PartResult) -> dict[str, Any]:
         "status": STATUS.get(part.verdict, "failed"),
         "output": output,
         "visibility": "visible" if part.visible else "after_published",
-        "extra_data": {"id": part.id, "verdict": part.verdict, "answer_as_read": part.answer_as_read, "note": part.note},
+        "extra_data": {
+            "id": part.id,
+            "verdict": part.verdict,
+            "answer_as_read": part.answer_as_read,
+            "note": part.note,
+        },
     }
 
 

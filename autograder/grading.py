@@ -39,9 +39,11 @@ class Read:
 
 def read_answer(part: Part, answer: Answer | None) -> Read | None:
     """Read one answer with its part's grader; None when there is no answer."""
+    kind = REGISTRY[part.kind]
+    if answer is not None and answer.problem is not None:
+        return Read(problem=f"{answer.problem}\nAn accepted way to write it: {kind.example}")
     if answer is None or not answer.text.strip():
         return None
-    kind = REGISTRY[part.kind]
     try:
         reading = kind.read(answer.text, part)
     except Unreadable as error:
@@ -110,14 +112,21 @@ def _result(part: Part, raw: str | None, as_read: str | None, outcome: Outcome) 
     )
 
 
-def grade_submission(submission: Submission, problems: ProblemSet, key: Mapping[str, Any]) -> SubmissionResult:
+def grade_submission(
+    submission: Submission, problems: ProblemSet, key: Mapping[str, Any]
+) -> SubmissionResult:
     """Grade every part of the problem set for one submission. Never raises."""
     known = {part.id for part in problems.parts}
     messages = list(submission.messages)
     for answer_id in submission.answers:
         if answer_id not in known:
-            messages.append(f"Warning: '{answer_id}' is not an answer id of this homework and was ignored{_did_you_mean(answer_id, known)}.")
-    parts = tuple(grade_part(part, submission.answers.get(part.id), key.get(part.id)) for part in problems.parts)
+            messages.append(
+                f"Warning: '{answer_id}' is not an answer id of this homework and was ignored"
+                f"{_did_you_mean(answer_id, known)}."
+            )
+    parts = tuple(
+        grade_part(part, submission.answers.get(part.id), key.get(part.id)) for part in problems.parts
+    )
     return SubmissionResult(submission=submission.name, parts=parts, messages=tuple(messages))
 
 

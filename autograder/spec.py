@@ -272,7 +272,9 @@ def build_vocabulary(symbols: Mapping[str, Any], functions: Sequence[str], where
         flags = str(flags_text or "").split()
         for flag in flags:
             if flag not in SYMBOL_FLAGS:
-                raise SpecError(f"{where}: symbols.{name}", f"unknown flag '{flag}'{suggest(flag, SYMBOL_FLAGS)}")
+                raise SpecError(
+                    f"{where}: symbols.{name}", f"unknown flag '{flag}'{suggest(flag, SYMBOL_FLAGS)}"
+                )
         assumptions = {flag: True for flag in flags if flag != "vector"}
         if not assumptions:
             assumptions = {"real": True}

@@ -30,6 +30,8 @@ class Answer:
     """The answer text; a YAML list is joined back into ``[a, b, c]``."""
     file: str | None = None
     """For ``{file: mha.py}``: the named file, relative to the submission folder."""
+    problem: str | None = None
+    """Why the YAML around this answer could not be read (the answer is then unreadable)."""
 
 
 @dataclass(frozen=True)
@@ -58,13 +60,20 @@ def load_submission(folder: Path) -> Submission:
     if not path.is_file() and (folder / "answers.yml").is_file():
         path = folder / "answers.yml"
     if not path.is_file():
-        return Submission(name, folder, {}, (f"No {ANSWERS_FILE} in this submission: every answer counts as unanswered.",))
+        return Submission(
+            name, folder, {}, (f"No {ANSWERS_FILE} in this submission: every answer counts as unanswered.",)
+        )
     try:
         size = path.stat().st_size
         if size > MAX_ANSWERS_BYTES:
             return Submission(
-                name, folder, {},
-                (f"{path.name} is {size:,} bytes; at most {MAX_ANSWERS_BYTES:,} are read. Nothing was graded.",),
+                name,
+                folder,
+                {},
+                (
+                    f"{path.name} is {size:,} bytes; at most {MAX_ANSWERS_BYTES:,} are read. "
+                    "Nothing was graded.",
+                ),
             )
         raw = path.read_bytes()
     except OSError as error:
@@ -88,24 +97,29 @@ def parse_answers(raw: bytes, filename: str = ANSWERS_FILE) -> tuple[dict[str, A
     try:
         for event in yaml.parse(text, Loader=_AnswerLoader):
             if isinstance(event, yaml.AliasEvent):
-                messages.append(f"{filename} uses a YAML alias (*name); aliases are not allowed. Write each answer out.")
+                messages.append(
+                    f"{filename} uses a YAML alias (*name); aliases are not allowed. "
+                    "Write each answer out."
+                )
                 return {}, messages
-        data = yaml.load(text, Loader=_AnswerLoader)  # noqa: S506 (a SafeLoader subclass)
+        data = yaml.load(text, Loader=_AnswerLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        problem = getattr(error, "problem", None) or str(error)
         messages.append(
-            f"{filename} is not valid YAML{where}: {problem}. Nothing could be graded. "
-            "Quote answers that start with a special character, e.g. q1.c: \"*\"."
+            f"{filename} is not valid YAML{_where(error)}: {_problem(error)}. "
+            "The answers around it were read one by one; quote an answer that contains ': ' "
+            "or starts with a special character, "
+            'e.g. e: "lambda: 0".'
         )
-        return {}, messages
+        salvaged: dict[str, Answer] = {}
+        _salvage(text.splitlines(), 0, "", salvaged, messages, depth=0)
+        return salvaged, messages
     if data is None:
         messages.append(f"{filename} is empty: every answer counts as unanswered.")
         return {}, messages
     if not isinstance(data, Mapping):
         messages.append(
-            f"{filename} must be a mapping of answer ids (q1: {{a: ...}}), not a {_kind(data)}. Nothing could be graded."
+            f"{filename} must be a mapping of answer ids (q1: {{a: ...}}), not a {_kind(data)}. "
+            "Nothing could be graded."
         )
         return {}, messages
     answers: dict[str, Answer] = {}
@@ -113,7 +127,9 @@ def parse_answers(raw: bytes, filename: str = ANSWERS_FILE) -> tuple[dict[str, A
     return answers, messages
 
 
-def _flatten(node: Mapping[Any, Any], prefix: str, out: dict[str, Answer], messages: list[str], depth: int) -> None:
+def _flatten(
+    node: Mapping[Any, Any], prefix: str, out: dict[str, Answer], messages: list[str], depth: int
+) -> None:
     if depth > MAX_DEPTH:
         messages.append(f"Answers nested more than {MAX_DEPTH} levels under '{prefix}' were ignored.")
         return
@@ -134,8 +150,54 @@ def _flatten(node: Mapping[Any, Any], prefix: str, out: dict[str, Answer], messa
             out[answer_id] = Answer(text=str(value))
 
 
+def _salvage(
+    lines: list[str], first_line: int, prefix: str, out: dict[str, Answer], messages: list[str], depth: int
+) -> None:
+    """Read a broken answers.yaml block by block, so one bad answer costs that answer only.
+
+    ``lines`` is a block at indentation 0; each top-level key and its indented
+    children is parsed on its own; a block that still fails is split again one
+    level down, and a broken leaf becomes an unreadable answer.
+    """
+    starts = [i for i, line in enumerate(lines) if line[:1] not in ("", " ", "\t", "#")]
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        chunk = lines[start:end]
+        try:
+            data = yaml.load("\n".join(chunk), Loader=_AnswerLoader)
+        except yaml.YAMLError as error:
+            key, _, rest = chunk[0].partition(":")
+            answer_id = f"{prefix}{key.strip()}"
+            children = [line for line in chunk[1:] if line.strip() and not line.lstrip().startswith("#")]
+            if not rest.strip() and children and depth < MAX_DEPTH:
+                indent = min(len(line) - len(line.lstrip()) for line in children)
+                body = [line[indent:] for line in chunk[1:]]
+                _salvage(body, first_line + start + 1, f"{answer_id}.", out, messages, depth + 1)
+            else:
+                line_no = first_line + start + 1
+                out[answer_id] = Answer(
+                    text=rest.strip(),
+                    problem=f"line {line_no} of answers.yaml is not valid YAML: {_problem(error)}. "
+                    "Put the answer in quotes.",
+                )
+            continue
+        if isinstance(data, Mapping):
+            _flatten(data, prefix, out, messages, depth)
+
+
+def _where(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None)
+    return f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+
+
+def _problem(error: yaml.YAMLError) -> str:
+    return str(getattr(error, "problem", None) or error)
+
+
 def _list_text(items: list[Any]) -> str:
-    parts = [(_list_text(item) if isinstance(item, list) else "" if item is None else str(item)) for item in items]
+    parts = [
+        (_list_text(item) if isinstance(item, list) else "" if item is None else str(item)) for item in items
+    ]
     return "[" + ", ".join(parts) + "]"
 
 

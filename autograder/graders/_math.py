@@ -11,7 +11,7 @@ from autograder.mathread import Vocabulary, read_expression
 
 def show(expr: sympy.Expr) -> str:
     """Plain notation a student can read back: ``d*mu^2``, ``sqrt(d)``."""
-    return sympy.sstr(expr).replace("**", "^")
+    return str(sympy.sstr(expr)).replace("**", "^")
 
 
 def read_substitutions(raw: Mapping[str, str], vocabulary: Vocabulary) -> dict[sympy.Symbol, sympy.Expr]:

@@ -69,11 +69,15 @@ def grade(answer: Reading, reference: Reading, part: Part) -> Outcome:
     mine, expected = values(answer, part), values(reference, part)
     if len(mine) != len(expected):
         shown = ", ".join(show(value) for value in mine)
-        return Outcome("incorrect", 0.0, SEVERAL_VALUES.format(count=len(mine), values=shown), "symbolic:several_values")
+        return Outcome(
+            "incorrect", 0.0, SEVERAL_VALUES.format(count=len(mine), values=shown), "symbolic:several_values"
+        )
     if len(mine) > 1:
         same = matches(answer, reference, part)
-        return Outcome("correct", 1.0, CORRECT, "symbolic:equal") if same else Outcome(
-            "incorrect", 0.0, NOT_EQUIVALENT, "symbolic:different"
+        return (
+            Outcome("correct", 1.0, CORRECT, "symbolic:equal")
+            if same
+            else Outcome("incorrect", 0.0, NOT_EQUIVALENT, "symbolic:different")
         )
     comparison = compare(mine[0], expected[0])
     if comparison.equal is True:

@@ -50,7 +50,7 @@ def dot_symbol(a: str, b: str, vocabulary: Vocabulary) -> sympy.Symbol:
 
 
 @dataclass(frozen=True)
-class Unreadable(Exception):  # noqa: N818 (the name reads as the verdict it leads to)
+class Unreadable(Exception):
     """An answer (or part of one) that the reader could not read."""
 
     message: str
@@ -77,6 +77,24 @@ class Unreadable(Exception):  # noqa: N818 (the name reads as the verdict it lea
         return "\n".join(lines)
 
 
+_EXCEPTION_ATTRIBUTES = frozenset(
+    {"__traceback__", "__cause__", "__context__", "__suppress_context__", "__notes__"}
+)
+_frozen_setattr = Unreadable.__setattr__
+
+
+def _unreadable_setattr(self: Unreadable, name: str, value: object) -> None:
+    # Python itself sets these on any exception it re-raises (contextlib, pytest, `raise
+    # ... from`): a frozen dataclass would turn that into FrozenInstanceError.
+    if name in _EXCEPTION_ATTRIBUTES:
+        object.__setattr__(self, name, value)
+    else:
+        _frozen_setattr(self, name, value)
+
+
+Unreadable.__setattr__ = _unreadable_setattr  # type: ignore[method-assign,assignment]
+
+
 @dataclass(frozen=True)
 class Reading:
     """An expression as read, with what a student should know about how it was read."""
@@ -89,3 +107,25 @@ class Reading:
     notes: tuple[str, ...] = ()
     """How ambiguous text was understood, e.g. "read 'q k' as the inner product qᵀk",
     "read the right-hand side of '='"."""
+
+
+@dataclass(frozen=True)
+class ListReading:
+    """A list (vector components, or the axes of a tensor shape) as read."""
+
+    items: tuple[sympy.Expr, ...]
+    """The items in order; a single value given where a list was expected is a one-item list."""
+    notes: tuple[str, ...] = ()
+    """How ambiguous text was understood, e.g. "read the right-hand side of '='"."""
+
+
+@dataclass(frozen=True)
+class BigOReading:
+    """A complexity answer as read: the bound(s) and the assumptions stated with them."""
+
+    bounds: tuple[sympy.Expr, ...]
+    """The argument of each ``O(…)`` found, in order (``O(a) = O(b)`` gives both)."""
+    assumptions: tuple[tuple[sympy.Expr, sympy.Expr], ...] = ()
+    """Stated approximations such as "assuming M ≈ D", as ``(M, D)`` pairs."""
+    notes: tuple[str, ...] = ()
+    """How the text was understood, e.g. "read Θ as O"."""

@@ -1,0 +1,554 @@
+"""``complexity``: a big-O bound, right when it is the same bound as the reference.
+
+Every free symbol is an independent size growing to infinity (all ≥ 1). A
+bound is put in a canonical form: the spec's substitutions (and assumptions
+the student may state, such as ``M = D``) are applied, ``max(a, b)`` becomes
+``a + b``, products are distributed, numeric coefficients dropped, and every
+term dominated by another is dropped: t1 is dominated by t2 when t1/t2 stays
+bounded, i.e. for every variable its growth in t1 (power of x, then power of
+log x) is at most its growth in t2. A constant term vanishes unless it is the
+only one (O(1)). Two bounds are equivalent when their canonical sets of terms
+are equal. A bound that cannot be put in this form (``2^n``, ``log(n + d)``,
+``min(D, M)``) is compared as an expression with
+:func:`autograder.equivalence.compare`; if that does not show them equal, the
+answer goes to an instructor (``needs_review``).
+
+Params: ``substitute`` (``{k: d/h}``, applied to both sides), ``assumable``
+(``["M = D"]``: assumptions a student may state, then applied to both sides),
+``term_names`` (``{"b*n*d/h": "the KV-cache read"}``, used in feedback).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+
+import sympy
+
+from autograder.equivalence import compare
+from autograder.graders._math import read_substitutions, show, substitute, symbol_names
+from autograder.graders.base import GraderKind
+from autograder.mathread import BigOReading, Vocabulary, read_big_o, read_expression
+from autograder.result import Outcome, Verdict
+from autograder.spec import Part
+
+CORRECT = "Correct."
+CORRECT_BY_VALUE = "Correct (your bound is the same expression as the expected one)."
+ASSUMED = "Graded assuming {assumption}, as you stated; the expected bound was simplified the same way."
+NOT_ASSUMABLE = "You assumed {assumption}; the question does not allow that assumption, so it was not used."
+SEVERAL_BOUNDS = "Your answer gives several bounds: {bounds}; which one is your answer?"
+NOT_EQUIVALENT = "Your bound is not equivalent to the expected one."
+OVER_ESTIMATE = "Overall your bound grows faster than the expected one (an over-estimate)."
+UNDER_ESTIMATE = "Overall your bound grows more slowly than the expected one (an under-estimate)."
+MISSING_TERM = "Your bound is missing the term {term}{named}, which the expected bound has."
+EXTRA_TERM = (
+    "Your bound has the term {term}, which no term of the expected bound covers: it grows faster than needed."
+)
+REPLACED_NAMED = "For {name}, the expected bound has {expected}; yours has {student}{direction}."
+REPLACED = "Where the expected bound has {expected}, yours has {student}{direction}."
+LARGER = ", which is larger"
+SMALLER = ", which is smaller"
+UNDECIDED = (
+    "The autograder could not compare your bound with the expected one term by term; "
+    "an instructor will check it."
+)
+
+_RELATION = re.compile(r"\s*(?:=|≈|∼|≃|~|\\approx|\\sim|\\simeq)\s*")
+_IDENTIFIER = re.compile(r"[^\W\d_][\w]*")
+_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+Growth = tuple[Fraction, Fraction]
+"""(power of x, power of log x) of one variable in a term."""
+Term = tuple[tuple[str, Fraction, Fraction], ...]
+"""A term without its coefficient: (variable, power, log power) sorted by name; () is 1."""
+ONE: Term = ()
+
+
+@dataclass(frozen=True)
+class Params:
+    substitute: dict[str, str] = field(default_factory=dict)
+    """Declared symbol → value, applied to both bounds before comparing."""
+    assumable: tuple[str, ...] = ()
+    """Assumptions a student may state (``"M = D"``); stated ones are applied to both bounds."""
+    term_names: dict[str, str] = field(default_factory=dict)
+    """A term as math → what it counts, for feedback (``"b*n*d/h": "the KV-cache read"``)."""
+    substitutions: dict[sympy.Symbol, sympy.Expr] = field(default_factory=dict, metadata={"internal": True})
+    """``substitute`` as read (filled at load)."""
+    assumptions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = field(default=(), metadata={"internal": True})
+    """``assumable`` as read: (symbol, value it is replaced by) (filled at load)."""
+    named_terms: tuple[tuple[sympy.Expr, str], ...] = field(default=(), metadata={"internal": True})
+    """``term_names`` as read, after ``substitute`` (filled at load)."""
+    order: tuple[str, ...] = field(default=(), metadata={"internal": True})
+    """Order in which variables are written in feedback (``b·n·d``), from the spec's own terms."""
+
+
+@dataclass(frozen=True)
+class Form:
+    """A bound in canonical form."""
+
+    terms: frozenset[Term]
+    """The non-dominated terms."""
+    written: tuple[Term, ...]
+    """The canonical terms of each top-level summand as written (before dropping dominated ones)."""
+
+
+# --- prepare ------------------------------------------------------------------------------------
+
+
+def prepare(params: Params, vocabulary: Vocabulary) -> Params:
+    substitutions = read_substitutions(params.substitute, vocabulary)
+    assumptions = tuple(_read_assumable(text, vocabulary) for text in params.assumable)
+    named: list[tuple[sympy.Expr, str]] = []
+    for text, name in params.term_names.items():
+        value = substitute(read_expression(str(text), vocabulary).value, substitutions)
+        form = canonical(value)
+        if form is None or len(form.terms) != 1:
+            raise ValueError(f"term_names: '{text}' is not a single term of a bound")
+        named.append((value, str(name)))
+    order = _display_order(params.term_names, vocabulary)
+    return replace(
+        params,
+        substitutions=substitutions,
+        assumptions=assumptions,
+        named_terms=tuple(named),
+        order=order,
+    )
+
+
+def _read_assumable(text: str, vocabulary: Vocabulary) -> tuple[sympy.Symbol, sympy.Expr]:
+    sides = _RELATION.split(text.strip())
+    if len(sides) != 2 or not all(sides):
+        raise ValueError(f"assumable: '{text}' must be written 'symbol = value', e.g. 'M = D'")
+    left = read_expression(sides[0], vocabulary).value
+    right = read_expression(sides[1], vocabulary).value
+    if not isinstance(left, sympy.Symbol):
+        raise ValueError(f"assumable: the left side of '{text}' must be a declared symbol")
+    return left, right
+
+
+def _display_order(texts: Iterable[str], vocabulary: Vocabulary) -> tuple[str, ...]:
+    """Variables in the order the spec writes them (``b*n*d``: b, n, d), then as declared."""
+    declared = list(vocabulary.symbols)
+    before: set[tuple[str, str]] = set()
+    for text in texts:
+        seen: list[str] = []
+        for token in _IDENTIFIER.findall(str(text)):
+            if token in vocabulary.symbols:
+                names = [token]
+            elif all(char in vocabulary.symbols for char in token):
+                names = list(token)  # an implicit product such as bnd
+            else:
+                names = []
+            for name in names:
+                if name not in seen:
+                    seen.append(name)
+        for index, first in enumerate(seen):
+            for second in seen[index + 1 :]:
+                if (second, first) not in before:
+                    before.add((first, second))
+    order: list[str] = []
+    remaining = list(declared)
+    while remaining:
+        free = [name for name in remaining if not any((other, name) in before for other in remaining)]
+        chosen = free[0] if free else remaining[0]  # a cycle: fall back to declaration order
+        order.append(chosen)
+        remaining.remove(chosen)
+    return tuple(order)
+
+
+# --- canonical form -----------------------------------------------------------------------------
+
+
+def _term(powers: Mapping[str, Growth]) -> Term:
+    return tuple(sorted((name, p, q) for name, (p, q) in powers.items() if p != 0 or q != 0))
+
+
+def _growths(term: Term) -> dict[str, Growth]:
+    return {name: (p, q) for name, p, q in term}
+
+
+def _times(a: Term, b: Term) -> Term:
+    powers = _growths(a)
+    for name, p, q in b:
+        old = powers.get(name, (Fraction(0), Fraction(0)))
+        powers[name] = (old[0] + p, old[1] + q)
+    return _term(powers)
+
+
+def _power(term: Term, exponent: Fraction) -> Term:
+    return _term({name: (p * exponent, q * exponent) for name, p, q in term})
+
+
+def dominated(small: Term, large: Term) -> bool:
+    """``small / large`` stays bounded as every variable grows: per variable, growth ≤ (lex)."""
+    mine, theirs = _growths(small), _growths(large)
+    zero = (Fraction(0), Fraction(0))
+    return all(mine.get(name, zero) <= theirs.get(name, zero) for name in set(mine) | set(theirs))
+
+
+def reduce_terms(terms: Iterable[Term]) -> frozenset[Term]:
+    """The terms no other term dominates; the constant only when it is the only term."""
+    unique = set(terms)
+    kept = {term for term in unique if not any(other != term and dominated(term, other) for other in unique)}
+    if len(kept) > 1:
+        kept.discard(ONE)
+    return frozenset(kept)
+
+
+def _exponent(value: sympy.Expr) -> Fraction | None:
+    if value.is_Rational:
+        return Fraction(int(value.p), int(value.q))
+    if value.is_Float:
+        return Fraction(str(value)).limit_denominator(10**6)
+    return None
+
+
+def _positive_number(value: sympy.Expr) -> bool:
+    return bool(value.is_number and value.is_finite and value.is_positive)
+
+
+def _without_max(expr: sympy.Expr) -> sympy.Expr:
+    """max(a, b) ≍ a + b for sizes ≥ 0."""
+    if not expr.has(sympy.Max):
+        return expr
+    result: sympy.Expr = expr.replace(sympy.Max, lambda *args: sympy.Add(*args))
+    return result
+
+
+def _terms(expr: sympy.Expr) -> frozenset[Term] | None:
+    """The non-dominated terms of a positive expression, or None when it has no such form."""
+    if expr.is_number:
+        return frozenset({ONE}) if _positive_number(expr) else None
+    if isinstance(expr, sympy.Symbol):
+        return frozenset({_term({expr.name: (Fraction(1), Fraction(0))})})
+    if isinstance(expr, sympy.Add):
+        return _sum_terms(expr.args)
+    if isinstance(expr, sympy.Mul):
+        product: frozenset[Term] = frozenset({ONE})
+        for factor in expr.args:
+            if factor.is_number:
+                if not _positive_number(factor):
+                    return None
+                continue
+            terms = _terms(factor)
+            if terms is None:
+                return None
+            product = reduce_terms(_times(a, b) for a in product for b in terms)
+        return product
+    if isinstance(expr, sympy.Pow):
+        base, exponent_expr = expr.args
+        exponent = _exponent(exponent_expr)
+        if exponent is None:
+            return None  # 2^n, n^n: not a polynomial-logarithmic term
+        terms = _terms(base)
+        if terms is None:
+            return None
+        if exponent == 0:
+            return frozenset({ONE})
+        if exponent < 0 and len(terms) > 1:
+            return None  # 1/(a + b) behaves like min(1/a, 1/b): not a sum of terms
+        # (a + b)^p ≍ a^p + b^p for p > 0
+        return reduce_terms(_power(term, exponent) for term in terms)
+    if isinstance(expr, sympy.log):
+        return _log_terms(expr.args[0])
+    return None
+
+
+def _sum_terms(summands: Sequence[sympy.Expr]) -> frozenset[Term] | None:
+    positive: list[Term] = []
+    negative: list[Term] = []
+    for summand in summands:
+        coefficient, rest = summand.as_coeff_Mul()
+        if not coefficient.is_extended_real:
+            return None
+        if coefficient == 0:
+            continue
+        terms = _terms(rest if coefficient > 0 else -summand)
+        if terms is None:
+            return None
+        (positive if coefficient > 0 else negative).extend(terms)
+    if not positive:
+        return None
+    for term in negative:  # n^2 - n is fine; n - n^2 or n^2 - n^2 is not
+        if not any(term != other and dominated(term, other) for other in positive):
+            return None
+    return reduce_terms(positive)
+
+
+def _log_terms(argument: sympy.Expr) -> frozenset[Term] | None:
+    """log of a product of powers of variables: log(n^2 d) ≍ log n + log d."""
+    if argument.is_number:
+        return frozenset({ONE}) if bool(argument.is_number and (argument - 1).is_positive) else None
+    if isinstance(argument, sympy.Add):
+        return None  # a sum inside log: left to the fallback
+    factors = argument.args if isinstance(argument, sympy.Mul) else (argument,)
+    logs: list[Term] = []
+    for factor in factors:
+        if factor.is_number:
+            if not _positive_number(factor):
+                return None
+            continue
+        base, exponent_expr = factor.args if isinstance(factor, sympy.Pow) else (factor, sympy.Integer(1))
+        exponent = _exponent(exponent_expr)
+        if not isinstance(base, sympy.Symbol) or exponent is None or exponent <= 0:
+            return None
+        logs.append(_term({base.name: (Fraction(0), Fraction(1))}))
+    return reduce_terms(logs) if logs else None
+
+
+def _sizes(expr: sympy.Expr) -> sympy.Expr:
+    """Every free symbol as a positive size of the same name (so log(n d) and sqrt(n d) split)."""
+    mapping = {symbol: sympy.Symbol(symbol.name, positive=True) for symbol in expr.free_symbols}
+    result: sympy.Expr = expr.xreplace(mapping)
+    return result
+
+
+def canonical(expr: sympy.Expr) -> Form | None:
+    """The canonical form of a bound's argument, or None when it has none."""
+    prepared = _without_max(_sizes(expr))
+    terms = _terms(prepared)
+    if terms is None:
+        return None
+    written: list[Term] = []
+    for summand in sympy.Add.make_args(prepared):
+        coefficient, rest = summand.as_coeff_Mul()
+        summand_terms = _terms(rest) if coefficient > 0 else None
+        written.extend(sorted(summand_terms or ()))
+    return Form(terms, tuple(written))
+
+
+# --- assumptions and bounds ---------------------------------------------------------------------
+
+
+def _stated(reading: BigOReading, params: Params) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], list[str]]:
+    """The assumable assumptions a reading states (as the spec writes them), and the others."""
+    applied: list[tuple[sympy.Symbol, sympy.Expr]] = []
+    ignored: list[str] = []
+    for left, right in reading.assumptions:
+        for symbol, value in params.assumptions:
+            if (left, right) in ((symbol, value), (value, symbol)):
+                if (symbol, value) not in applied:
+                    applied.append((symbol, value))
+                break
+        else:
+            ignored.append(f"{show(left)} ≈ {show(right)}")
+    return applied, ignored
+
+
+def _bounds(
+    reading: BigOReading, params: Params, assumptions: Sequence[tuple[sympy.Symbol, sympy.Expr]]
+) -> tuple[sympy.Expr, ...]:
+    values = []
+    for bound in reading.bounds:
+        value = substitute(bound, params.substitutions)
+        for symbol, replacement in assumptions:
+            value = value.subs(symbol, substitute(replacement, params.substitutions))
+        values.append(value)
+    return tuple(values)
+
+
+def _equivalent(a: sympy.Expr, b: sympy.Expr) -> bool | None:
+    """Same bound? None when neither the canonical form nor the expressions decide it."""
+    form_a, form_b = canonical(a), canonical(b)
+    if form_a is not None and form_b is not None:
+        return form_a.terms == form_b.terms
+    return True if compare(_sizes(a), _sizes(b)).equal is True else None
+
+
+def _assumptions_of(*readings: BigOReading, params: Params) -> list[tuple[sympy.Symbol, sympy.Expr]]:
+    found: list[tuple[sympy.Symbol, sympy.Expr]] = []
+    for reading in readings:
+        for assumption in _stated(reading, params)[0]:
+            if assumption not in found:
+                found.append(assumption)
+    return found
+
+
+def matches(answer: BigOReading, other: BigOReading, part: Part) -> bool:
+    """Equivalent bounds (chains consistent), with the assumable assumptions either states."""
+    params: Params = part.params
+    assumptions = _assumptions_of(answer, other, params=params)
+    mine, theirs = _bounds(answer, params, assumptions), _bounds(other, params, assumptions)
+    if not mine or not theirs:
+        return False
+    if not all(_equivalent(mine[0], bound) for bound in (*mine[1:], *theirs)):
+        return False
+    return all(_equivalent(theirs[0], bound) for bound in theirs[1:])
+
+
+# --- grading ------------------------------------------------------------------------------------
+
+
+def grade(answer: BigOReading, reference: BigOReading, part: Part) -> Outcome:
+    params: Params = part.params
+    applied, ignored = _stated(answer, params)
+    assumptions = _assumptions_of(answer, reference, params=params)
+    mine, expected = _bounds(answer, params, assumptions), _bounds(reference, params, assumptions)
+    preface = [NOT_ASSUMABLE.format(assumption=text) for text in ignored]
+    preface += [ASSUMED.format(assumption=f"{show(symbol)} = {show(value)}") for symbol, value in applied]
+
+    def outcome(verdict: Verdict, sentences: list[str], note: str) -> Outcome:
+        credit = 1.0 if verdict == "correct" else 0.0
+        return Outcome(verdict, credit, " ".join([*sentences[:1], *preface, *sentences[1:]]), note)
+
+    if len(mine) > 1 and not all(_equivalent(mine[0], bound) is True for bound in mine[1:]):
+        shown = ", ".join(f"O({show(bound)})" for bound in answer.bounds)
+        return outcome("needs_review", [SEVERAL_BOUNDS.format(bounds=shown)], "complexity:several_bounds")
+    form_mine, form_expected = canonical(mine[0]), canonical(expected[0])
+    if form_mine is None or form_expected is None:
+        if compare(_sizes(mine[0]), _sizes(expected[0])).equal is True:
+            return outcome("correct", [CORRECT_BY_VALUE], "complexity:equal:expression")
+        return outcome("needs_review", [UNDECIDED], "complexity:undecided")
+    if form_mine.terms == form_expected.terms:
+        return outcome("correct", [CORRECT], "complexity:equivalent")
+    sentences, note = explain_difference(form_mine, form_expected, _names(params, assumptions), params.order)
+    return outcome("incorrect", sentences, note)
+
+
+def _names(params: Params, assumptions: Sequence[tuple[sympy.Symbol, sympy.Expr]]) -> dict[Term, str]:
+    """term_names as canonical terms, under the assumptions in force (the first name wins)."""
+    names: dict[Term, str] = {}
+    for value, name in params.named_terms:
+        for symbol, replacement in assumptions:
+            value = value.subs(symbol, substitute(replacement, params.substitutions))
+        form = canonical(value)
+        if form is not None and len(form.terms) == 1:
+            names.setdefault(next(iter(form.terms)), name)
+    return names
+
+
+def _covered(term: Term, terms: Iterable[Term]) -> bool:
+    return any(dominated(term, other) for other in terms)
+
+
+def _grows_with(term: Term) -> frozenset[str]:
+    return frozenset(name for name, p, q in term if (p, q) > (Fraction(0), Fraction(0)))
+
+
+def explain_difference(
+    mine: Form, expected: Form, names: Mapping[Term, str], order: Sequence[str]
+) -> tuple[list[str], str]:
+    """Sentences naming the terms that differ, in the student's terms, and a note for reports."""
+    missing = [term for term in _sorted(expected.terms, order) if not _covered(term, mine.terms)]
+    extra = [term for term in _sorted(mine.terms, order) if not _covered(term, expected.terms)]
+    pairs: list[tuple[Term, Term]] = []
+    # a term of yours that stands where an expected term with the same variables is
+    for term in extra:
+        partner = next(
+            (e for e in _sorted(expected.terms, order) if _grows_with(e) == _grows_with(term)), None
+        )
+        if partner is not None and all(partner != e for e, _ in pairs):
+            pairs.append((partner, term))
+    # an expected term you wrote with other powers (even if another of your terms absorbs it)
+    for term in missing:
+        if any(term == e for e, _ in pairs):
+            continue
+        written = [s for s in mine.written if s != term and _grows_with(s) == _grows_with(term)]
+        if written:
+            pairs.append((term, written[0]))
+    paired_expected = {e for e, _ in pairs}
+    paired_mine = {s for _, s in pairs}
+
+    sentences = [NOT_EQUIVALENT]
+    over = all(_covered(term, mine.terms) for term in expected.terms)
+    under = all(_covered(term, expected.terms) for term in mine.terms)
+    if over:
+        sentences.append(OVER_ESTIMATE)
+    elif under:
+        sentences.append(UNDER_ESTIMATE)
+    for e, s in pairs:
+        direction = LARGER if dominated(e, s) else SMALLER if dominated(s, e) else ""
+        shown = {
+            "expected": format_term(e, order),
+            "student": format_term(s, order),
+            "direction": direction,
+        }
+        if e in names:
+            sentences.append(REPLACED_NAMED.format(name=names[e], **shown))
+        else:
+            sentences.append(REPLACED.format(**shown))
+    for term in missing:
+        if term not in paired_expected:
+            named = f" ({names[term]})" if term in names else ""
+            sentences.append(MISSING_TERM.format(term=format_term(term, order), named=named))
+    for term in extra:
+        if term not in paired_mine:
+            sentences.append(EXTRA_TERM.format(term=format_term(term, order)))
+    note = "over_estimate" if over else "under_estimate" if under else "different"
+    return sentences, f"complexity:{note}"
+
+
+def _sorted(terms: Iterable[Term], order: Sequence[str]) -> list[Term]:
+    return sorted(terms, key=lambda term: format_term(term, order))
+
+
+# --- showing ------------------------------------------------------------------------------------
+
+
+def _power_text(name: str, exponent: Fraction) -> str:
+    if exponent == 1:
+        return name
+    if exponent == Fraction(1, 2):
+        return f"√{name}"
+    if exponent.denominator == 1:
+        return name + str(exponent.numerator).translate(_SUPERSCRIPTS)
+    return f"{name}^({exponent})"
+
+
+def _log_text(name: str, exponent: Fraction) -> str:
+    if exponent == 1:
+        return f"log {name}"
+    if exponent.denominator == 1:
+        return f"(log {name})" + str(exponent.numerator).translate(_SUPERSCRIPTS)
+    return f"(log {name})^({exponent})"
+
+
+def format_term(term: Term, order: Sequence[str] = ()) -> str:
+    """A term as a student writes it: ``b·n·d/h``, ``N²·D``, ``n·log n``, ``1``."""
+    rank = {name: index for index, name in enumerate(order)}
+    factors = sorted(term, key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+    top = [_power_text(name, p) for name, p, _ in factors if p > 0]
+    top += [_log_text(name, q) for name, _, q in factors if q > 0]
+    bottom = [_power_text(name, -p) for name, p, _ in factors if p < 0]
+    bottom += [_log_text(name, -q) for name, _, q in factors if q < 0]
+    numerator = "·".join(top) or "1"
+    if not bottom:
+        return numerator
+    denominator = bottom[0] if len(bottom) == 1 else f"({'·'.join(bottom)})"
+    return f"{numerator}/{denominator}"
+
+
+def read(text: str, part: Part) -> BigOReading:
+    return read_big_o(text, part.vocabulary)
+
+
+def show_reading(reading: BigOReading) -> str:
+    text = " = ".join(f"O({show(bound)})" for bound in reading.bounds)
+    if reading.assumptions:
+        text += " assuming " + " and ".join(
+            f"{show(left)} ≈ {show(right)}" for left, right in reading.assumptions
+        )
+    return text
+
+
+def names(reading: BigOReading) -> set[str]:
+    """The names the bounds use (not those only in a stated assumption)."""
+    found: set[str] = set()
+    for bound in reading.bounds:
+        found |= symbol_names(bound)
+    return found
+
+
+KIND = GraderKind(
+    name="complexity",
+    params=Params,
+    read=read,
+    grade=grade,
+    matches=matches,
+    show=show_reading,
+    example="O(b*d^2 + b*n*d) or O\\left(d^2 + \\frac{bnd}{h}\\right)",
+    prepare=prepare,
+    names=names,
+)

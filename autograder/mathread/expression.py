@@ -1,0 +1,56 @@
+"""``read_expression``: one math answer → :class:`Reading`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from autograder.mathread.api import Reading, Vocabulary
+from autograder.mathread.errors import ReadError, check_text, guarded
+from autograder.mathread.names import Names
+from autograder.mathread.normalize import last_side, side_note, tokenize
+from autograder.mathread.parser import Parser, check_balance, expression_hint
+
+
+def trimmed(text: str) -> tuple[int, int]:
+    """The span of ``text`` without surrounding space and a final period."""
+    start = len(text) - len(text.lstrip())
+    stop = len(text.rstrip())
+    if stop > start and text[stop - 1] == ".":
+        stop = len(text[: stop - 1].rstrip())
+    return start, stop
+
+
+def parse_span(
+    source: str, start: int, stop: int, names: Names, *, allow_plus_minus: bool = False
+) -> tuple[Any, tuple[Any, ...], list[str]]:
+    """Read ``source[start:stop]`` as one expression: value, ± alternatives, notes."""
+    tokens = tokenize(source, start, stop)
+    if not tokens:
+        raise ReadError("nothing to read", start)
+    check_balance(tokens, source)
+    parser = Parser(source, tokens, names, stop)
+    value, alternatives = parser.read(allow_plus_minus=allow_plus_minus)
+    return value, alternatives, parser.notes
+
+
+def read_expression(text: str, vocabulary: Vocabulary) -> Reading:
+    """Read one math answer written in plain, LaTeX or Unicode notation (any mix).
+
+    Raises :class:`~autograder.mathread.api.Unreadable` (and nothing else) when
+    the text cannot be read; student text is never evaluated.
+    """
+    names = Names(vocabulary)
+
+    def work() -> Reading:
+        check_text(text)
+        start, stop = trimmed(text)
+        cut, separator = last_side(text, start, stop)
+        notes: list[str] = []
+        if separator:
+            if not text[cut:stop].strip():
+                raise ReadError(f"nothing after '{separator}'", cut - 1)
+            notes.append(side_note(separator))
+        value, alternatives, more = parse_span(text, cut, stop, names, allow_plus_minus=True)
+        return Reading(value, alternatives, tuple(notes + more))
+
+    return guarded(text, expression_hint(names), work)

@@ -1,0 +1,257 @@
+"""``token``: the blanks of HW9's MultiHeadAttention class, judged by structure."""
+
+from __future__ import annotations
+
+import builtins
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from autograder.graders import token
+from autograder.grading import decide
+from autograder.mathread import Unreadable
+from autograder.spec import Part, SpecError, load_question
+
+SPEC = """
+id: q3
+parts:
+  a:
+    kind: token
+    alternatives: ["num_heads * self.d_k", "self.num_heads * self.d_k"]
+    aliases: {self.d_model: d_model}
+  d:
+    kind: token
+  e:
+    kind: token
+    strip_prefix: ["torch."]
+    aliases:
+      nn.functional.softmax: softmax
+      torch.nn.functional.softmax: softmax
+      F.softmax: softmax
+    rules:
+      - answer: argmax
+        note: argmax
+        message: argmax returns indices, not weights.
+  g:
+    kind: token
+    alternatives: ["-1"]
+  h:
+    kind: token
+    strip_prefix: ["self."]
+"""
+REFERENCE = {"a": "d_model", "d": "Q", "e": "softmax", "g": "self.num_heads", "h": "W_o"}
+
+ACCEPTED = [
+    ("a", "d_model"),
+    ("a", "self.d_model"),
+    ("a", "num_heads * self.d_k"),
+    ("a", "self.d_k * num_heads"),
+    ("a", "self.d_k * self.num_heads"),
+    ("a", "(self.d_k)*(num_heads)"),
+    ("a", "`d_model`"),
+    ("a", "d_model,"),
+    ("a", "'d_model'"),
+    ("e", "softmax"),
+    ("e", "torch.softmax"),
+    ("e", "nn.functional.softmax"),
+    ("e", "torch.nn.functional.softmax"),
+    ("e", "F.softmax"),
+    ("e", "``torch.softmax``"),
+    ("g", "self.num_heads"),
+    ("g", "-1"),
+    ("h", "W_o"),
+    ("h", "self.W_o"),
+    ("h", " self . W_o "),
+]
+
+REJECTED = [
+    ("a", "d_k"),
+    ("a", "self.d_k"),
+    ("a", "num_heads"),
+    ("a", "num_heads + self.d_k"),
+    ("a", "2 * d_model"),
+    ("d", "K"),
+    ("d", "q"),
+    ("e", "argmax"),
+    ("e", "sigmoid"),
+    ("e", "log_softmax"),
+    ("e", "torch.argmax"),
+    ("e", "softmax(attn_scores, dim=-1)"),
+    ("g", "num_heads"),
+    ("g", "self.d_k"),
+    ("g", "1"),
+    ("h", "W_v"),
+    ("h", "self.W_q"),
+]
+
+UNREADABLE = [
+    "__import__('os').system('x')",
+    "__import__('os')",
+    "lambda: 0",
+    "[x for x in y]",
+    "x" * 100_000,
+    "a if b else c",
+    "x[0]",
+    "d_model == 512",
+    "f(x)(y)",
+    "f(x).g",
+    "'a' + 'b'",
+    "import os",
+    "d_model; x",
+    "(((",
+    "d_model ** 2",
+    "Q @ K",
+    "f(**kwargs)",
+    "d_model, num_heads",
+    "True",
+    "x\x00",
+]
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Part]:
+    path: Path = tmp_path_factory.mktemp("spec") / "q3.yaml"
+    path.write_text(SPEC, encoding="utf-8")
+    return {part.id.split(".", 1)[1]: part for part in load_question(path).parts}
+
+
+def grade(parts: dict[str, Part], blank: str, text: str) -> Any:
+    part = parts[blank]
+    return token.grade(token.read(text, part), token.read(REFERENCE[blank], part), part)
+
+
+@pytest.mark.parametrize(("blank", "text"), ACCEPTED)
+def test_accepted(parts: dict[str, Part], blank: str, text: str) -> None:
+    outcome = grade(parts, blank, text)
+    assert (outcome.verdict, outcome.credit) == ("correct", 1.0), outcome.feedback
+
+
+@pytest.mark.parametrize(("blank", "text"), REJECTED)
+def test_rejected(parts: dict[str, Part], blank: str, text: str) -> None:
+    outcome = grade(parts, blank, text)
+    assert (outcome.verdict, outcome.credit) == ("incorrect", 0.0)
+    shown = token.show(token.read(text, parts[blank]))
+    assert token.INCORRECT.format(shown=shown) in outcome.feedback
+
+
+@pytest.mark.parametrize("text", UNREADABLE, ids=lambda text: text[:30])
+def test_unreadable(parts: dict[str, Part], text: str) -> None:
+    with pytest.raises(Unreadable) as caught:
+        token.read(text, parts["a"])
+    assert caught.value.message
+
+
+def test_a_long_answer_is_refused_before_parsing(parts: dict[str, Part]) -> None:
+    with pytest.raises(Unreadable) as caught:
+        token.read("x" * 100_000, parts["a"])
+    assert caught.value.message == token.TOO_LONG.format(length=100_000, limit=token.MAX_CHARS)
+
+
+def test_unreadable_points_at_the_offending_syntax(parts: dict[str, Part]) -> None:
+    with pytest.raises(Unreadable) as caught:
+        token.read("num_heads * x[0]", parts["a"])
+    assert caught.value.message == token.NOT_ALLOWED.format(what="indexing with [ ]")
+    assert caught.value.position == len("num_heads * ")
+
+
+def test_reading_never_evaluates(parts: dict[str, Part], monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("student text was evaluated")
+
+    monkeypatch.setattr(builtins, "eval", refuse)
+    monkeypatch.setattr(builtins, "exec", refuse)
+    assert token.read("F.softmax(x, dim=-1)", parts["e"]).text == "softmax(x, dim=-1)"
+
+
+CANONICAL = [
+    ("self.d_k*num_heads", "num_heads * self.d_k"),
+    ("num_heads * (self.d_k * 1)", "1 * num_heads * self.d_k"),
+    ("d_model // (num_heads)", "d_model // num_heads"),
+    ("a - (b - c)", "a - (b - c)"),
+    ("(a + b) * c", "(a + b) * c"),
+    ("c * (b + a)", "(a + b) * c"),
+    ("- 1", "-1"),
+    ("softmax(input=x, dim=-1)", "softmax(dim=-1, input=x)"),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), CANONICAL)
+def test_show_gives_the_canonical_fragment(parts: dict[str, Part], text: str, canonical: str) -> None:
+    assert token.show(token.read(text, parts["a"])) == canonical
+
+
+def test_repeated_prefix_is_removed_and_said(parts: dict[str, Part]) -> None:
+    outcome = grade(parts, "e", "torch.softmax")
+    assert token.REMOVED_PREFIX.format(prefix="torch.") in outcome.feedback
+
+
+def test_alternative_says_how_it_was_read(parts: dict[str, Part]) -> None:
+    outcome = grade(parts, "a", "self.d_k*num_heads")
+    assert outcome.note == "token:alternative"
+    assert token.CORRECT_ALTERNATIVE.format(shown="num_heads * self.d_k") in outcome.feedback
+
+
+MISSPELT = [
+    ("e", "sofmax", "softmax"),
+    ("e", "torch.sofmax", "softmax"),
+    ("g", "self.num_head", "self.num_heads"),
+    ("h", "W_O", "W_o"),
+    ("d", "q", "Q"),
+]
+
+
+@pytest.mark.parametrize(("blank", "text", "suggestion"), MISSPELT)
+def test_misspelling_gets_did_you_mean(
+    parts: dict[str, Part], blank: str, text: str, suggestion: str
+) -> None:
+    outcome = grade(parts, blank, text)
+    assert outcome.verdict == "incorrect"
+    name = token.show(token.read(text, parts[blank]))
+    assert token.DID_YOU_MEAN.format(name=name, suggestion=suggestion) in outcome.feedback
+    assert outcome.note == "token:misspelt"
+
+
+# A different real name is a wrong answer: suggesting the accepted one would give it away.
+NOT_A_TYPO = [("g", "num_heads"), ("e", "log_softmax"), ("e", "argmax"), ("h", "W_q"), ("a", "d_k")]
+
+
+@pytest.mark.parametrize(("blank", "text"), NOT_A_TYPO)
+def test_a_different_name_gets_no_suggestion(parts: dict[str, Part], blank: str, text: str) -> None:
+    outcome = grade(parts, blank, text)
+    assert "did you mean" not in outcome.feedback
+    assert outcome.note == "token:different"
+
+
+def test_spec_rules_match_by_canonical_form(parts: dict[str, Part]) -> None:
+    part = parts["e"]
+    reference = token.read("softmax", part)
+    outcome = decide(part, token.read("torch.argmax", part), reference)
+    assert outcome.rule_matched and outcome.note == "argmax"
+    assert not token.matches(token.read("argmax", part), reference, part)
+
+
+def test_names_are_the_dotted_names_used(parts: dict[str, Part]) -> None:
+    assert token.names(token.read("num_heads * self.d_k", parts["a"])) == {"num_heads", "self.d_k"}
+    assert token.names(token.read("F.softmax(x, dim=-1)", parts["e"])) == {"softmax", "x"}
+
+
+BAD_SPECS = [
+    ('alternatives: ["lambda: 0"]', "alternatives[0]: cannot read"),
+    ("aliases: {F.softmax: 'torch softmax'}", "is not a dotted Python name"),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_SPECS)
+def test_bad_params_are_spec_errors(tmp_path: Path, params: str, message: str) -> None:
+    path = tmp_path / "q.yaml"
+    path.write_text(f"id: q\nparts:\n  a:\n    kind: token\n    {params}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=re.escape(message)):
+        load_question(path)
+
+
+def test_position_counts_characters_not_bytes(parts: dict[str, Part]) -> None:
+    with pytest.raises(Unreadable) as caught:
+        token.read("μ * x[0]", parts["a"])
+    assert caught.value.position == len("μ * ")

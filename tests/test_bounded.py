@@ -1,0 +1,47 @@
+"""bounded.call: results come back, exceptions and exits are reported, hangs are killed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+from autograder import bounded
+
+
+def _add(a: int, b: int) -> int:
+    return a + b
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def _fail() -> None:
+    raise ValueError("boom")
+
+
+def _exit() -> None:
+    sys.exit(0)
+
+
+def _die() -> None:
+    os._exit(3)
+
+
+def test_value_comes_back() -> None:
+    assert bounded.call(_add, 2, 3, timeout=5) == bounded.Finished("ok", 5)
+
+
+def test_a_hang_is_killed_at_the_deadline() -> None:
+    start = time.monotonic()
+    finished = bounded.call(_spin, timeout=0.5)
+    assert finished.status == "timeout"
+    assert time.monotonic() - start < 3
+
+
+def test_exceptions_and_exits_are_reported() -> None:
+    assert bounded.call(_fail, timeout=5).detail == "ValueError: boom"
+    assert bounded.call(_exit, timeout=5).status == "error"
+    assert bounded.call(_die, timeout=5).status == "crashed"

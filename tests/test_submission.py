@@ -1,0 +1,112 @@
+"""answers.yaml → {answer id: Answer}: nested ids, raw text kept, bad files never raise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.submission import MAX_ANSWERS_BYTES, Answer, load_submission, parse_answers
+
+NESTED = b"""
+q1:
+  a: d*mu^2
+  b: 1:30
+  c: yes
+q3:
+  a:
+    e: softmax
+  b: {file: mha.py}
+q4:
+  a: [h, d, q]
+q6:
+  c:
+    time: O(N^2 (D + M))
+  d:
+    time:
+"""
+
+
+def test_nested_mapping_becomes_dotted_ids_with_raw_text() -> None:
+    answers, messages = parse_answers(NESTED)
+    assert messages == []
+    assert answers["q1.a"] == Answer("d*mu^2")
+    # YAML 1.1 would read these as 90 and True; students meant the text.
+    assert answers["q1.b"].text == "1:30"
+    assert answers["q1.c"].text == "yes"
+    assert answers["q3.a.e"].text == "softmax"
+    assert answers["q3.b"] == Answer("mha.py", file="mha.py")
+    assert answers["q4.a"].text == "[h, d, q]"
+    assert answers["q6.c.time"].text == "O(N^2 (D + M))"
+    assert "q6.d.time" not in answers  # empty = not answered
+
+
+def test_flat_dotted_keys_are_accepted_too() -> None:
+    answers, _ = parse_answers(b"q1.a: d\nq2:\n  a: [1, 4, 3]\n")
+    assert answers["q1.a"].text == "d"
+    assert answers["q2.a"].text == "[1, 4, 3]"
+
+
+BROKEN = [
+    (b"- d\n- sqrt(d)\n", "must be a mapping"),
+    (b"", "is empty"),
+    (b"a: &x [1]\nb: *x\n", "alias"),
+]
+
+
+@pytest.mark.parametrize(("raw", "fragment"), BROKEN)
+def test_broken_files_give_a_message_and_no_answers(raw: bytes, fragment: str) -> None:
+    answers, messages = parse_answers(raw)
+    assert answers == {}
+    assert any(fragment in message for message in messages), messages
+
+
+SALVAGED = [
+    (b"q1: [unclosed\n", "q1"),
+    (b"q1:\n  a: !!python/object:os.system x\n", "q1.a"),
+]
+
+
+@pytest.mark.parametrize(("raw", "answer_id"), SALVAGED)
+def test_yaml_errors_make_that_answer_unreadable(raw: bytes, answer_id: str) -> None:
+    answers, messages = parse_answers(raw)
+    assert answers[answer_id].problem is not None
+    assert any("not valid YAML" in message for message in messages)
+
+
+def test_invalid_utf8_keeps_the_other_answers() -> None:
+    answers, messages = parse_answers(b"q1:\n  a: d\n  b: \xff\xfe\n")
+    assert answers["q1.a"].text == "d"
+    assert "\ufffd" in answers["q1.b"].text
+    assert any("not valid UTF-8" in message for message in messages)
+
+
+def test_missing_folder_contents_and_oversized_files(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    submission = load_submission(empty)
+    assert submission.answers == {}
+    assert "No answers.yaml" in submission.messages[0]
+
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "answers.yaml").write_bytes(b"q1: {a: " + b"d" * (MAX_ANSWERS_BYTES + 10) + b"}\n")
+    submission = load_submission(big)
+    assert submission.answers == {}
+    assert "at most" in submission.messages[0]
+
+
+def test_answers_yml_spelling_is_found(tmp_path: Path) -> None:
+    (tmp_path / "answers.yml").write_text("q1: {a: d}\n", encoding="utf-8")
+    assert load_submission(tmp_path).answers["q1.a"].text == "d"
+
+
+def test_a_yaml_error_costs_only_the_answer_it_is_in() -> None:
+    raw = b"q1:\n  a: d\n  b: lambda: 0\n  c: sqrt(d)\nq2:\n  a: [1, 4, 3]\n"
+    answers, messages = parse_answers(raw)
+    assert answers["q1.a"].text == "d"
+    assert answers["q1.c"].text == "sqrt(d)"
+    assert answers["q2.a"].text == "[1, 4, 3]"
+    broken = answers["q1.b"]
+    assert broken.problem is not None and "line 3" in broken.problem
+    assert any("not valid YAML (line 3" in message for message in messages)
