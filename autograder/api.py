@@ -19,7 +19,7 @@ from typing import Any
 from autograder import bounded
 from autograder.graders import REGISTRY
 from autograder.gradescope import to_gradescope
-from autograder.grading import REVIEW_SUFFIX, Read, decide, grade_part, grade_submission, read_answer
+from autograder.grading import Read, decide, grade_part, grade_submission, part_result, read_answer
 from autograder.result import Outcome, PartResult, SubmissionResult
 from autograder.spec import ProblemSet, SpecError, load_problem_set
 from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission
@@ -188,40 +188,18 @@ def _grade_part_bounded(submission: Submission, key: AnswerKey, part_id: str) ->
     finished = bounded.call(grade_part, part, answer, key.readings.get(part_id), timeout=PART_TIMEOUT)
     if finished.status == "ok" and finished.value is not None:
         return finished.value
-    feedback = (
-        f"This answer could not be graded automatically ({finished.detail}); an instructor will grade it.\n"
-        f"{REVIEW_SUFFIX}"
+    outcome = Outcome(
+        "needs_review",
+        0.0,
+        f"This answer could not be graded automatically ({finished.detail}); an instructor will grade it.",
+        f"error:{finished.status}",
     )
-    return PartResult(
-        id=part.id,
-        question=part.question,
-        title=part.title,
-        max_score=part.points,
-        score=0.0,
-        verdict="needs_review",
-        feedback=feedback,
-        answer_raw=None if answer is None else answer.text,
-        answer_as_read=None,
-        note=f"error:{finished.status}",
-    )
+    return part_result(part, None if answer is None else answer.text, None, outcome)
 
 
 def _failed(name: str, key: AnswerKey, message: str) -> SubmissionResult:
-    parts = tuple(
-        PartResult(
-            id=part.id,
-            question=part.question,
-            title=part.title,
-            max_score=part.points,
-            score=0.0,
-            verdict="needs_review",
-            feedback=f"{message} An instructor will grade this part.",
-            answer_raw=None,
-            answer_as_read=None,
-            note="error:worker",
-        )
-        for part in key.problems.parts
-    )
+    outcome = Outcome("needs_review", 0.0, f"{message} An instructor will grade this part.", "error:worker")
+    parts = tuple(part_result(part, None, None, outcome) for part in key.problems.parts)
     return SubmissionResult(name, parts, (message,))
 
 

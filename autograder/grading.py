@@ -59,16 +59,16 @@ def grade_part(part: Part, answer: Answer | None, reference: Any) -> PartResult:
     try:
         read = read_answer(part, answer)
         if read is None:
-            return _result(part, raw, None, Outcome("unanswered", 0.0, UNANSWERED_FEEDBACK, "unanswered"))
+            return part_result(part, raw, None, Outcome("unanswered", 0.0, UNANSWERED_FEEDBACK, "unanswered"))
         if read.problem is not None:
             feedback = f"Your answer could not be read, so it earns no points yet.\n{read.problem}"
-            return _result(part, raw, None, Outcome("unreadable", 0.0, feedback, "unreadable"))
+            return part_result(part, raw, None, Outcome("unreadable", 0.0, feedback, "unreadable"))
         outcome = decide(part, read.reading, reference)
-        return _result(part, raw, read.as_read, outcome)
+        return part_result(part, raw, read.as_read, outcome)
     except Exception as error:  # a grader bug must cost one part, never the batch
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         outcome = Outcome("needs_review", 0.0, INTERNAL_ERROR_FEEDBACK, f"error:{detail[:300]}")
-        return _result(part, raw, None, outcome)
+        return part_result(part, raw, None, outcome)
 
 
 def decide(part: Part, reading: Any, reference: Any) -> Outcome:
@@ -92,7 +92,7 @@ def _rule_applies(part: Part, readings: tuple[Any, ...], mentions: tuple[str, ..
     return any(kind.matches(reading, known, part) for known in readings)
 
 
-def _result(part: Part, raw: str | None, as_read: str | None, outcome: Outcome) -> PartResult:
+def part_result(part: Part, raw: str | None, as_read: str | None, outcome: Outcome) -> PartResult:
     credit = min(max(outcome.credit, 0.0), 1.0)
     feedback = outcome.feedback
     if outcome.verdict == "needs_review" and REVIEW_SUFFIX not in feedback:

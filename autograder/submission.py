@@ -9,6 +9,7 @@ answers that could be read are kept.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ ANSWERS_FILE = "answers.yaml"
 MAX_ANSWERS_BYTES = 1_000_000
 MAX_ANSWER_IDS = 500
 MAX_DEPTH = 8
+MAX_NESTING = 50
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ def parse_answers(raw: bytes, filename: str = ANSWERS_FILE) -> tuple[dict[str, A
         )
     text = text.lstrip("\ufeff")
     try:
+        if _nesting(text) > MAX_NESTING:
+            raise yaml.YAMLError(f"nested more than {MAX_NESTING} levels deep")
         for event in yaml.parse(text, Loader=_AnswerLoader):
             if isinstance(event, yaml.AliasEvent):
                 messages.append(
@@ -103,7 +108,7 @@ def parse_answers(raw: bytes, filename: str = ANSWERS_FILE) -> tuple[dict[str, A
                 )
                 return {}, messages
         data = yaml.load(text, Loader=_AnswerLoader)
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, RecursionError) as error:
         messages.append(
             f"{filename} is not valid YAML{_where(error)}: {_problem(error)}. "
             "The answers around it were read one by one; quote an answer that contains ': ' "
@@ -164,8 +169,11 @@ def _salvage(
         end = starts[index + 1] if index + 1 < len(starts) else len(lines)
         chunk = lines[start:end]
         try:
-            data = yaml.load("\n".join(chunk), Loader=_AnswerLoader)
-        except yaml.YAMLError as error:
+            block = "\n".join(chunk)
+            if _nesting(block) > MAX_NESTING:
+                raise yaml.YAMLError(f"nested more than {MAX_NESTING} levels deep")
+            data = yaml.load(block, Loader=_AnswerLoader)
+        except (yaml.YAMLError, RecursionError) as error:
             key, _, rest = chunk[0].partition(":")
             answer_id = f"{prefix}{key.strip()}"
             children = [line for line in chunk[1:] if line.strip() and not line.lstrip().startswith("#")]
@@ -185,12 +193,22 @@ def _salvage(
             _flatten(data, prefix, out, messages, depth)
 
 
-def _where(error: yaml.YAMLError) -> str:
+def _nesting(text: str) -> int:
+    """Deepest bracket or indentation nesting, measured before PyYAML recurses into it."""
+    depth = deepest = 0
+    for char in _BRACKETS.findall(text):
+        depth = depth + 1 if char in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    indents = {len(line) - len(line.lstrip(" ")) for line in text.splitlines()}
+    return max(deepest, len(indents))
+
+
+def _where(error: yaml.YAMLError | RecursionError) -> str:
     mark = getattr(error, "problem_mark", None)
     return f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
 
 
-def _problem(error: yaml.YAMLError) -> str:
+def _problem(error: yaml.YAMLError | RecursionError) -> str:
     return str(getattr(error, "problem", None) or error)
 
 

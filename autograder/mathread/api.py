@@ -46,7 +46,10 @@ def dot_symbol(a: str, b: str, vocabulary: Vocabulary) -> sympy.Symbol:
     give the same symbol.
     """
     first, second = sorted((a, b))
-    return sympy.Symbol(f"{first}·{second}", real=True)
+    # The name is what students see in "read as": ‖mu‖² and (k·q) print unambiguously
+    # inside larger expressions, e.g. (k·q)^2 + 1.
+    name = f"‖{first}‖²" if first == second else f"({first}·{second})"
+    return sympy.Symbol(name, real=True)
 
 
 @dataclass(frozen=True)
