@@ -9,7 +9,7 @@ place that decides what happens when something goes wrong inside a grader
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,6 +116,16 @@ def grade_submission(
     submission: Submission, problems: ProblemSet, key: Mapping[str, Any]
 ) -> SubmissionResult:
     """Grade every part of the problem set for one submission. Never raises."""
+    parts = grade_parts(problems.parts, submission, key)
+    return SubmissionResult(submission.name, tuple(parts), tuple(submission_messages(submission, problems)))
+
+
+def grade_parts(parts: Sequence[Part], submission: Submission, key: Mapping[str, Any]) -> list[PartResult]:
+    return [grade_part(part, submission.answers.get(part.id), key.get(part.id)) for part in parts]
+
+
+def submission_messages(submission: Submission, problems: ProblemSet) -> list[str]:
+    """The submission's own messages plus a warning for every id the homework does not have."""
     known = {part.id for part in problems.parts}
     messages = list(submission.messages)
     for answer_id in submission.answers:
@@ -124,10 +134,7 @@ def grade_submission(
                 f"Warning: '{answer_id}' is not an answer id of this homework and was ignored"
                 f"{_did_you_mean(answer_id, known)}."
             )
-    parts = tuple(
-        grade_part(part, submission.answers.get(part.id), key.get(part.id)) for part in problems.parts
-    )
-    return SubmissionResult(submission=submission.name, parts=parts, messages=tuple(messages))
+    return messages
 
 
 def _did_you_mean(answer_id: str, known: set[str]) -> str:

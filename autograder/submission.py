@@ -20,6 +20,7 @@ import yaml
 ANSWERS_FILE = "answers.yaml"
 MAX_ANSWERS_BYTES = 1_000_000
 MAX_ANSWER_IDS = 500
+MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 8
 MAX_NESTING = 50
 _BRACKETS = re.compile(r"[\[\]{}]")
@@ -30,7 +31,8 @@ class Answer:
     """One raw answer as submitted."""
 
     text: str
-    """The answer text; a YAML list is joined back into ``[a, b, c]``."""
+    """The answer text; a YAML list is joined back into ``[a, b, c]``; for
+    ``{file: name}`` the file's content once the folder is loaded."""
     file: str | None = None
     """For ``{file: mha.py}``: the named file, relative to the submission folder."""
     problem: str | None = None
@@ -82,7 +84,39 @@ def load_submission(folder: Path) -> Submission:
     except OSError as error:
         return Submission(name, folder, {}, (f"{path.name} could not be opened: {error.strerror}.",))
     answers, messages = parse_answers(raw, path.name)
+    for answer_id, answer in answers.items():
+        if answer.file is not None and answer.problem is None:
+            answers[answer_id] = read_named_file(folder, answer.file)
     return Submission(name, folder, answers, tuple(messages))
+
+
+def read_named_file(folder: Path, name: str) -> Answer:
+    """The text of ``{file: name}``: a plain file inside the submission folder, size-capped."""
+    relative = Path(name.strip())
+    example = "{file: mha.py}"
+    if not name.strip() or relative.is_absolute() or ".." in relative.parts:
+        return Answer(
+            name, file=name, problem=f"'{name}' must name a file inside your submission, e.g. {example}."
+        )
+    path = folder / relative
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+        if not inside or path.is_symlink() or not path.is_file():
+            return Answer(
+                name, file=name, problem=f"The file '{name}' named by this answer is not in your submission."
+            )
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Answer(
+                name, file=name, problem=f"'{name}' is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read."
+            )
+        return Answer(path.read_bytes().decode("utf-8"), file=name)
+    except UnicodeDecodeError as error:
+        return Answer(
+            name, file=name, problem=f"'{name}' is not valid UTF-8 (byte {error.start}); save it as UTF-8."
+        )
+    except OSError as error:
+        return Answer(name, file=name, problem=f"'{name}' could not be opened: {error.strerror}.")
 
 
 def parse_answers(raw: bytes, filename: str = ANSWERS_FILE) -> tuple[dict[str, Answer], list[str]]:
@@ -103,8 +137,7 @@ def parse_answers(raw: bytes, filename: str = ANSWERS_FILE) -> tuple[dict[str, A
         for event in yaml.parse(text, Loader=_AnswerLoader):
             if isinstance(event, yaml.AliasEvent):
                 messages.append(
-                    f"{filename} uses a YAML alias (*name); aliases are not allowed. "
-                    "Write each answer out."
+                    f"{filename} uses a YAML alias (*name); aliases are not allowed. Write each answer out."
                 )
                 return {}, messages
         data = yaml.load(text, Loader=_AnswerLoader)

@@ -110,3 +110,33 @@ def test_a_yaml_error_costs_only_the_answer_it_is_in() -> None:
     broken = answers["q1.b"]
     assert broken.problem is not None and "line 3" in broken.problem
     assert any("not valid YAML (line 3" in message for message in messages)
+
+
+FILE_REFERENCES = [
+    ("mha.py", None),
+    ("../escape.py", "inside your submission"),
+    ("/etc/passwd", "inside your submission"),
+    ("missing.py", "not in your submission"),
+    ("link.py", "not in your submission"),
+    ("big.py", "at most"),
+    ("latin1.py", "not valid UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("name", "problem"), FILE_REFERENCES)
+def test_file_answers_are_read_from_inside_the_folder_only(tmp_path: Path, name: str, problem: str | None) -> None:
+    folder = tmp_path / "student"
+    folder.mkdir()
+    (tmp_path / "escape.py").write_text("secret", encoding="utf-8")
+    (folder / "mha.py").write_text("class MultiHeadAttention: ...\n", encoding="utf-8")
+    (folder / "link.py").symlink_to(tmp_path / "escape.py")
+    (folder / "big.py").write_bytes(b"#" * 2_000_000)
+    (folder / "latin1.py").write_bytes("# caf\xe9\n".encode("latin-1"))
+    (folder / "answers.yaml").write_text(f"q3:\n  b: {{file: '{name}'}}\n", encoding="utf-8")
+    answer = load_submission(folder).answers["q3.b"]
+    if problem is None:
+        assert answer.problem is None
+        assert answer.text.startswith("class MultiHeadAttention")
+    else:
+        assert answer.problem is not None and problem in answer.problem
+        assert "secret" not in answer.text

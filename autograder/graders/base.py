@@ -60,5 +60,8 @@ class GraderKind:
     typed ones once, at spec load; raises ValueError with a message."""
     names: Callable[[Any], set[str]] | None = None
     """Optional: the declared names a reading uses, for rules with ``mentions``."""
+    runs_code: bool = False
+    """True for kinds that run student code in the sandbox, which bounds their time
+    and memory itself; the others are graded in a forked child with a deadline."""
     needs_reference: bool = True
     """False when the reference answer is only shown, never compared (free text)."""
