@@ -39,7 +39,7 @@ def test_hostile_answer_costs_its_part_within_a_second(grade_hw9: Grade, answer_
     result = grade_hw9(answer_id, HOSTILE_TEXTS[name])
     elapsed = time.monotonic() - start
     assert elapsed < 1.0, f"{answer_id} took {elapsed:.2f} s on {name}"
-    assert result.score == 0 or result.verdict == "needs_review" and result.score == 0
+    assert result.score == 0
     assert result.verdict in {"unreadable", "incorrect", "needs_review"}
     assert not Path("/tmp/ag-hostile").exists()
 
@@ -56,6 +56,6 @@ def test_hostile_answer_costs_its_part_within_a_second(grade_hw9: Grade, answer_
 )
 def test_hostile_answer_files_never_raise(raw: bytes) -> None:
     start = time.monotonic()
-    answers, messages = parse_answers(raw)
+    _, messages = parse_answers(raw)
     assert time.monotonic() - start < 1.0
     assert messages, "a broken file always says what is wrong"
