@@ -69,9 +69,7 @@ def load_key(*, problems: Path = DEFAULT_PROBLEMS, reference: Path = DEFAULT_REF
                 errors.append(f"{reference / ANSWERS_FILE}: {part.id}: no reference answer")
             continue
         if read.problem is not None:
-            errors.append(
-                f"{reference / ANSWERS_FILE}: {part.id}: reference answer unreadable: {read.problem}"
-            )
+            errors.append(f"{reference / ANSWERS_FILE}: {part.id}: reference answer unreadable: {read.problem}")
             continue
         readings[part.id] = read.reading
     if errors:
@@ -91,9 +89,7 @@ def validate(*, problems: Path = DEFAULT_PROBLEMS, reference: Path = DEFAULT_REF
     key = load_key(problems=problems, reference=reference)
     problems_found: list[str] = []
     for part in key.problems.parts:
-        expected_full = [(sample, True) for sample in part.accept] + [
-            (sample, False) for sample in part.reject
-        ]
+        expected_full = [(sample, True) for sample in part.accept] + [(sample, False) for sample in part.reject]
         for sample, should_pass in expected_full:
             result = grade_part(part, Answer(sample), key.readings.get(part.id))
             full = result.verdict == "correct"
@@ -140,9 +136,7 @@ def grade(
 def write_results(result: SubmissionResult, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / RESULTS_FILE
-    target.write_text(
-        json.dumps(to_gradescope(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    target.write_text(json.dumps(to_gradescope(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return target
 
 
@@ -198,9 +192,7 @@ def grade_folder(folder: Path, key: AnswerKey) -> SubmissionResult:
             results.update((result.id, result) for result in finished.value)
         else:  # something here hangs or crashes the grader: isolate it to its part
             results.update((part.id, _grade_part_bounded(submission, key, part.id)) for part in in_child)
-            messages.append(
-                f"Grading was slow or failed ({finished.detail}); each part was graded on its own."
-            )
+            messages.append(f"Grading was slow or failed ({finished.detail}); each part was graded on its own.")
     _remember(submission, results)
     parts = tuple(results[part.id] for part in key.problems.parts)
     return SubmissionResult(submission.name, parts, tuple(messages))
@@ -239,15 +231,11 @@ def _failed(name: str, key: AnswerKey, message: str) -> SubmissionResult:
     return SubmissionResult(name, parts, (message,))
 
 
-def check(
-    folder: Path, *, problems: Path = DEFAULT_PROBLEMS
-) -> tuple[Submission, list[tuple[str, Read | None]]]:
+def check(folder: Path, *, problems: Path = DEFAULT_PROBLEMS) -> tuple[Submission, list[tuple[str, Read | None]]]:
     """How every answer of one submission is read; no reference needed, nothing graded."""
     problem_set = load_specs(problems)
     submission = load_submission(folder)
-    return submission, [
-        (part.id, read_answer(part, submission.answers.get(part.id))) for part in problem_set.parts
-    ]
+    return submission, [(part.id, read_answer(part, submission.answers.get(part.id))) for part in problem_set.parts]
 
 
 __all__ = [

@@ -21,9 +21,7 @@ EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="autograder", description="Grade HW answers by meaning, not spelling."
-    )
+    parser = argparse.ArgumentParser(prog="autograder", description="Grade HW answers by meaning, not spelling.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     grade = commands.add_parser("grade", help="grade one submission folder or a folder of them")
@@ -58,9 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("submission", type=Path, help="a submission folder holding answers.yaml")
     _add_problems(check)
 
-    validate = commands.add_parser(
-        "validate", help="check the specs, the reference and the specs' sample answers"
-    )
+    validate = commands.add_parser("validate", help="check the specs, the reference and the specs' sample answers")
     validate.add_argument(
         "problems",
         type=Path,
@@ -136,9 +132,7 @@ def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
         jobs=args.jobs,
         on_result=row,
     )
-    print(
-        f"\nGraded {len(results)} submission(s); results in {args.out}/<submission>/results.json", file=stdout
-    )
+    print(f"\nGraded {len(results)} submission(s); results in {args.out}/<submission>/results.json", file=stdout)
     return EXIT_OK
 
 

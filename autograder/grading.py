@@ -79,9 +79,7 @@ def decide(part: Part, reading: Any, reference: Any) -> Outcome:
         return outcome
     for rule in part.rules:
         if _rule_applies(part, rule.readings, rule.mentions, reading):
-            return Outcome(
-                verdict_for_credit(rule.credit), rule.credit, rule.message, rule.note, rule_matched=True
-            )
+            return Outcome(verdict_for_credit(rule.credit), rule.credit, rule.message, rule.note, rule_matched=True)
     return outcome
 
 
@@ -112,9 +110,7 @@ def part_result(part: Part, raw: str | None, as_read: str | None, outcome: Outco
     )
 
 
-def grade_submission(
-    submission: Submission, problems: ProblemSet, key: Mapping[str, Any]
-) -> SubmissionResult:
+def grade_submission(submission: Submission, problems: ProblemSet, key: Mapping[str, Any]) -> SubmissionResult:
     """Grade every part of the problem set for one submission. Never raises."""
     parts = grade_parts(problems.parts, submission, key)
     return SubmissionResult(submission.name, tuple(parts), tuple(submission_messages(submission, problems)))

@@ -162,8 +162,7 @@ def load_question(path: Path) -> Question:
     if not raw_parts:
         raise SpecError(f"{where}: parts", "a question needs at least one part")
     parts = tuple(
-        _load_part(qid, str(key), raw, symbols, functions, f"{where}: parts.{key}")
-        for key, raw in raw_parts.items()
+        _load_part(qid, str(key), raw, symbols, functions, f"{where}: parts.{key}") for key, raw in raw_parts.items()
     )
     return Question(
         id=qid,
@@ -272,9 +271,7 @@ def build_vocabulary(symbols: Mapping[str, Any], functions: Sequence[str], where
         flags = str(flags_text or "").split()
         for flag in flags:
             if flag not in SYMBOL_FLAGS:
-                raise SpecError(
-                    f"{where}: symbols.{name}", f"unknown flag '{flag}'{suggest(flag, SYMBOL_FLAGS)}"
-                )
+                raise SpecError(f"{where}: symbols.{name}", f"unknown flag '{flag}'{suggest(flag, SYMBOL_FLAGS)}")
         assumptions = {flag: True for flag in flags if flag != "vector"}
         if not assumptions:
             assumptions = {"real": True}

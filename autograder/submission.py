@@ -75,10 +75,7 @@ def load_submission(folder: Path) -> Submission:
                 name,
                 folder,
                 {},
-                (
-                    f"{path.name} is {size:,} bytes; at most {MAX_ANSWERS_BYTES:,} are read. "
-                    "Nothing was graded.",
-                ),
+                (f"{path.name} is {size:,} bytes; at most {MAX_ANSWERS_BYTES:,} are read. Nothing was graded.",),
             )
         raw = path.read_bytes()
     except OSError as error:
@@ -95,26 +92,18 @@ def read_named_file(folder: Path, name: str) -> Answer:
     relative = Path(name.strip())
     example = "{file: mha.py}"
     if not name.strip() or relative.is_absolute() or ".." in relative.parts:
-        return Answer(
-            name, file=name, problem=f"'{name}' must name a file inside your submission, e.g. {example}."
-        )
+        return Answer(name, file=name, problem=f"'{name}' must name a file inside your submission, e.g. {example}.")
     path = folder / relative
     try:
         inside = path.resolve().is_relative_to(folder.resolve())
         if not inside or path.is_symlink() or not path.is_file():
-            return Answer(
-                name, file=name, problem=f"The file '{name}' named by this answer is not in your submission."
-            )
+            return Answer(name, file=name, problem=f"The file '{name}' named by this answer is not in your submission.")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return Answer(
-                name, file=name, problem=f"'{name}' is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read."
-            )
+            return Answer(name, file=name, problem=f"'{name}' is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read.")
         return Answer(path.read_bytes().decode("utf-8"), file=name)
     except UnicodeDecodeError as error:
-        return Answer(
-            name, file=name, problem=f"'{name}' is not valid UTF-8 (byte {error.start}); save it as UTF-8."
-        )
+        return Answer(name, file=name, problem=f"'{name}' is not valid UTF-8 (byte {error.start}); save it as UTF-8.")
     except OSError as error:
         return Answer(name, file=name, problem=f"'{name}' could not be opened: {error.strerror}.")
 
@@ -165,9 +154,7 @@ def parse_answers(raw: bytes, filename: str = ANSWERS_FILE) -> tuple[dict[str, A
     return answers, messages
 
 
-def _flatten(
-    node: Mapping[Any, Any], prefix: str, out: dict[str, Answer], messages: list[str], depth: int
-) -> None:
+def _flatten(node: Mapping[Any, Any], prefix: str, out: dict[str, Answer], messages: list[str], depth: int) -> None:
     if depth > MAX_DEPTH:
         messages.append(f"Answers nested more than {MAX_DEPTH} levels under '{prefix}' were ignored.")
         return
@@ -246,9 +233,7 @@ def _problem(error: yaml.YAMLError | RecursionError) -> str:
 
 
 def _list_text(items: list[Any]) -> str:
-    parts = [
-        (_list_text(item) if isinstance(item, list) else "" if item is None else str(item)) for item in items
-    ]
+    parts = [(_list_text(item) if isinstance(item, list) else "" if item is None else str(item)) for item in items]
     return "[" + ", ".join(parts) + "]"
 
 

@@ -14,7 +14,7 @@ from autograder.cli import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, main
 from tests.conftest import HW9_PROBLEMS, HW9_REFERENCE, SUBMISSIONS, TINY
 
 # Parts graded by an instructor until the code-running graders land (kind: manual).
-MANUAL = {"q3.b", "q4.c", "q4.d", "q4.e", "q6.b.iii"}
+MANUAL = {"q3.b"}
 
 # The verdict each example submission must get, per answer id (ids not listed: see the test).
 EXPECTED: dict[str, dict[str, str]] = {
@@ -48,6 +48,10 @@ EXPECTED: dict[str, dict[str, str]] = {
         "q6.a": "needs_review",
         "q6.b.i": "incorrect",
         "q6.b.ii": "incorrect",
+        "q4.c": "incorrect",
+        "q4.d": "incorrect",
+        "q4.e": "incorrect",
+        "q6.b.iii": "incorrect",
         "q6.c.time": "partial",
         "q6.c.space": "partial",
         "q6.d.time": "incorrect",
@@ -150,9 +154,7 @@ def test_scores_add_up_and_perfect_submissions_get_every_automatic_point(graded:
         data = results(out, name)
         assert data["score"] == pytest.approx(sum(test["score"] for test in data["tests"]))
         automatic = [t for t in data["tests"] if t["extra_data"]["id"] not in MANUAL]
-        assert all(
-            t["score"] == t["max_score"] for t in automatic if t["extra_data"]["id"] not in ("q2.b", "q6.a")
-        )
+        assert all(t["score"] == t["max_score"] for t in automatic if t["extra_data"]["id"] not in ("q2.b", "q6.a"))
 
 
 def test_broken_and_empty_submissions_still_get_results_with_a_message(graded: tuple[Path, str]) -> None:
@@ -179,15 +181,11 @@ def test_hostile_text_is_never_run(graded: tuple[Path, str]) -> None:
 
 
 def test_check_echoes_how_answers_are_read() -> None:
-    code, printed = run(
-        "check", str(SUBMISSIONS / "02-perfect-latex-unicode"), "--problems", str(HW9_PROBLEMS)
-    )
+    code, printed = run("check", str(SUBMISSIONS / "02-perfect-latex-unicode"), "--problems", str(HW9_PROBLEMS))
     assert code == EXIT_OK
     assert "q1.c" in printed and "read as: sqrt(d)" in printed
     assert "Every answer could be read." in printed
-    code, printed = run(
-        "check", str(SUBMISSIONS / "05-unreadable-and-hostile"), "--problems", str(HW9_PROBLEMS)
-    )
+    code, printed = run("check", str(SUBMISSIONS / "05-unreadable-and-hostile"), "--problems", str(HW9_PROBLEMS))
     assert code == EXIT_OK
     assert "COULD NOT BE READ" in printed
     assert "Fix the answers marked COULD NOT BE READ" in printed

@@ -71,8 +71,7 @@ CORRECT = [
     ("q6.b.ii", "[1, √2x1, √2x2, √2x3, x1², x2², x3², √2x1x2, √2x1x3, √2x2x3]"),
     (
         "q6.b.ii",
-        "[x3^2, x2^2, x1^2, -sqrt(2)*x1, -sqrt(2)*x2, -sqrt(2)*x3, "
-        "sqrt(2)*x1*x2, sqrt(2)*x1*x3, sqrt(2)*x2*x3, 1]",
+        "[x3^2, x2^2, x1^2, -sqrt(2)*x1, -sqrt(2)*x2, -sqrt(2)*x3, sqrt(2)*x1*x2, sqrt(2)*x1*x3, sqrt(2)*x2*x3, 1]",
     ),
     (
         "q6.b.ii",

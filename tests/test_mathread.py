@@ -402,8 +402,7 @@ LIST_READS_AS = [
     ("[0.5, 1/2]", (sympy.Rational(1, 2), sympy.Rational(1, 2))),
     ("[1, √2x1, √2x2, √2x3, x1², x2², x3², √2x1x2, √2x1x3, √2x2x3]", FEATURES),
     (
-        "[1, sqrt(2)*x1, sqrt(2)*x2, sqrt(2)*x3, x1^2, x2^2, x3^2, "
-        "sqrt(2)*x1*x2, sqrt(2)*x1*x3, sqrt(2)*x2*x3]",
+        "[1, sqrt(2)*x1, sqrt(2)*x2, sqrt(2)*x3, x1^2, x2^2, x3^2, sqrt(2)*x1*x2, sqrt(2)*x1*x3, sqrt(2)*x2*x3]",
         FEATURES,
     ),
     (

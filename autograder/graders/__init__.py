@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from autograder.graders import (
     complexity,
+    einsum,
     feature_map,
     manual,
+    matrix_expression,
     numeric,
     rubric,
     shape,
@@ -22,7 +24,19 @@ from autograder.graders.base import GraderKind
 
 REGISTRY: dict[str, GraderKind] = {
     module.KIND.name: module.KIND
-    for module in (symbolic, vector, numeric, shape, complexity, feature_map, token, rubric, manual)
+    for module in (
+        symbolic,
+        vector,
+        numeric,
+        shape,
+        complexity,
+        feature_map,
+        token,
+        rubric,
+        einsum,
+        matrix_expression,
+        manual,
+    )
 }
 
 __all__ = ["REGISTRY", "GraderKind"]

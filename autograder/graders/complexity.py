@@ -43,16 +43,13 @@ NOT_EQUIVALENT = "Your bound is not equivalent to the expected one."
 OVER_ESTIMATE = "Overall your bound grows faster than the expected one (an over-estimate)."
 UNDER_ESTIMATE = "Overall your bound grows more slowly than the expected one (an under-estimate)."
 MISSING_TERM = "Your bound is missing the term {term}{named}, which the expected bound has."
-EXTRA_TERM = (
-    "Your bound has the term {term}, which no term of the expected bound covers: it grows faster than needed."
-)
+EXTRA_TERM = "Your bound has the term {term}, which no term of the expected bound covers: it grows faster than needed."
 REPLACED_NAMED = "For {name}, the expected bound has {expected}; yours has {student}{direction}."
 REPLACED = "Where the expected bound has {expected}, yours has {student}{direction}."
 LARGER = ", which is larger"
 SMALLER = ", which is smaller"
 UNDECIDED = (
-    "The autograder could not compare your bound with the expected one term by term; "
-    "an instructor will check it."
+    "The autograder could not compare your bound with the expected one term by term; an instructor will check it."
 )
 
 _RELATION = re.compile(r"\s*(?:=|≈|∼|≃|~|\\approx|\\sim|\\simeq)\s*")
@@ -436,9 +433,7 @@ def explain_difference(
     pairs: list[tuple[Term, Term]] = []
     # a term of yours that stands where an expected term with the same variables is
     for term in extra:
-        partner = next(
-            (e for e in _sorted(expected.terms, order) if _grows_with(e) == _grows_with(term)), None
-        )
+        partner = next((e for e in _sorted(expected.terms, order) if _grows_with(e) == _grows_with(term)), None)
         if partner is not None and all(partner != e for e, _ in pairs):
             pairs.append((partner, term))
     # an expected term you wrote with other powers (even if another of your terms absorbs it)
@@ -527,9 +522,7 @@ def read(text: str, part: Part) -> BigOReading:
 def show_reading(reading: BigOReading) -> str:
     text = " = ".join(f"O({show(bound)})" for bound in reading.bounds)
     if reading.assumptions:
-        text += " assuming " + " and ".join(
-            f"{show(left)} ≈ {show(right)}" for left, right in reading.assumptions
-        )
+        text += " assuming " + " and ".join(f"{show(left)} ≈ {show(right)}" for left, right in reading.assumptions)
     return text
 
 

@@ -20,13 +20,8 @@ from autograder.result import Outcome
 from autograder.spec import Part
 
 CORRECT = "Correct: φ(x)ᵀφ(y) equals the kernel for all x and y."
-DIFFERENCE = (
-    "φ(x)ᵀφ(y) does not equal the kernel K(x, y). The difference φ(x)ᵀφ(y) − K(x, y) is:\n    {difference}"
-)
-TOO_HIGH = (
-    "Component {index} ({component}) has degree {degree}, "
-    "but the kernel has degree {kernel_degree} in {names}."
-)
+DIFFERENCE = "φ(x)ᵀφ(y) does not equal the kernel K(x, y). The difference φ(x)ᵀφ(y) − K(x, y) is:\n    {difference}"
+TOO_HIGH = "Component {index} ({component}) has degree {degree}, but the kernel has degree {kernel_degree} in {names}."
 MAX_COMPONENTS = 64
 MAX_SHOWN_TERMS = 8
 
@@ -49,9 +44,7 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
     partners = {name: sympy.Symbol(name, real=True) for name in params.partners}
     extended = Vocabulary({**vocabulary.symbols, **partners}, vocabulary.vectors, vocabulary.functions)
     kernel = read_expression(params.kernel, extended).value
-    swap = {
-        vocabulary.symbols[x]: partners[y] for x, y in zip(params.variables, params.partners, strict=True)
-    }
+    swap = {vocabulary.symbols[x]: partners[y] for x, y in zip(params.variables, params.partners, strict=True)}
     return replace(params, kernel_expr=kernel, swap=swap)
 
 

@@ -26,9 +26,7 @@ class Params:
 def read(text: str, part: Part) -> Reading:
     reading = read_expression(text, part.vocabulary)
     if not reading.value.is_number or not reading.value.is_real:
-        raise Unreadable(
-            f"Expected a number, but '{show(reading.value)}' is not one.", text, hint="0.25 or 1/4"
-        )
+        raise Unreadable(f"Expected a number, but '{show(reading.value)}' is not one.", text, hint="0.25 or 1/4")
     return reading
 
 

@@ -90,9 +90,7 @@ _LATEX_SYMBOLS = {
     "infty": "∞",
     "to": "→",
 }
-_LATEX_SYMBOL = re.compile(
-    r"\\(" + "|".join(sorted(_LATEX_SYMBOLS, key=len, reverse=True)) + r")(?![A-Za-z])"
-)
+_LATEX_SYMBOL = re.compile(r"\\(" + "|".join(sorted(_LATEX_SYMBOLS, key=len, reverse=True)) + r")(?![A-Za-z])")
 _PLAIN_SYMBOLS = (
     ("=/=", "≠"),
     ("!=", "≠"),
@@ -143,9 +141,7 @@ class Params:
     """Known wrong ideas; one found sends the answer to review."""
     concept_patterns: tuple[tuple[re.Pattern[str], ...], ...] = field(default=(), metadata={"internal": True})
     """``concepts[i].patterns`` compiled (filled at load)."""
-    misconception_patterns: tuple[tuple[re.Pattern[str], ...], ...] = field(
-        default=(), metadata={"internal": True}
-    )
+    misconception_patterns: tuple[tuple[re.Pattern[str], ...], ...] = field(default=(), metadata={"internal": True})
     """``misconceptions[i].patterns`` compiled (filled at load)."""
 
 
@@ -174,9 +170,7 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
     return replace(
         params,
         concept_patterns=tuple(_compile(c.patterns, f"concept '{c.id}'") for c in params.concepts),
-        misconception_patterns=tuple(
-            _compile(m.patterns, f"misconception '{m.id}'") for m in params.misconceptions
-        ),
+        misconception_patterns=tuple(_compile(m.patterns, f"misconception '{m.id}'") for m in params.misconceptions),
     )
 
 
@@ -188,9 +182,7 @@ def _compile(patterns: tuple[str, ...], owner: str) -> tuple[re.Pattern[str], ..
         try:
             compiled.append(re.compile(pattern, re.IGNORECASE))
         except re.error as error:
-            raise ValueError(
-                f"{owner}: patterns[{index}] is not a valid regular expression: {error}"
-            ) from None
+            raise ValueError(f"{owner}: patterns[{index}] is not a valid regular expression: {error}") from None
     return tuple(compiled)
 
 

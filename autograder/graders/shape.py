@@ -52,9 +52,7 @@ def matches(answer: ListReading, other: ListReading, part: Part) -> bool:
 
 def grade(answer: ListReading, reference: ListReading, part: Part) -> Outcome:
     if len(answer.items) != len(reference.items):
-        message = WRONG_RANK.format(
-            expected=len(reference.items), got=len(answer.items), shown=show_reading(answer)
-        )
+        message = WRONG_RANK.format(expected=len(reference.items), got=len(answer.items), shown=show_reading(answer))
         return Outcome("incorrect", 0.0, message, "shape:wrong_rank")
     axes = compare_axes(answer, reference, part)
     wrong = [index for index, same in enumerate(axes, start=1) if same is False]

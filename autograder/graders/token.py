@@ -39,8 +39,7 @@ REMOVED_PREFIX = "Read without the template's own prefix '{prefix}'."
 TOO_LONG = "The fragment is {length:,} characters long; a blank takes at most {limit} characters."
 NOT_PYTHON = "This is not a Python expression: {detail}."
 NOT_ALLOWED = (
-    "Only names (self.num_heads), numbers, + - * / // and calls of names can be read "
-    "in a blank; found {what}."
+    "Only names (self.num_heads), numbers, + - * / // and calls of names can be read in a blank; found {what}."
 )
 TOO_DEEP = "The fragment is nested too deeply to be a blank of the template."
 BAD_NAME = "'{name}' is not a dotted Python name (in {where})."
@@ -204,9 +203,7 @@ def _binary(node: ast.BinOp, aliases: dict[str, str], names: set[str], text: str
     precedence = _PRECEDENCE[symbol]
     if symbol in _COMMUTATIVE:
         # a * b * c in any order and grouping reads as one sorted product.
-        operands = [
-            _canonical(operand, aliases, names, text, depth) for operand in _flatten(node, type(node.op))
-        ]
+        operands = [_canonical(operand, aliases, names, text, depth) for operand in _flatten(node, type(node.op))]
         parts = sorted(_wrap(operand, precedence) for operand in operands)
         return _Node(f" {symbol} ".join(parts), precedence)
     left = _canonical(node.left, aliases, names, text, depth)

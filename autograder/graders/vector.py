@@ -56,9 +56,7 @@ def matches(answer: ListReading, other: ListReading, part: Part) -> bool:
 
 def grade(answer: ListReading, reference: ListReading, part: Part) -> Outcome:
     if len(answer.items) != len(reference.items):
-        message = WRONG_LENGTH.format(
-            expected=len(reference.items), got=len(answer.items), shown=show_reading(answer)
-        )
+        message = WRONG_LENGTH.format(expected=len(reference.items), got=len(answer.items), shown=show_reading(answer))
         return Outcome("incorrect", 0.0, message, "vector:wrong_length")
     wrong = differing(answer, reference, part.params)
     if not wrong:

@@ -80,9 +80,7 @@ class Unreadable(Exception):
         return "\n".join(lines)
 
 
-_EXCEPTION_ATTRIBUTES = frozenset(
-    {"__traceback__", "__cause__", "__context__", "__suppress_context__", "__notes__"}
-)
+_EXCEPTION_ATTRIBUTES = frozenset({"__traceback__", "__cause__", "__context__", "__suppress_context__", "__notes__"})
 _frozen_setattr = Unreadable.__setattr__
 
 

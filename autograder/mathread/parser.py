@@ -201,9 +201,7 @@ class Parser:
             return token
         size = sum(1 for offset in token.offsets if offset == token.offsets[0])
         if size < len(token.text):
-            self.pending.append(
-                Token("name", token.text[size:], token.offsets[size], token.end, token.offsets[size:])
-            )
+            self.pending.append(Token("name", token.text[size:], token.offsets[size], token.end, token.offsets[size:]))
             return Token("name", token.text[:size], token.start, token.offsets[size], token.offsets[:size])
         return token
 

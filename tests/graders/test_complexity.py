@@ -155,9 +155,7 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Part]:
 
 def grade(parts: dict[str, Part], key: str, answer: str, reference: str | None = None) -> Outcome:
     part = parts[key]
-    return complexity.grade(
-        complexity.read(answer, part), complexity.read(reference or REFERENCE[key], part), part
-    )
+    return complexity.grade(complexity.read(answer, part), complexity.read(reference or REFERENCE[key], part), part)
 
 
 @pytest.mark.parametrize(("key", "reference", "answer"), EQUIVALENT)
@@ -170,9 +168,7 @@ def test_equivalent_bounds_are_correct(parts: dict[str, Part], key: str, referen
 
 
 @pytest.mark.parametrize(("key", "reference", "answer"), NOT_EQUIVALENT)
-def test_different_bounds_are_incorrect(
-    parts: dict[str, Part], key: str, reference: str, answer: str
-) -> None:
+def test_different_bounds_are_incorrect(parts: dict[str, Part], key: str, reference: str, answer: str) -> None:
     outcome = grade(parts, key, answer, reference)
     assert (outcome.verdict, outcome.credit) == ("incorrect", 0.0), outcome.feedback
     part = parts[key]

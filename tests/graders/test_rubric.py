@@ -86,8 +86,7 @@ ARGMAX_SOFTMAX_ONLY = (
     "average of all the values and every key contributes."
 )
 ARGMAX_NEGATED = (
-    "Argmax is not piecewise constant, and its gradient is not zero, so training works just "
-    "like with softmax."
+    "Argmax is not piecewise constant, and its gradient is not zero, so training works just like with softmax."
 )
 ARGMAX_FASTER = ARGMAX_FULL + " On the other hand argmax trains faster because it is sparse."
 
@@ -167,9 +166,7 @@ def test_verdict_credit_and_feedback(
     outcome = grade(part, text)
     assert (outcome.verdict, outcome.credit) == (verdict, credit), outcome.feedback
     for concept in params.concepts:
-        line = (rubric.FOUND if concept.id in found else rubric.MISSING).format(
-            description=concept.description
-        )
+        line = (rubric.FOUND if concept.id in found else rubric.MISSING).format(description=concept.description)
         assert line in outcome.feedback
     for misconception in params.misconceptions:
         assert (misconception.message in outcome.feedback) == (misconception.id in wrong)

@@ -203,9 +203,7 @@ MISSPELT = [
 
 
 @pytest.mark.parametrize(("blank", "text", "suggestion"), MISSPELT)
-def test_misspelling_gets_did_you_mean(
-    parts: dict[str, Part], blank: str, text: str, suggestion: str
-) -> None:
+def test_misspelling_gets_did_you_mean(parts: dict[str, Part], blank: str, text: str, suggestion: str) -> None:
     outcome = grade(parts, blank, text)
     assert outcome.verdict == "incorrect"
     name = token.show(token.read(text, parts[blank]))

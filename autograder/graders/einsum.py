@@ -1,0 +1,571 @@
+"""``einsum``: an einsum call such as ``torch.einsum("bd,hdq->bhq", x, W_q)``
+or just its equation ``bd,hdq->bhq``, right when it computes the same tensor
+as the reference on the same operands.
+
+Judged by what it computes, not by its spelling: renamed letters
+(``ij,kjl->ikl``), spaces, ``...`` and an implicit output (no ``->``) are all
+fine. Before anything runs, the equation is checked against the operands'
+declared shapes so that a wrong answer is explained in the student's terms
+("h appears in the output but in no input", "you index W_q with 2 axes").
+Then both einsums run on the same seeded random float64 operands, with a
+distinct size per axis name, and the results are compared.
+
+Security: the answer is parsed with :func:`ast.parse` (or matched by a regular
+expression when it is a bare equation) and only looked at; it is never
+compiled, executed or evaluated. Only the equation, validated here (letters,
+``,``, ``->``, ``...``; bounded length and operand count), reaches torch.
+
+A bare equation takes the operands in the spec's order; a call names its
+operands, in any order, and the names must be the spec's.
+
+Params: ``operands`` (name and axis names of each tensor), ``sizes``.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import functools
+import keyword
+import re
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from autograder.graders.base import GraderKind
+from autograder.mathread import Unreadable, Vocabulary
+from autograder.result import Outcome
+from autograder.spec import Part
+
+if TYPE_CHECKING:
+    import torch
+
+#: Longest answer read: an einsum call fits in a line, and this keeps hostile input cheap.
+MAX_CHARS = 400
+#: Longest equation handed to torch.
+MAX_EQUATION = 200
+MAX_OPERANDS = 8
+#: Largest size of one axis, so that evaluating any einsum stays cheap.
+MAX_SIZE = 16
+#: Default axis sizes: distinct primes, so that axes of different names never line up by chance.
+DEFAULT_SIZES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
+SEED = 20240609
+EINSUM_FUNCTIONS = ("einsum", "torch.einsum", "np.einsum", "numpy.einsum")
+
+CORRECT = "Correct."
+CORRECT_SAME_TENSOR = "Correct: read as {shown}, which computes the same tensor as the expected einsum."
+UNKNOWN_OPERAND = "{name} is not an operand of this einsum; it combines {expected}."
+MISSING_OPERAND = "You do not pass {names}; this einsum combines {expected}."
+REPEATED_OPERAND = "You pass {name} more than once; this einsum combines {expected}, each once."
+TERM_COUNT_CALL = "Your equation has {terms} input term(s) ({shown}) but you pass {count} tensor(s) ({names})."
+TERM_COUNT_BARE = (
+    "Your equation has {terms} input term(s) ({shown}); this einsum combines {count} tensors, in this order: {names}."
+)
+RANK = "You index {name} with {count} axes ({term}) but {name} has {rank} axes [{axes}]."
+RANK_ELLIPSIS = "You index {name} with at least {count} axes ({term}) but {name} has {rank} axes [{axes}]."
+REPEATED_IN_TERM = (
+    "You use the letter {letter} twice for {name} ({term}), which takes a diagonal; "
+    "its axes {first} and {second} have different sizes."
+)
+OUTPUT_NOT_IN_INPUT = "{letter} appears in the output but in no input: einsum cannot create a new axis."
+OUTPUT_REPEATED = "{letter} appears more than once in the output ({output}); each output axis needs its own letter."
+ELLIPSIS_ONLY_OUTPUT = "The output has ... but no input does."
+LETTER_SIZES = (
+    "You use the letter {letter} for axis {first} of {first_name} and for axis {second} of "
+    "{second_name}; these axes have different sizes, so einsum cannot pair them."
+)
+WRONG_SHAPE = "Your result has shape [{axes}] = [{sizes}], the expected has [{expected}]."
+SAME_AXES_OTHER_ORDER = "It has the expected axes, in another order."
+SUMS_EXTRA = "You sum over {axes}, which the expected result keeps."
+KEEPS_EXTRA = "You keep {axes}, which the expected result sums over."
+DIFFERENT_VALUES = (
+    "Your result has the expected shape [{axes}] but different values: check which axes each letter pairs."
+)
+TORCH_ERROR = "This einsum cannot be evaluated on operands of the declared shapes: {detail}."
+
+TOO_LONG = "The answer is {length:,} characters long; an einsum is read up to {limit} characters."
+EQUATION_TOO_LONG = "The equation is {length:,} characters long; at most {limit} are read."
+NOT_PYTHON = "This is neither an einsum equation nor a Python einsum call: {detail}."
+NOT_EINSUM_CALL = "Only a call of einsum (einsum, torch.einsum or np.einsum) can be read here; found {what}."
+NEEDS_EQUATION = 'The first argument of einsum must be the equation in quotes, such as "bd,dk->bk".'
+OPERAND_NOT_NAME = "Pass the operands of einsum by name (x, W_k); found {what}. The autograder does not run code."
+NO_KEYWORDS = "einsum takes no keyword arguments here (found {name}=...)."
+BAD_CHARACTER = "{char!r} cannot appear in an einsum equation: use letters, commas, -> and ...."
+BAD_DOTS = "A '.' in an einsum equation must be part of an ellipsis '...'."
+TWO_ELLIPSES = "The term {term!r} has more than one ellipsis '...'."
+TWO_ARROWS = "An einsum equation has at most one '->'."
+TOO_MANY_OPERANDS = "The equation has {count} input terms; at most {limit} are read."
+NOTE_IMPLICIT = "Read the implicit output of {equation!r} as '->{output}'."
+NOTE_ASSIGNMENT = "Read the right-hand side of '{target} = …'."
+
+_CALL_OR_STRING = re.compile(r"[()\"']")
+_ASSIGNMENT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
+_EQUATION_CHARACTERS = re.compile(r"[A-Za-z.,\->]")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One tensor the einsum combines."""
+
+    name: str
+    """The name a call passes it by (``W_q``)."""
+    shape: tuple[str, ...]
+    """Its axis names, in order (``[h, d, q]``)."""
+
+
+@dataclass(frozen=True)
+class Params:
+    operands: tuple[Operand, ...] = ()
+    """The tensors, in the order a bare equation takes them."""
+    sizes: dict[str, int] = field(default_factory=dict)
+    """Axis name → size used for the check; other axes get distinct small primes."""
+    axis_sizes: dict[str, int] = field(default_factory=dict, metadata={"internal": True})
+    """Every axis name's size (filled at load)."""
+
+
+@dataclass(frozen=True)
+class EinsumReading:
+    """An einsum as read: its equation (spaces removed, output explicit) and its operands."""
+
+    inputs: tuple[str, ...]
+    """One subscript term per operand, as written (``bd``, ``hdq``, ``...d``)."""
+    output: str
+    """The output subscripts; when the answer gives none, the implicit output einsum uses."""
+    operands: tuple[str, ...]
+    """The operand names in the order passed (a bare equation: the spec's order)."""
+    bare: bool = False
+    """True when only the equation was given."""
+    notes: tuple[str, ...] = ()
+    """How the text was understood, e.g. the implicit output made explicit."""
+
+    @property
+    def equation(self) -> str:
+        return ",".join(self.inputs) + "->" + self.output
+
+
+def prepare(params: Params, vocabulary: Vocabulary) -> Params:
+    if not params.operands:
+        raise ValueError("operands: an einsum needs at least one operand")
+    if len(params.operands) > MAX_OPERANDS:
+        raise ValueError(f"operands: at most {MAX_OPERANDS} operands")
+    names = [operand.name for operand in params.operands]
+    for name in names:
+        if not _IDENTIFIER.fullmatch(name) or keyword.iskeyword(name):
+            raise ValueError(f"operands: {name!r} is not a Python name")
+    if len(set(names)) != len(names):
+        raise ValueError(f"operands: the names {names} repeat")
+    axes: list[str] = []
+    for operand in params.operands:
+        for axis in operand.shape:
+            if not axis:
+                raise ValueError(f"operands: {operand.name} has an empty axis name")
+            if axis not in axes:
+                axes.append(axis)
+    for axis, size in params.sizes.items():
+        if axis not in axes:
+            raise ValueError(f"sizes: {axis!r} is not an axis of any operand{_suggest(axis, axes)}")
+        if not 1 <= size <= MAX_SIZE:
+            raise ValueError(f"sizes: {axis} = {size}; sizes go from 1 to {MAX_SIZE}")
+    free = (size for size in DEFAULT_SIZES if size not in params.sizes.values())
+    axis_sizes = {axis: params.sizes[axis] if axis in params.sizes else next(free) for axis in axes}
+    return replace(params, axis_sizes=axis_sizes)
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f", did you mean {close[0]!r}?" if close else f" (axes: {', '.join(choices)})"
+
+
+# --- reading --------------------------------------------------------------------
+
+
+def read(text: str, part: Part) -> EinsumReading:
+    params: Params = part.params
+    return read_einsum(text, params)
+
+
+def read_einsum(text: str, params: Params) -> EinsumReading:
+    """Raw answer → :class:`EinsumReading`, or :class:`Unreadable`. Nothing is evaluated."""
+    if len(text) > MAX_CHARS:
+        raise Unreadable(TOO_LONG.format(length=len(text), limit=MAX_CHARS))
+    cleaned = _unwrap(text)
+    notes: list[str] = []
+    assignment = _ASSIGNMENT.match(cleaned)
+    if assignment:
+        notes.append(NOTE_ASSIGNMENT.format(target=assignment.group(1)))
+        cleaned = _unwrap(cleaned[assignment.end() :])
+    default_operands = tuple(operand.name for operand in params.operands)
+    if not _CALL_OR_STRING.search(cleaned):  # a bare equation, validated with precise messages
+        inputs, output = _split_equation(cleaned, cleaned, 0)
+        return _reading(inputs, output, default_operands, True, notes, cleaned)
+    try:
+        # Parsing only: the tree is inspected below and never compiled or evaluated.
+        tree = ast.parse(cleaned, mode="eval")
+    except SyntaxError as error:
+        position = None if error.offset is None else max(error.offset - 1, 0)
+        raise Unreadable(NOT_PYTHON.format(detail=error.msg), cleaned, position) from None
+    except (ValueError, RecursionError, MemoryError):  # null bytes, absurd nesting
+        raise Unreadable(NOT_PYTHON.format(detail="it cannot be parsed"), cleaned) from None
+    node = tree.body
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        inputs, output = _split_equation(node.value, cleaned, None)
+        return _reading(inputs, output, default_operands, True, notes, cleaned)
+    equation, operands = _read_call(node, cleaned)
+    inputs, output = _split_equation(equation, cleaned, None)
+    return _reading(inputs, output, operands, False, notes, cleaned)
+
+
+def _unwrap(text: str) -> str:
+    """Drop what surrounds an answer in prose: spaces, backticks, a trailing comma or semicolon."""
+    cleaned = text.strip()
+    while True:
+        before = cleaned
+        cleaned = cleaned.rstrip(",;").strip()
+        for mark in ("```", "``", "`"):
+            if len(cleaned) > 2 * len(mark) and cleaned.startswith(mark) and cleaned.endswith(mark):
+                cleaned = cleaned[len(mark) : -len(mark)].strip()
+                break
+        if cleaned == before:
+            return cleaned
+
+
+def _read_call(node: ast.expr, text: str) -> tuple[str, tuple[str, ...]]:
+    """``torch.einsum("eq", a, b)`` → ("eq", ("a", "b")); anything else is Unreadable."""
+    if not isinstance(node, ast.Call):
+        raise Unreadable(NOT_EINSUM_CALL.format(what=_describe(node)), text, _position(node, text))
+    function = _dotted(node.func)
+    if function not in EINSUM_FUNCTIONS:
+        what = f"a call of {function}" if function else _describe(node.func)
+        raise Unreadable(NOT_EINSUM_CALL.format(what=what), text, _position(node.func, text))
+    if node.keywords:
+        name = node.keywords[0].arg or "**"
+        raise Unreadable(NO_KEYWORDS.format(name=name), text, _position(node.keywords[0], text))
+    if not node.args:
+        raise Unreadable(NEEDS_EQUATION, text, _position(node, text))
+    first, *rest = node.args
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        raise Unreadable(NEEDS_EQUATION, text, _position(first, text))
+    if len(rest) == 1 and isinstance(rest[0], ast.List | ast.Tuple):
+        rest = list(rest[0].elts)  # torch also takes the operands as one list
+    names = []
+    for argument in rest:
+        if not isinstance(argument, ast.Name):
+            raise Unreadable(OPERAND_NOT_NAME.format(what=_describe(argument)), text, _position(argument, text))
+        names.append(argument.id)
+    return first.value, tuple(names)
+
+
+def _dotted(node: ast.expr) -> str:
+    """``torch.einsum`` → "torch.einsum"; "" for anything but a chain of names."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _describe(node: ast.AST) -> str:
+    if isinstance(node, ast.Constant):
+        return "text in quotes" if isinstance(node.value, str) else f"the constant {node.value!r}"
+    if isinstance(node, ast.Attribute):
+        return "an attribute (.name)"
+    if isinstance(node, ast.Call):
+        return "a call of something other than einsum"
+    if isinstance(node, ast.Name):
+        return f"the name {node.id}"
+    return f"Python syntax '{type(node).__name__}'"
+
+
+def _position(node: ast.expr | ast.keyword, text: str) -> int:
+    """A node's offset in ``text`` in characters (ast counts lines, and bytes within one)."""
+    lines = text.splitlines(keepends=True)
+    before = "".join(lines[: node.lineno - 1])
+    line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+    return len(before) + len(line.encode()[: node.col_offset].decode(errors="ignore"))
+
+
+def _split_equation(equation: str, text: str, offset: int | None) -> tuple[tuple[str, ...], str | None]:
+    """Validate an equation and split it into input terms and output (None when implicit)."""
+    if len(equation) > MAX_EQUATION:
+        raise Unreadable(EQUATION_TOO_LONG.format(length=len(equation), limit=MAX_EQUATION))
+    compact = "".join(equation.split())
+    for index, char in enumerate(compact):
+        if not _EQUATION_CHARACTERS.fullmatch(char):
+            raise Unreadable(BAD_CHARACTER.format(char=char), text, _offset_of(char, text, offset, index))
+    if compact.count("->") > 1:
+        raise Unreadable(TWO_ARROWS, text)
+    left, arrow, right = compact.partition("->")
+    if "-" in left + right or ">" in left + right:
+        raise Unreadable(BAD_CHARACTER.format(char="-" if "-" in left + right else ">"), text)
+    inputs = tuple(left.split(","))
+    if len(inputs) > MAX_OPERANDS:
+        raise Unreadable(TOO_MANY_OPERANDS.format(count=len(inputs), limit=MAX_OPERANDS), text)
+    for term in (*inputs, right):
+        if term.count("...") > 1:
+            raise Unreadable(TWO_ELLIPSES.format(term=term), text)
+        if "." in term.replace("...", ""):
+            raise Unreadable(BAD_DOTS, text)
+    return inputs, (right if arrow else None)
+
+
+def _offset_of(char: str, text: str, offset: int | None, index: int) -> int | None:
+    if offset is not None:
+        return offset + index
+    found = text.find(char)
+    return found if found >= 0 else None
+
+
+def _reading(
+    inputs: tuple[str, ...],
+    output: str | None,
+    operands: tuple[str, ...],
+    bare: bool,
+    notes: list[str],
+    text: str,
+) -> EinsumReading:
+    if output is None:
+        output = implicit_output(inputs)
+        notes.append(NOTE_IMPLICIT.format(equation=",".join(inputs), output=output))
+    return EinsumReading(inputs, output, operands, bare, tuple(notes))
+
+
+def implicit_output(inputs: tuple[str, ...]) -> str:
+    """The output einsum uses when none is given: ``...`` if any, then the letters used once, sorted."""
+    letters = "".join(term.replace("...", "") for term in inputs)
+    once = sorted(letter for letter in set(letters) if letters.count(letter) == 1)
+    ellipsis = "..." if any("..." in term for term in inputs) else ""
+    return ellipsis + "".join(once)
+
+
+# --- checking and running ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """An einsum that ran: its result and the axis name of each result axis."""
+
+    result: torch.Tensor
+    axes: tuple[str, ...]
+    summed: frozenset[str]
+    """Axis names of the letters it sums over."""
+
+
+def _labels(term: str, shape: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(letter, axis name) pairs of one term; letters before ``...`` label the leading axes."""
+    head, ellipsis, tail = term.partition("...")
+    pairs = list(zip(head, shape, strict=False))
+    if ellipsis and tail:
+        pairs += list(zip(tail, shape[-len(tail) :], strict=False))
+    return pairs
+
+
+def problem(reading: EinsumReading, params: Params) -> str | None:
+    """What makes this einsum wrong before it runs, in the student's terms; None when it can run."""
+    declared = {operand.name: operand for operand in params.operands}
+    expected = ", ".join(declared)
+    for name in reading.operands:
+        if name not in declared:
+            return UNKNOWN_OPERAND.format(name=name, expected=expected)
+    for name in reading.operands:
+        if reading.operands.count(name) > 1:
+            return REPEATED_OPERAND.format(name=name, expected=expected)
+    missing = [name for name in declared if name not in reading.operands]
+    if missing and len(reading.inputs) == len(reading.operands):
+        return MISSING_OPERAND.format(names=", ".join(missing), expected=expected)
+    if len(reading.inputs) != len(reading.operands):
+        template = TERM_COUNT_BARE if reading.bare else TERM_COUNT_CALL
+        return template.format(
+            terms=len(reading.inputs),
+            shown=", ".join(reading.inputs),
+            count=len(reading.operands),
+            names=", ".join(reading.operands),
+        )
+    if missing:
+        return MISSING_OPERAND.format(names=", ".join(missing), expected=expected)
+    for term, name in zip(reading.inputs, reading.operands, strict=True):
+        shape = declared[name].shape
+        count = len(term.replace("...", ""))
+        if "..." in term and count > len(shape):
+            return RANK_ELLIPSIS.format(name=name, count=count, term=term, rank=len(shape), axes=", ".join(shape))
+        if "..." not in term and count != len(shape):
+            return RANK.format(name=name, count=count, term=term, rank=len(shape), axes=", ".join(shape))
+    if "..." in reading.output and not any("..." in term for term in reading.inputs):
+        return ELLIPSIS_ONLY_OUTPUT
+    used = set("".join(reading.inputs))
+    for letter in reading.output.replace("...", ""):
+        if reading.output.count(letter) > 1:
+            return OUTPUT_REPEATED.format(letter=letter, output=reading.output)
+        if letter not in used:
+            return OUTPUT_NOT_IN_INPUT.format(letter=letter)
+    seen: dict[str, tuple[str, str]] = {}
+    for term, name in zip(reading.inputs, reading.operands, strict=True):
+        for letter, axis in _labels(term, declared[name].shape):
+            if letter not in seen:
+                seen[letter] = (axis, name)
+                continue
+            first_axis, first_name = seen[letter]
+            if params.axis_sizes[first_axis] != params.axis_sizes[axis]:
+                if first_name == name:
+                    return REPEATED_IN_TERM.format(letter=letter, name=name, term=term, first=first_axis, second=axis)
+                return LETTER_SIZES.format(
+                    letter=letter, first=first_axis, first_name=first_name, second=axis, second_name=name
+                )
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _tensors(operands: tuple[Operand, ...], sizes: tuple[tuple[str, int], ...]) -> dict[str, torch.Tensor]:
+    """Seeded random float64 operands, the same for every answer to a part."""
+    import torch
+
+    table = dict(sizes)
+    generator = torch.Generator().manual_seed(SEED)
+    return {
+        operand.name: torch.randn(
+            tuple(table[axis] for axis in operand.shape), generator=generator, dtype=torch.float64
+        )
+        for operand in operands
+    }
+
+
+def evaluate(reading: EinsumReading, params: Params) -> Evaluated | str:
+    """Run the einsum on the part's operands, or say why it cannot run."""
+    import torch
+
+    found = problem(reading, params)
+    if found is not None:
+        return found
+    tensors = _tensors(params.operands, tuple(sorted(params.axis_sizes.items())))
+    try:
+        result = torch.einsum(reading.equation, *(tensors[name] for name in reading.operands))
+    except RuntimeError as error:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return TORCH_ERROR.format(detail=detail.rstrip("."))
+    declared = {operand.name: operand.shape for operand in params.operands}
+    names: dict[str, str] = {}
+    ellipsis_axes: tuple[str, ...] = ()
+    for term, name in zip(reading.inputs, reading.operands, strict=True):
+        for letter, axis in _labels(term, declared[name]):
+            names.setdefault(letter, axis)
+        if "..." in term:
+            covered = len(declared[name]) - len(term.replace("...", ""))
+            start = term.index("...")
+            axes_here = declared[name][start : start + covered]
+            if len(axes_here) > len(ellipsis_axes):
+                ellipsis_axes = axes_here
+    head, ellipsis, tail = reading.output.partition("...")
+    axes = tuple(names[letter] for letter in head)
+    if ellipsis:
+        axes += ellipsis_axes[len(ellipsis_axes) - (result.dim() - len(head) - len(tail)) :]
+    axes += tuple(names[letter] for letter in tail)
+    if len(axes) != result.dim():  # ellipsis broadcasting beyond what the names tell: show sizes
+        axes = tuple(str(size) for size in result.shape)
+    summed = frozenset(names[letter] for letter in names if letter not in reading.output)
+    return Evaluated(result, axes, summed)
+
+
+def canonical(reading: EinsumReading, params: Params) -> str:
+    """The equation with terms in the spec's operand order and letters renamed a, b, c… by first use."""
+    order = [operand.name for operand in params.operands]
+    pairs = sorted(
+        zip(reading.inputs, reading.operands, strict=False),
+        key=lambda pair: order.index(pair[1]) if pair[1] in order else len(order),
+    )
+    pairs += [(term, "") for term in reading.inputs[len(reading.operands) :]]
+    names = [name for _, name in pairs]
+    renaming: dict[str, str] = {}
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+    def rename(term: str) -> str:
+        pieces = term.split("...")
+        renamed = []
+        for piece in pieces:
+            for letter in piece:
+                renaming.setdefault(letter, alphabet[len(renaming)])
+            renamed.append("".join(renaming[letter] for letter in piece))
+        return "...".join(renamed)
+
+    inputs = [rename(term) for term, _ in pairs]
+    return ",".join(inputs) + "->" + rename(reading.output) + "|" + ",".join(names)
+
+
+# --- grading -------------------------------------------------------------------
+
+
+def _same(mine: Evaluated, expected: Evaluated) -> bool:
+    import torch
+
+    return mine.result.shape == expected.result.shape and bool(
+        torch.allclose(mine.result, expected.result, rtol=1e-9, atol=1e-12)
+    )
+
+
+def matches(answer: EinsumReading, other: EinsumReading, part: Part) -> bool:
+    params: Params = part.params
+    mine, theirs = evaluate(answer, params), evaluate(other, params)
+    if isinstance(mine, Evaluated) and isinstance(theirs, Evaluated):
+        return _same(mine, theirs)
+    if isinstance(mine, str) and isinstance(theirs, str):
+        # Neither runs (a known wrong choice such as "bd,dk->bhk"): compare the equations.
+        return canonical(answer, params) == canonical(other, params)
+    return False
+
+
+def grade(answer: EinsumReading, reference: EinsumReading, part: Part) -> Outcome:
+    params: Params = part.params
+    expected = evaluate(reference, params)
+    if isinstance(expected, str):
+        raise ValueError(f"the reference einsum {show(reference)} cannot run: {expected}")
+    mine = evaluate(answer, params)
+    if isinstance(mine, str):
+        return Outcome("incorrect", 0.0, _with_notes(mine, answer), "einsum:invalid")
+    if _same(mine, expected):
+        if canonical(answer, params) == canonical(reference, params):
+            return Outcome("correct", 1.0, CORRECT, "einsum:equal")
+        message = CORRECT_SAME_TENSOR.format(shown=show(answer))
+        return Outcome("correct", 1.0, message, "einsum:same_tensor")
+    sentences = []
+    if mine.result.shape != expected.result.shape:
+        sentences.append(
+            WRONG_SHAPE.format(
+                axes=", ".join(mine.axes),
+                sizes=", ".join(str(size) for size in mine.result.shape),
+                expected=", ".join(str(size) for size in expected.result.shape),
+            )
+        )
+        if sorted(mine.axes) == sorted(expected.axes):
+            sentences.append(SAME_AXES_OTHER_ORDER)
+        note = "einsum:wrong_shape"
+    else:
+        sentences.append(DIFFERENT_VALUES.format(axes=", ".join(mine.axes)))
+        note = "einsum:different_values"
+    extra_sums = sorted(mine.summed - expected.summed - set(mine.axes))
+    extra_kept = sorted((expected.summed - mine.summed) & set(mine.axes))
+    if extra_sums:
+        sentences.append(SUMS_EXTRA.format(axes=", ".join(extra_sums)))
+    if extra_kept:
+        sentences.append(KEEPS_EXTRA.format(axes=", ".join(extra_kept)))
+    return Outcome("incorrect", 0.0, _with_notes(" ".join(sentences), answer), note)
+
+
+def _with_notes(message: str, answer: EinsumReading) -> str:
+    return " ".join((*answer.notes, message))
+
+
+def show(reading: EinsumReading) -> str:
+    return f'einsum("{reading.equation}", {", ".join(reading.operands)})'
+
+
+KIND = GraderKind(
+    name="einsum",
+    params=Params,
+    read=read,
+    grade=grade,
+    matches=matches,
+    show=show,
+    example='torch.einsum("bd,dk->bk", x, W_k) or just bd,dk->bk',
+    prepare=prepare,
+)
