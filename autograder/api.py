@@ -8,6 +8,7 @@ batch), and write ``OUT/<submission>/results.json`` for every one of them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -74,7 +75,24 @@ def load_key(*, problems: Path = DEFAULT_PROBLEMS, reference: Path = DEFAULT_REF
         readings[part.id] = read.reading
     if errors:
         raise ConfigError("\n".join(errors))
-    return AnswerKey(problem_set, readings)
+    return AnswerKey(_bind(problem_set, readings), readings)
+
+
+def _bind(problems: ProblemSet, readings: Mapping[str, Any]) -> ProblemSet:
+    """Give kinds that need the other parts' reference answers their final params."""
+    questions = []
+    for question in problems.questions:
+        parts = []
+        for part in question.parts:
+            bind = REGISTRY[part.kind].bind
+            if bind is not None:
+                try:
+                    part = dataclasses.replace(part, params=bind(part, problems, readings))
+                except ValueError as error:
+                    raise ConfigError(f"{part.where}: {error}") from None
+            parts.append(part)
+        questions.append(dataclasses.replace(question, parts=tuple(parts)))
+    return dataclasses.replace(problems, questions=tuple(questions))
 
 
 def load_specs(problems: Path) -> ProblemSet:

@@ -87,6 +87,8 @@ class Part:
     """Show the reference answer in this part's feedback."""
     where: str = ""
     """``file: parts.<key>``, for located messages."""
+    folder: Path = Path(".")
+    """The folder of the spec file: files a spec names (a code template) are found here."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,8 @@ def load_question(path: Path) -> Question:
     if not raw_parts:
         raise SpecError(f"{where}: parts", "a question needs at least one part")
     parts = tuple(
-        _load_part(qid, str(key), raw, symbols, functions, f"{where}: parts.{key}") for key, raw in raw_parts.items()
+        _load_part(qid, str(key), raw, symbols, functions, f"{where}: parts.{key}", path.parent)
+        for key, raw in raw_parts.items()
     )
     return Question(
         id=qid,
@@ -180,6 +183,7 @@ def _load_part(
     question_symbols: Mapping[str, Any],
     question_functions: list[str],
     where: str,
+    folder: Path,
 ) -> Part:
     from autograder.graders import REGISTRY
 
@@ -219,6 +223,7 @@ def _load_part(
         reject=tuple(_str_list(data.get("reject", []), f"{where}.reject")),
         show_reference=bool(data.get("show_reference", False)),
         where=where,
+        folder=folder,
     )
     rules = tuple(
         _load_rule(part, index, raw_rule, f"{where}.rules[{index}]")

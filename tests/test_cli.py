@@ -13,8 +13,8 @@ from autograder.api import AnswerKey
 from autograder.cli import EXIT_CONFIG, EXIT_OK, EXIT_USAGE, main
 from tests.conftest import HW9_PROBLEMS, HW9_REFERENCE, SUBMISSIONS, TINY
 
-# Parts graded by an instructor until the code-running graders land (kind: manual).
-MANUAL = {"q3.b"}
+# Parts graded by an instructor (kind: manual); none in HW9 since code answers run in the sandbox.
+MANUAL: set[str] = set()
 
 # The verdict each example submission must get, per answer id (ids not listed: see the test).
 EXPECTED: dict[str, dict[str, str]] = {
@@ -33,6 +33,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "q1.c": "incorrect",
         "q2.a": "incorrect",
         "q2.b": "needs_review",
+        "q3.b": "incorrect",
         "q3.a.a": "incorrect",
         "q3.a.b": "correct",
         "q3.a.c": "correct",

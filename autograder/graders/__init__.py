@@ -13,6 +13,8 @@ from autograder.graders import (
     feature_map,
     manual,
     matrix_expression,
+    mha_blanks,
+    module_behaviour,
     numeric,
     rubric,
     shape,
@@ -35,6 +37,8 @@ REGISTRY: dict[str, GraderKind] = {
         rubric,
         einsum,
         matrix_expression,
+        mha_blanks,
+        module_behaviour,
         manual,
     )
 }

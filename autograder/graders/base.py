@@ -26,7 +26,7 @@ by :mod:`autograder.spec`. A grader that cannot decide returns the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,7 +34,7 @@ from autograder.result import Outcome
 
 if TYPE_CHECKING:
     from autograder.mathread import Vocabulary
-    from autograder.spec import Part
+    from autograder.spec import Part, ProblemSet
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,10 @@ class GraderKind:
     prepare: Callable[[Any, Vocabulary], Any] | None = None
     """Optional: turn textual params (substitutions written as math) into
     typed ones once, at spec load; raises ValueError with a message."""
+    bind: Callable[[Part, ProblemSet, Mapping[str, Any]], Any] | None = None
+    """Optional: once the reference answers are read, return the params to grade with,
+    given every part's reference reading (a code template fills its other blanks
+    with them); raises ValueError with a message."""
     names: Callable[[Any], set[str]] | None = None
     """Optional: the declared names a reading uses, for rules with ``mentions``."""
     runs_code: bool = False

@@ -1,0 +1,69 @@
+"""The one Jinja environment every report is rendered with.
+
+HTML templates are autoescaped: answers are student text (``<script>`` in an
+answer must stay text). Markdown templates are not (Markdown has no escaping
+that survives every renderer); they put student text in code spans and fenced
+blocks, which Markdown renders literally, through the ``code`` and ``block``
+filters.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import jinja2
+
+from autograder.result import Verdict
+
+VERDICT_LABELS: dict[Verdict, str] = {
+    "correct": "correct",
+    "partial": "partially correct",
+    "incorrect": "incorrect",
+    "unanswered": "not answered",
+    "unreadable": "could not be read",
+    "needs_review": "waiting for an instructor",
+}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("autograder.render", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["points"] = points
+    env.filters["percent"] = percent
+    env.filters["code"] = markdown_code
+    env.filters["block"] = markdown_block
+    env.globals["verdict_labels"] = VERDICT_LABELS
+    return env
+
+
+def points(value: float) -> str:
+    """``2.0`` → ``2``, ``0.5`` → ``0.5``: points as a grader writes them."""
+    return f"{round(value, 4):g}"
+
+
+def percent(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def markdown_code(text: str | None) -> str:
+    """Inline code span that holds any text literally (fence longer than any backtick run)."""
+    flat = " ".join(str(text or "").split())
+    longest = max((len(run) for run in re.findall(r"`+", flat)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {flat} {fence}"
+
+
+def markdown_block(text: str | None) -> str:
+    """Fenced code block that holds any text literally."""
+    body = str(text or "").rstrip("\n")
+    longest = max((len(run) for run in re.findall(r"^\s*(`{3,}|~{3,})", body, re.MULTILINE)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{body}\n{fence}"

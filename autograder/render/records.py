@@ -1,0 +1,229 @@
+"""What the reports are built from: one :class:`GradedSubmission` per
+``OUT/<submission>/result.json``, written when a submission is graded.
+
+``results.json`` (Gradescope's format) is the record students see; it lacks
+what reports need (prompts, titles, whether a feedback rule matched, the
+reference answers). ``result.json`` holds the full
+:class:`~autograder.result.SubmissionResult` plus that context, so
+``autograder report OUT`` rebuilds every report from ``OUT`` alone, without
+the specs and without grading again. It contains the reference answers: it is
+for instructors, never shown to students.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.result import VERDICTS, SubmissionResult, Verdict
+from autograder.spec import ProblemSet
+
+RECORD_FILE = "result.json"
+GRADESCOPE_FILE = "results.json"
+RECORD_FORMAT = 1
+
+
+class RecordError(Exception):
+    """An OUT folder whose records cannot be used for reports."""
+
+
+@dataclass(frozen=True)
+class GradedPart:
+    """One answer id's grade with what reports show around it."""
+
+    id: str
+    question: str
+    title: str
+    prompt: str
+    """The question as asked (from the spec)."""
+    max_score: float
+    score: float
+    verdict: Verdict
+    feedback: str
+    answer_raw: str | None
+    answer_as_read: str | None
+    note: str = ""
+    rule_matched: bool | None = False
+    """Whether a spec feedback rule produced the feedback; None when unknown
+    (a record rebuilt from ``results.json`` only)."""
+    visible: bool = True
+    show_reference: bool = False
+    """The spec allows showing the reference answer in feedback."""
+    reference: str | None = None
+    """The reference answer as written in the reference folder."""
+    override_comment: str | None = None
+    """Set when an instructor overrode this grade (``overrides.yaml``); may be empty."""
+    graded_score: float | None = None
+    """The score the grader gave, before an override."""
+    graded_verdict: Verdict | None = None
+    """The verdict the grader gave, before an override."""
+
+    @property
+    def overridden(self) -> bool:
+        return self.override_comment is not None
+
+
+@dataclass(frozen=True)
+class GradedQuestion:
+    id: str
+    title: str
+    statement: str
+    parts: tuple[GradedPart, ...]
+
+    @property
+    def score(self) -> float:
+        return sum(part.score for part in self.parts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(part.max_score for part in self.parts)
+
+
+@dataclass(frozen=True)
+class GradedSubmission:
+    submission: str
+    questions: tuple[GradedQuestion, ...]
+    messages: tuple[str, ...] = ()
+
+    @property
+    def parts(self) -> tuple[GradedPart, ...]:
+        return tuple(part for question in self.questions for part in question.parts)
+
+    @property
+    def score(self) -> float:
+        return sum(part.score for part in self.parts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(part.max_score for part in self.parts)
+
+
+def build_record(result: SubmissionResult, problems: ProblemSet, references: Mapping[str, str]) -> GradedSubmission:
+    """A graded submission with its spec context (titles, prompts, reference answers)."""
+    by_id = {part.id: part for part in result.parts}
+    questions = []
+    for question in problems.questions:
+        parts = []
+        for spec_part in question.parts:
+            graded = by_id.pop(spec_part.id, None)
+            if graded is None:
+                continue
+            parts.append(
+                GradedPart(
+                    id=graded.id,
+                    question=graded.question,
+                    title=graded.title,
+                    prompt=spec_part.prompt,
+                    max_score=graded.max_score,
+                    score=graded.score,
+                    verdict=graded.verdict,
+                    feedback=graded.feedback,
+                    answer_raw=graded.answer_raw,
+                    answer_as_read=graded.answer_as_read,
+                    note=graded.note,
+                    rule_matched=graded.rule_matched,
+                    visible=graded.visible,
+                    show_reference=spec_part.show_reference,
+                    reference=references.get(spec_part.id),
+                )
+            )
+        if parts:
+            questions.append(GradedQuestion(question.id, question.title, question.statement, tuple(parts)))
+    leftover = [_part_without_spec(part) for part in by_id.values()]
+    if leftover:  # graded against parts this problem set does not have: keep them, never drop a grade
+        questions.append(GradedQuestion("other", "Other answers", "", tuple(leftover)))
+    return GradedSubmission(result.submission, tuple(questions), result.messages)
+
+
+def _part_without_spec(part: Any) -> GradedPart:
+    fields = {field.name: getattr(part, field.name) for field in dataclasses.fields(part)}
+    return GradedPart(prompt="", **fields)
+
+
+def write_record(record: GradedSubmission, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / RECORD_FILE
+    data = {"format": RECORD_FORMAT, **dataclasses.asdict(record)}
+    target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return target
+
+
+def load_out_dir(out: Path) -> list[GradedSubmission]:
+    """Every graded submission under ``out``, sorted by name.
+
+    A folder with ``result.json`` is read from it; one with only Gradescope's
+    ``results.json`` (graded by an older version) is rebuilt from that, without
+    prompts and with ``rule_matched`` unknown.
+    """
+    if not out.is_dir():
+        raise RecordError(f"{out}: not a folder; give the --out folder of 'autograder grade'")
+    records = []
+    for folder in sorted(child for child in out.iterdir() if child.is_dir()):
+        if (folder / RECORD_FILE).is_file():
+            records.append(_load_record(folder / RECORD_FILE))
+        elif (folder / GRADESCOPE_FILE).is_file():
+            records.append(_load_gradescope(folder / GRADESCOPE_FILE))
+    if not records:
+        raise RecordError(f"{out}: no graded submissions (no <submission>/{RECORD_FILE}); run 'autograder grade' first")
+    return records
+
+
+def _load_record(path: Path) -> GradedSubmission:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != RECORD_FORMAT:
+            raise RecordError(f"{path}: format {data.get('format')!r}, expected {RECORD_FORMAT}; grade again")
+        questions = tuple(
+            GradedQuestion(
+                id=str(question["id"]),
+                title=str(question["title"]),
+                statement=str(question["statement"]),
+                parts=tuple(GradedPart(**{**part, "verdict": _verdict(part["verdict"])}) for part in question["parts"]),
+            )
+            for question in data["questions"]
+        )
+        return GradedSubmission(str(data["submission"]), questions, tuple(data.get("messages", ())))
+    except (ValueError, KeyError, TypeError) as error:
+        raise RecordError(f"{path}: not a result record ({type(error).__name__}: {error}); grade again") from None
+
+
+def _load_gradescope(path: Path) -> GradedSubmission:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        parts: dict[str, list[GradedPart]] = {}
+        for test in data["tests"]:
+            extra = test["extra_data"]
+            answer_id = str(extra["id"])
+            question = answer_id.split(".", 1)[0]
+            name = str(test.get("name", answer_id))
+            parts.setdefault(question, []).append(
+                GradedPart(
+                    id=answer_id,
+                    question=question,
+                    title=name.split(": ", 1)[1] if ": " in name else name,
+                    prompt="",
+                    max_score=float(test["max_score"]),
+                    score=float(test["score"]),
+                    verdict=_verdict(extra["verdict"]),
+                    feedback=str(test.get("output", "")),
+                    answer_raw=None,
+                    answer_as_read=extra.get("answer_as_read"),
+                    note=str(extra.get("note", "")),
+                    rule_matched=None,
+                )
+            )
+        questions = tuple(GradedQuestion(qid, qid, "", tuple(items)) for qid, items in parts.items())
+        messages = tuple(str(data["output"]).splitlines()) if data.get("output") else ()
+        return GradedSubmission(path.parent.name, questions, messages)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise RecordError(f"{path}: not a Gradescope results file ({type(error).__name__}: {error})") from None
+
+
+def _verdict(value: object) -> Verdict:
+    if value not in VERDICTS:
+        raise ValueError(f"unknown verdict {value!r}")
+    return value

@@ -1,0 +1,242 @@
+"""The tasks a sandboxed child can run on a student's file; runs ONLY in the child.
+
+Everything here executes next to untrusted code, in the same process, so nothing
+it returns is trusted: it only turns what the student's code produced into plain
+JSON data (numbers, nested lists, strings). All comparisons happen in the grader.
+
+This module imports nothing from the rest of ``autograder`` (only this folder is
+mounted inside the sandbox) and imports torch only in ``warm_up`` and the tasks,
+so the grader can import the package without paying for torch.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+MAX_TENSOR_ELEMENTS = 1_000_000
+MAX_TEXT = 2000
+MAX_TRACEBACK = 4000
+
+# Loaded by the zygote before it forks: in the fallback mode the unprivileged
+# child may be unable to read the Python install (e.g. under /root), so anything
+# a submission plausibly imports must already be in memory.
+PRELOADED = (
+    "abc",
+    "bisect",
+    "collections",
+    "contextlib",
+    "copy",
+    "dataclasses",
+    "encodings.ascii",
+    "encodings.idna",
+    "encodings.latin_1",
+    "enum",
+    "fractions",
+    "functools",
+    "heapq",
+    "io",
+    "itertools",
+    "json",
+    "math",
+    "numbers",
+    "operator",
+    "pathlib",
+    "random",
+    "re",
+    "socket",
+    "statistics",
+    "string",
+    "struct",
+    "subprocess",
+    "textwrap",
+    "threading",
+    "time",
+    "typing",
+    "warnings",
+    "torch",
+    "torch.nn",
+    "torch.nn.functional",
+    "torch.nn.init",
+)
+
+Task = Callable[[str, dict[str, Any]], Any]
+
+
+def warm_up() -> None:
+    """Import what the tasks need, without running a single torch op.
+
+    Forking after torch has started its OpenMP thread pool can hang the child,
+    so the zygote only imports.
+    """
+    for name in PRELOADED:
+        importlib.import_module(name)
+
+
+def execute(task: str, source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Run one task; the outcome as plain data with a ``status`` of ok, error or memory."""
+    try:
+        value = TASKS[task](source_path, payload)
+    except BaseException as error:  # SystemExit at import is the student's error too
+        if out_of_memory(error):
+            return {"status": "memory"}
+        return {"status": "error", **describe_error(error, source_path)}
+    return {"status": "ok", "value": value}
+
+
+def out_of_memory(error: BaseException) -> bool:
+    """Python's MemoryError, or torch's allocator failing under the memory limit."""
+    if isinstance(error, MemoryError):
+        return True
+    return isinstance(error, RuntimeError) and "can't allocate memory" in str(error)
+
+
+def describe_error(error: BaseException, source_path: str) -> dict[str, str]:
+    """Type, message and a traceback limited to the student's own file."""
+    name = os.path.basename(source_path)
+    try:
+        message = str(error)
+    except Exception:  # a student-defined __str__ may itself raise
+        message = "<unprintable message>"
+    if isinstance(error, SystemExit):
+        message = f"the submission called sys.exit({message})"
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == source_path]
+    lines = traceback.format_list(frames)
+    try:
+        lines += traceback.format_exception_only(type(error), error)
+    except Exception:
+        lines.append(f"{type(error).__name__}: {message}\n")
+    text = "".join(lines).replace(source_path, name)
+    if frames or isinstance(error, SyntaxError):
+        text = "Traceback (most recent call last):\n" + text
+    return {
+        "error_type": type(error).__name__,
+        "error_message": message[:MAX_TEXT],
+        "traceback": text[-MAX_TRACEBACK:],
+    }
+
+
+def load_student_module(source_path: str) -> Any:
+    """Execute the student's file as a module named after it."""
+    name = os.path.splitext(os.path.basename(source_path))[0]
+    if name in sys.modules:
+        raise ImportError(f"the file name {name!r} hides a module the grader needs; rename it")
+    spec = importlib.util.spec_from_file_location(name, source_path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {os.path.basename(source_path)}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def encode_tensor(tensor: Any) -> dict[str, Any]:
+    count = int(tensor.numel())
+    if count > MAX_TENSOR_ELEMENTS:
+        raise ValueError(f"a tensor of {count} elements is too large to grade")
+    return {"shape": list(tensor.shape), "values": tensor.detach().double().tolist()}
+
+
+def encode_output(value: Any) -> dict[str, Any]:
+    """A forward pass result: a tensor, a tuple/list of them, or a plain number."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return encode_tensor(value)
+    if isinstance(value, tuple | list):
+        return {"items": [encode_output(item) for item in value]}
+    if value is None or isinstance(value, bool | int | float):
+        return {"value": value}
+    raise TypeError(f"forward returned a {type(value).__name__}, which the grader cannot read")
+
+
+def encode_attribute(value: Any) -> Any:
+    import torch
+
+    if value is None or isinstance(value, bool | int | float | str):
+        return value[:MAX_TEXT] if isinstance(value, str) else value
+    if isinstance(value, torch.Tensor):
+        return encode_tensor(value)
+    if isinstance(value, tuple | list) and all(isinstance(v, bool | int | float) for v in value):
+        return list(value)
+    return {"type": type(value).__name__, "repr": repr(value)[:MAX_TEXT]}
+
+
+def to_input(value: Any, dtype: Any) -> Any:
+    """Nested lists become tensors of the module's dtype; other values pass through."""
+    import torch
+
+    if isinstance(value, list):
+        return torch.tensor(value, dtype=dtype)
+    if isinstance(value, dict):
+        return {key: to_input(item, dtype) for key, item in value.items()}
+    return value
+
+
+def read_attribute(instance: Any, dotted: str) -> Any:
+    try:
+        value = instance
+        for part in dotted.split("."):
+            value = getattr(value, part)
+        return encode_attribute(value)
+    except BaseException as error:
+        if out_of_memory(error):
+            raise
+        return {"error_type": type(error).__name__, "error_message": str(error)[:MAX_TEXT]}
+
+
+def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Instantiate the student's nn.Module, optionally load weights, call it, read it back.
+
+    Errors while importing, instantiating or loading the state dict end the task
+    (status "error"); an error in one call is recorded for that call only.
+    """
+    import torch
+
+    module = load_student_module(source_path)
+    class_name = payload["class_name"]
+    if not hasattr(module, class_name):
+        raise AttributeError(f"{os.path.basename(source_path)} defines no {class_name!r}")
+    torch.manual_seed(int(payload.get("seed", 0)))
+    instance = getattr(module, class_name)(*payload.get("init_args", []), **payload.get("init_kwargs", {}))
+    if not isinstance(instance, torch.nn.Module):
+        raise TypeError(f"{class_name} is not a torch.nn.Module")
+    try:
+        instance.double()
+        dtype = torch.float64
+    except Exception:  # the module insists on its own dtype: grade it in float32
+        dtype = torch.float32
+    state_dict = payload.get("state_dict")
+    if state_dict is not None:
+        tensors = {name: torch.tensor(values, dtype=dtype) for name, values in state_dict.items()}
+        instance.load_state_dict(tensors, strict=True)
+    instance.eval()
+
+    outputs = []
+    for call in payload.get("calls", []):
+        try:
+            args = [to_input(arg, dtype) for arg in call.get("args", [])]
+            kwargs = {key: to_input(arg, dtype) for key, arg in call.get("kwargs", {}).items()}
+            with torch.no_grad():
+                outputs.append(encode_output(instance(*args, **kwargs)))
+        except BaseException as error:
+            if out_of_memory(error):
+                raise
+            outputs.append(describe_error(error, source_path))
+    return {
+        "state_dict": {name: encode_tensor(t) for name, t in instance.state_dict().items()},
+        "outputs": outputs,
+        "attributes": {name: read_attribute(instance, name) for name in payload.get("attributes", [])},
+    }
+
+
+def echo(source_path: str, payload: dict[str, Any]) -> Any:
+    """The payload, unchanged: tests the channel without running the source."""
+    return payload
+
+
+TASKS: dict[str, Task] = {"module": run_module, "echo": echo}
