@@ -147,7 +147,10 @@ def bwrap_command(tmp_size_bytes: int) -> list[str]:
             command += ["--symlink", os.readlink(path), path]
         elif os.path.isdir(path):
             command += ["--ro-bind", path, path]
-    created: set[str] = {"/"}
+    # The private tmpfs comes before the read-only binds: a project checked out under
+    # /tmp (a CI clone) must stay visible on top of it, not be hidden by it.
+    command += ["--perms", "0755", "--size", str(tmp_size_bytes), "--tmpfs", RUN_ROOT_IN_BWRAP]
+    created: set[str] = {"/", RUN_ROOT_IN_BWRAP}
     for path in _readonly_paths():
         # bwrap creates missing parents with mode 0700, which the unprivileged
         # child could not traverse (e.g. /root/.pyenv/...).
@@ -162,7 +165,6 @@ def bwrap_command(tmp_size_bytes: int) -> list[str]:
         command += ["--ro-bind", path, path]
         created.add(path)
     command += ["--proc", "/proc", "--dev", "/dev"]
-    command += ["--perms", "0755", "--size", str(tmp_size_bytes), "--tmpfs", RUN_ROOT_IN_BWRAP]
     command += ["--clearenv"]
     for name, value in CLEAN_ENV.items():
         command += ["--setenv", name, value]

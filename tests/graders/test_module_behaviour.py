@@ -61,7 +61,8 @@ def test_an_infinite_loop_times_out_and_the_next_run_still_works(grade_hw9: Grad
 )
 def test_student_code_cannot_read_the_reference(grade_hw9: Grade) -> None:
     secret = (HW9_REFERENCE / "answers.yaml").read_text(encoding="utf-8").splitlines()[3]
-    result = grade_hw9("q3.b", source("hostile_reads_reference.py"))
+    code = source("hostile_reads_reference.py").replace("/work/main/reference/hw9", str(HW9_REFERENCE))
+    result = grade_hw9("q3.b", code)
     assert result.verdict == "incorrect"
     assert secret not in result.feedback
     assert "No such file" in result.feedback
