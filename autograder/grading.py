@@ -41,16 +41,25 @@ def read_answer(part: Part, answer: Answer | None) -> Read | None:
     """Read one answer with its part's grader; None when there is no answer."""
     kind = REGISTRY[part.kind]
     if answer is not None and answer.problem is not None:
-        return Read(problem=f"{answer.problem}\nAn accepted way to write it: {kind.example}")
+        return Read(problem=f"{answer.problem}\nAn accepted way to write it: {example(part)}")
     if answer is None or not answer.text.strip():
         return None
     try:
         reading = kind.read(answer.text, part)
     except Unreadable as error:
-        hint = error.hint or kind.example
+        # The reader's own hint may be an answer (sqrt(d)); show the part's format example.
+        hint = example(part)
         problem = Unreadable(error.message, error.text, error.position, hint).explain()
         return Read(problem=problem)
     return Read(reading=reading, as_read=kind.show(reading))
+
+
+def example(part: Part) -> str:
+    """How an answer to this part may be written: the spec's ``example``, else the kind's."""
+    kind = REGISTRY[part.kind]
+    if part.example:
+        return part.example
+    return kind.example_for(part) if kind.example_for is not None else kind.example
 
 
 def grade_part(part: Part, answer: Answer | None, reference: Any) -> PartResult:

@@ -31,6 +31,7 @@ PART_KEYS = (
     "accept",
     "reject",
     "show_reference",
+    "example",
     "symbols",
     "functions",
 )
@@ -85,6 +86,8 @@ class Part:
     """Sample answers ``autograder validate`` expects to earn less than full credit."""
     show_reference: bool = False
     """Show the reference answer in this part's feedback."""
+    example: str = ""
+    """A format example shown with an unreadable answer (default: built by the kind)."""
     where: str = ""
     """``file: parts.<key>``, for located messages."""
     folder: Path = Path(".")
@@ -222,6 +225,7 @@ def _load_part(
         accept=tuple(_str_list(data.get("accept", []), f"{where}.accept")),
         reject=tuple(_str_list(data.get("reject", []), f"{where}.reject")),
         show_reference=bool(data.get("show_reference", False)),
+        example=str(data.get("example", "")),
         where=where,
         folder=folder,
     )

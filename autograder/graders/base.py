@@ -54,6 +54,9 @@ class GraderKind:
     show: Callable[[Any], str]
     """A reading → the answer as understood, in plain notation, for the student."""
     example: str
+    """A format example, used when ``example_for`` is not given."""
+    example_for: Callable[[Part], str] | None = None
+    """A format example built for the part (from its declared names); never the answer."""
     """An accepted way to write an answer of this kind, shown when one is unreadable."""
     prepare: Callable[[Any, Vocabulary], Any] | None = None
     """Optional: turn textual params (substitutions written as math) into

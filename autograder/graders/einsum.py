@@ -566,6 +566,6 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show,
-    example='torch.einsum("bd,dk->bk", x, W_k) or just bd,dk->bk',
+    example='torch.einsum("ij,jk->ik", A, B) or just "ij,jk->ik"',
     prepare=prepare,
 )

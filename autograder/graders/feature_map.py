@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy
 
+from autograder.graders import _examples
 from autograder.graders._math import show, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Unreadable, Vocabulary, read_expression, read_list
@@ -122,7 +123,8 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    example="[1, sqrt(2)*x1, x1^2, sqrt(2)*x1*x2, ...]",
+    example="[1, x1 + x2, x3^2/2]",
+    example_for=_examples.components,
     prepare=prepare,
     names=names,
 )

@@ -847,7 +847,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show,
-    example="phi(Q) @ (phi(K).T @ V) / (phi(Q) @ phi(K).T.sum(1))[:, None]",
+    example="(A @ B.T) @ C / A.sum(1)[:, None], with the question's matrix names",
     prepare=prepare,
     names=names,
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import sympy
 
 from autograder.equivalence import compare
+from autograder.graders import _examples
 from autograder.graders._math import read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Vocabulary, read_list
@@ -81,7 +82,8 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    example="[h, d, q]",
+    example="[a, b, 2]",
+    example_for=_examples.dimensions,
     prepare=prepare,
     names=names,
 )

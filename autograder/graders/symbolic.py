@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import sympy
 
 from autograder.equivalence import compare
+from autograder.graders import _examples
 from autograder.graders._math import describe_names, read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import Reading, Vocabulary, read_expression
@@ -120,7 +121,8 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    example="d*mu^2, sqrt(d) or \\sqrt{d}",
+    example="3*x^2 + y/2",
+    example_for=_examples.expression,
     prepare=prepare,
     names=names,
 )

@@ -341,7 +341,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show,
-    example="d_model, softmax or self.num_heads",
+    example="a_name, self.an_attribute or 2 * a_name",
     prepare=prepare,
     names=names,
 )
