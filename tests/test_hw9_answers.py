@@ -187,3 +187,63 @@ def test_unanswered_costs_the_part_only(grade_hw9: Grade) -> None:
     result = grade_hw9("q1.a", "   ")
     assert result.verdict == "unanswered"
     assert result.score == 0
+
+
+# Free text: correct only when every idea is found; a wrong claim never earns "correct".
+FREE_TEXT = [
+    (
+        "q2.b",
+        "argmax is piecewise constant, so its gradient is zero almost everywhere; W_Q and W_K cannot be learned.",
+        "correct",
+    ),
+    (
+        "q2.b",
+        "The gradient of argmax w.r.t. the attention scores is 0 almost everywhere (undefined at ties). "
+        "Therefore the parameters producing the queries and keys never get updated during backprop.",
+        "correct",
+    ),
+    (
+        "q2.b",
+        "With argmax the gradients w.r.t. q and k vanish, so we cannot learn the query and key matrices.",
+        "correct",
+    ),
+    (
+        "q2.b",
+        "argmax isn't differentiable (its gradient is 0 a.e.), so the keys/queries never receive a learning signal.",
+        "correct",
+    ),
+    (
+        "q2.b",
+        "The gradient vanishes for the values, so the value projection W_V can't be learned, but the queries "
+        "and keys are fine.",
+        "needs_review",
+    ),
+    (
+        "q2.b",
+        "Argmax is fine: the keys and queries are not affected, only the values get zero gradient.",
+        "needs_review",
+    ),
+    (
+        "q2.b",
+        "Argmax has zero gradient almost everywhere, so the output projection W_O cannot be trained.",
+        "needs_review",
+    ),
+    ("q6.a", r"\sum_j sim(Q_i, K_j) \neq 0 for every i", "correct"),
+    ("q6.a", "The sum of similarities in the denominator must not equal zero.", "correct"),
+    ("q6.a", "sim(q,k) > 0 for all q, k, like exp", "correct"),
+    ("q6.a", "sim must map to positive reals, sim: R^D x R^D -> (0, inf)", "correct"),
+    ("q6.a", "sim must be positive semi-definite", "needs_review"),
+    ("q6.a", "sim(q,k) should be positive definite", "needs_review"),
+    ("q6.a", r"sim(q, k) \neq 0 for all q, k", "needs_review"),
+    ("q6.a", "sim(q, k) >= 0", "needs_review"),
+]
+
+
+@pytest.mark.parametrize(("answer_id", "text", "verdict"), FREE_TEXT)
+def test_free_text_is_correct_only_with_every_idea_and_no_wrong_claim(
+    grade_hw9: Grade, answer_id: str, text: str, verdict: str
+) -> None:
+    result = grade_hw9(answer_id, text)
+    assert result.verdict == verdict, result.feedback
+    if verdict == "needs_review":
+        assert result.score < result.max_score

@@ -72,7 +72,7 @@ TOO_LONG = "The answer is {length:,} characters long; at most {limit:,} are read
 HINT = "a sentence or two in plain English"
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot|\w+n't)\b", re.IGNORECASE)
-_CLAUSE_END = re.compile(r"[.;:!?,]")
+_CLAUSE_END = re.compile(r"[.;:!?,()]")
 _WORD = re.compile(r"[\w']+")
 _LATEX_WRAPPER = re.compile(r"\\(?:mathrm|text|textrm|operatorname|mathit|mathbf)\s*\{([^{}]*)\}")
 _LATEX_DROPPED = re.compile(r"\$|\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\[,;:! ]")
@@ -200,7 +200,13 @@ def normalize(text: str) -> str:
     normalized = _LATEX_SYMBOL.sub(lambda match: _LATEX_SYMBOLS[match.group(1)], normalized)
     for spelling, symbol in _PLAIN_SYMBOLS:
         normalized = normalized.replace(spelling, symbol)
+    # Dotted abbreviations would count as several words in the patterns' word windows.
+    normalized = _ABBREVIATIONS.sub(lambda match: _ABBREVIATED[match.group(0).lower()], normalized)
     return " ".join(normalized.split())
+
+
+_ABBREVIATED = {"w.r.t.": "wrt", "a.e.": "almost everywhere", "i.e.": "ie", "e.g.": "eg", "resp.": "resp"}
+_ABBREVIATIONS = re.compile("|".join(re.escape(key) for key in _ABBREVIATED), re.IGNORECASE)
 
 
 def present(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
