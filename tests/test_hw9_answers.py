@@ -78,6 +78,10 @@ CORRECT = [
         r"[1, \sqrt{2}x_1, \sqrt{2}x_2, \sqrt{2}x_3, x_1^2, x_2^2, x_3^2, "
         r"\sqrt{2}x_1x_2, \sqrt{2}x_1x_3, \sqrt{2}x_2x_3]",
     ),
+    (
+        "q6.b.ii",
+        "[1, 1.41421356*x1, 1.41421356*x2, 1.41421356*x3, x1^2, x2^2, x3^2, 1.414*x1*x2, 1.414*x1*x3, 1.41*x2*x3]",
+    ),
     # q6.c / q6.d
     ("q6.c.time", "O(N^2 (D + M))"),
     ("q6.c.time", r"O(N^2 \max(D, M))"),
@@ -247,3 +251,13 @@ def test_free_text_is_correct_only_with_every_idea_and_no_wrong_claim(
     assert result.verdict == verdict, result.feedback
     if verdict == "needs_review":
         assert result.score < result.max_score
+
+
+def test_high_powers_in_a_feature_map_are_refused_without_expanding(grade_hw9: Grade) -> None:
+    import time
+
+    start = time.monotonic()
+    result = grade_hw9("q6.b.ii", "[(x1 + x2 + x3 + 1)^16, 1]")
+    assert time.monotonic() - start < 1.0
+    assert result.verdict == "incorrect"
+    assert "has degree 16, but the kernel has degree 2" in result.feedback

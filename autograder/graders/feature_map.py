@@ -21,10 +21,16 @@ from autograder.result import Outcome
 from autograder.spec import Part
 
 CORRECT = "Correct: φ(x)ᵀφ(y) equals the kernel for all x and y."
+CORRECT_ROUNDED = (
+    "Correct: φ(x)ᵀφ(y) equals the kernel up to the rounding of your decimals (write √2 exactly to be safe)."
+)
 DIFFERENCE = "φ(x)ᵀφ(y) does not equal the kernel K(x, y). The difference φ(x)ᵀφ(y) − K(x, y) is:\n    {difference}"
 TOO_HIGH = "Component {index} ({component}) has degree {degree}, but the kernel has degree {kernel_degree} in {names}."
 MAX_COMPONENTS = 64
 MAX_SHOWN_TERMS = 8
+EXACT_DEGREE_LIMIT = 8
+ROUNDING = 0.02
+"""Coefficients of φ(x)ᵀφ(y) − K smaller than this come from rounded decimals (1.414 for √2)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,10 @@ def difference(reading: ListReading, params: Params) -> sympy.Expr:
 
 
 def matches(answer: ListReading, other: ListReading, part: Part) -> bool:
+    xs = frozenset(part.params.swap)
+    degrees = [max((degree_bound(item, xs) or 0 for item in r.items), default=0) for r in (answer, other)]
+    if degrees[0] != degrees[1] or degrees[0] > EXACT_DEGREE_LIMIT:
+        return False  # cannot be the same inner product; and never expand huge powers
     return bool(sympy.expand(inner_product(answer, part.params) - inner_product(other, part.params)) == 0)
 
 
@@ -77,30 +87,59 @@ def grade(answer: ListReading, reference: ListReading, part: Part) -> Outcome:
     diff = difference(answer, params)
     if diff == 0:
         return Outcome("correct", 1.0, CORRECT, "feature_map:identity")
+    if _rounding_only(diff):
+        return Outcome("correct", 1.0, CORRECT_ROUNDED, "feature_map:identity_rounded")
     return Outcome("incorrect", 0.0, DIFFERENCE.format(difference=_short(diff)), "feature_map:difference")
 
 
 def _degree_problem(answer: ListReading, params: Params) -> str:
     """Refuse components of too high a degree before expanding their products."""
-    xs = list(params.swap)
-    try:
-        kernel_degree = sympy.Poly(params.kernel_expr, *xs).total_degree()
-    except sympy.PolynomialError:
+    xs = frozenset(params.swap)
+    kernel_degree = degree_bound(params.kernel_expr, xs)
+    if kernel_degree is None:
         return ""
     for index, item in enumerate(answer.items, start=1):
-        try:
-            degree = sympy.Poly(item, *xs).total_degree()
-        except sympy.PolynomialError:
+        degree = degree_bound(item, xs)
+        if degree is None or degree <= kernel_degree:
             continue
+        if degree <= EXACT_DEGREE_LIMIT:  # cheap to expand: the bound may overstate (cancellation)
+            degree = sympy.Poly(item, *sorted(xs, key=str)).total_degree()
         if degree > kernel_degree:
-            names = ", ".join(str(x) for x in xs)
+            names = ", ".join(sorted(str(x) for x in xs))
             return TOO_HIGH.format(
                 index=index, component=show(item), degree=degree, kernel_degree=kernel_degree, names=names
             )
     return ""
 
 
+def degree_bound(expr: sympy.Expr, xs: frozenset[sympy.Symbol]) -> int | None:
+    """An upper bound of the total degree in ``xs``, read off the tree without expanding
+    (``(x1 + x2)^16`` costs nothing); None when the expression is not a polynomial in them."""
+    if expr.is_Symbol:
+        return 1 if expr in xs else 0
+    if expr.is_Number or not (expr.free_symbols & xs):
+        return 0
+    if expr.is_Add:
+        parts = [degree_bound(arg, xs) for arg in expr.args]
+        return None if None in parts else max(p for p in parts if p is not None)
+    if expr.is_Mul:
+        parts = [degree_bound(arg, xs) for arg in expr.args]
+        return None if None in parts else sum(p for p in parts if p is not None)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp >= 0:
+        base = degree_bound(expr.base, xs)
+        return None if base is None else base * int(expr.exp)
+    return None
+
+
+def _rounding_only(diff: sympy.Expr) -> bool:
+    """Only tiny coefficients left: the student rounded √2 (1.41421356, read as an exact fraction)."""
+    coefficients = [term.as_coeff_Mul()[0] for term in sympy.Add.make_args(diff)]
+    return all(abs(float(c)) < ROUNDING for c in coefficients)
+
+
 def _short(expr: sympy.Expr) -> str:
+    if expr.has(sympy.Float) or any(r.q > 1000 for r in expr.atoms(sympy.Rational)):
+        expr = expr.evalf(4)
     terms = sympy.Add.make_args(expr)
     text = " + ".join(show(term) for term in terms[:MAX_SHOWN_TERMS]).replace("+ -", "- ")
     if len(terms) > MAX_SHOWN_TERMS:
