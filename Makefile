@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 grade: $(STAMP)
 	$(BIN)/autograder validate problems/hw9 --reference reference/hw9
 	$(BIN)/autograder grade submissions --problems problems/hw9 --reference reference/hw9 --out out
+	$(BIN)/autograder report out
 
 lint: $(STAMP)
 	$(BIN)/ruff check autograder tests
@@ -36,3 +37,9 @@ clean:
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_grade.py --submissions 1000 --jobs 2
+
+# Gradescope's autograder zip (README, "Gradescope"); validate first so a broken key never ships.
+.PHONY: gradescope
+gradescope: $(STAMP)
+	$(BIN)/autograder validate problems/hw9 --reference reference/hw9
+	$(BIN)/autograder gradescope build --problems problems/hw9 --reference reference/hw9 -o dist/autograder.zip

@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from autograder import bounded
+from autograder import bounded, render
 from autograder.graders import REGISTRY
 from autograder.gradescope import to_gradescope
 from autograder.grading import (
@@ -268,3 +268,52 @@ __all__ = [
     "validate",
     "write_results",
 ]
+
+
+def grade_with_feedback(
+    path: Path,
+    *,
+    problems: Path = DEFAULT_PROBLEMS,
+    reference: Path = DEFAULT_REFERENCE,
+    out: Path = DEFAULT_OUT,
+    jobs: int = 1,
+    show_solutions: bool = False,
+    on_result: Callable[[SubmissionResult], None] | None = None,
+) -> list[SubmissionResult]:
+    """:func:`grade`, and for each submission also ``OUT/<name>/result.json`` (what
+    ``autograder report`` is built from), ``feedback.html`` and ``feedback.md``.
+    Only ``OUT/<name>/`` of the submissions graded is touched."""
+    problem_set = load_specs(problems)
+    references = {answer_id: answer.text for answer_id, answer in load_submission(reference).answers.items()}
+
+    def write_feedback(result: SubmissionResult) -> None:
+        render.write_graded(
+            result,
+            out / result.submission,
+            problems=problem_set,
+            references=references,
+            show_solutions=show_solutions,
+        )
+        if on_result is not None:
+            on_result(result)
+
+    return grade(path, problems=problems, reference=reference, out=out, jobs=jobs, on_result=write_feedback)
+
+
+def report(
+    out: Path = DEFAULT_OUT,
+    *,
+    overrides: Path | None = None,
+    compare: Path | None = None,
+    show_solutions: bool = False,
+) -> render.Reports:
+    """Rebuild every report from ``out`` alone (no grading): apply ``overrides``
+    (default ``OUT/overrides.yaml``), re-render each ``feedback.html``/``.md``,
+    write ``report.html``, ``grades.csv`` and, with ``compare``, ``changes.html``."""
+    try:
+        return render.write_reports(out, overrides=overrides, compare_with=compare, show_solutions=show_solutions)
+    except (render.RecordError, render.OverrideError) as error:
+        raise ConfigError(str(error)) from None
+
+
+__all__ += ["grade_with_feedback", "report"]

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from autograder import api
+from autograder import api, render
 from autograder.result import VERDICTS, SubmissionResult
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=min(2, os.cpu_count() or 1),
         help="submissions graded in parallel (default: 2 or the number of CPUs, if fewer)",
     )
+    _add_show_solutions(grade)
 
     check = commands.add_parser("check", help="show how each answer of a submission is read (no grading)")
     check.add_argument("submission", type=Path, help="a submission folder holding answers.yaml")
@@ -70,7 +71,41 @@ def build_parser() -> argparse.ArgumentParser:
         default=api.DEFAULT_REFERENCE,
         help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})",
     )
+    report = commands.add_parser(
+        "report",
+        help="rebuild feedback, report.html and grades.csv from a graded OUT folder (applies overrides.yaml)",
+    )
+    report.add_argument(
+        "out_dir",
+        type=Path,
+        nargs="?",
+        default=api.DEFAULT_OUT,
+        help=f"the --out folder of 'autograder grade' (default: {api.DEFAULT_OUT})",
+    )
+    report.add_argument(
+        "--overrides",
+        type=Path,
+        default=None,
+        help="instructor grades to apply (default: OUT_DIR/overrides.yaml, if it exists)",
+    )
+    report.add_argument(
+        "--compare",
+        type=Path,
+        metavar="OLD_OUT_DIR",
+        default=None,
+        help="list every grade that changed since this earlier grading (also written to OUT_DIR/changes.html)",
+    )
+    _add_show_solutions(report)
+    _add_gradescope(commands)
     return parser
+
+
+def _add_show_solutions(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--show-solutions",
+        action="store_true",
+        help="show every part's reference answer in the feedback (default: only parts whose spec says show_reference)",
+    )
 
 
 def _add_problems(parser: argparse.ArgumentParser) -> None:
@@ -94,6 +129,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _grade(args, stdout)
         if args.command == "check":
             return _check(args, stdout)
+        if args.command == "report":
+            return _report(args, stdout)
+        if args.command == "gradescope":
+            return _gradescope(args, stdout)
         return _validate(args, stdout)
     except api.ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -124,15 +163,43 @@ def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
             file=stdout,
         )
 
-    results = api.grade(
+    results = api.grade_with_feedback(
         args.path,
         problems=args.problems,
         reference=args.reference,
         out=args.out,
         jobs=args.jobs,
         on_result=row,
+        show_solutions=args.show_solutions,
     )
     print(f"\nGraded {len(results)} submission(s); results in {args.out}/<submission>/results.json", file=stdout)
+    print(f"Feedback in {args.out}/<submission>/feedback.html and feedback.md", file=stdout)
+    return EXIT_OK
+
+
+def _report(args: argparse.Namespace, stdout: TextIO) -> int:
+    for folder in (args.out_dir, args.compare):
+        if folder is not None and not folder.is_dir():
+            print(f"error: {folder} is not a folder; give the --out folder of 'autograder grade'", file=sys.stderr)
+            return EXIT_USAGE
+    if args.overrides is not None and not args.overrides.is_file():
+        print(f"error: {args.overrides}: no such overrides file", file=sys.stderr)
+        return EXIT_USAGE
+    built = api.report(args.out_dir, overrides=args.overrides, compare=args.compare, show_solutions=args.show_solutions)
+    summary = built.report
+    print(
+        f"{summary.count} submission(s): mean {summary.mean:.2f}, median {summary.median:g} of {summary.max_score:g}; "
+        f"{len(summary.review)} part(s) waiting for review, {len(summary.overridden)} overridden",
+        file=stdout,
+    )
+    if built.changes is not None:
+        print(f"\nChanges since {args.compare}:\n", file=stdout)
+        print(render.changes_table(built.changes), file=stdout)
+        print("", file=stdout)
+    for path in built.written:
+        if path.parent == args.out_dir:
+            print(f"wrote {path}", file=stdout)
+    print(f"wrote {args.out_dir}/<submission>/feedback.html and feedback.md", file=stdout)
     return EXIT_OK
 
 
@@ -176,4 +243,32 @@ def _validate(args: argparse.Namespace, stdout: TextIO) -> int:
         print(f"\n{len(problems_found)} sample answer(s) are not graded as the spec says.", file=stdout)
         return EXIT_CONFIG
     print(f"{args.problems}: specs, reference and sample answers are consistent.", file=stdout)
+    return EXIT_OK
+
+
+def _add_gradescope(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    gradescope = commands.add_parser("gradescope", help="build the Gradescope autograder zip, or run it")
+    actions = gradescope.add_subparsers(dest="gradescope_command", required=True, metavar="ACTION")
+    build = actions.add_parser("build", help="write autograder.zip for Gradescope")
+    _add_problems(build)
+    build.add_argument(
+        "--reference",
+        type=Path,
+        default=api.DEFAULT_REFERENCE,
+        help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})",
+    )
+    build.add_argument("-o", "--output", type=Path, default=Path("autograder.zip"), help="the zip to write")
+    actions.add_parser(
+        "run",
+        help="what run_autograder does: grade $AUTOGRADER_ROOT/submission (default root /autograder)",
+    )
+
+
+def _gradescope(args: argparse.Namespace, stdout: TextIO) -> int:
+    from autograder import gradescope, gradescope_build
+
+    if args.gradescope_command == "run":
+        return gradescope.run(gradescope.default_root(), log=stdout)
+    zip_path = gradescope_build.build(args.output, problems=args.problems, reference=args.reference)
+    print(f"wrote {zip_path}: upload it as the assignment's autograder (README: Gradescope)", file=stdout)
     return EXIT_OK

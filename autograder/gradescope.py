@@ -1,22 +1,107 @@
-"""The one place that turns a :class:`SubmissionResult` into Gradescope's
-``results.json`` format (https://gradescope-autograders.readthedocs.io/en/latest/specs/)."""
+"""Gradescope: the one place that turns a :class:`SubmissionResult` into
+``results.json`` (https://gradescope-autograders.readthedocs.io/en/latest/specs/),
+and ``run``, what ``run_autograder`` does on Gradescope.
+
+``run(root)`` grades ``root/submission`` with the specs and reference unpacked
+in ``root/source`` (by ``autograder gradescope build``) and writes
+``root/results/results.json``. The root is ``/autograder`` on Gradescope and
+``$AUTOGRADER_ROOT`` anywhere else, so the whole flow runs in tests.
+
+What students see, and when:
+
+- every part is a test, ``visible`` at once: the feedback is meant to be acted on;
+- a part whose spec says ``show_reference: true`` gets a second, score-less test
+  "<id>: reference answer" with visibility ``after_published``, so the reference
+  appears only once the instructor publishes the grades;
+- ``output`` (top level) holds the problems with the upload as a whole (where
+  answers.yaml was found, why it could not be read); everything is plain
+  ``text``, since answers are full of ``*``, ``_`` and ``^`` that Markdown would eat;
+- the grader's own stdout (``stdout_visibility``) is for instructors only.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+import dataclasses
+import itertools
+import json
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, TextIO
 
 from autograder.result import PartResult, SubmissionResult
+
+if TYPE_CHECKING:
+    from autograder.api import AnswerKey
 
 #: Gradescope shows "passed" in green and "failed" in red; partial and
 #: provisional grades are failed tests with a score, and the output says why.
 STATUS = {"correct": "passed"}
 
+ROOT_ENV = "AUTOGRADER_ROOT"
+DEFAULT_ROOT = Path("/autograder")
+CONFIG_FILE = "autograder.json"
+"""Written into the zip by the builder: where the specs and the reference are, relative to source/."""
+RESULTS_FILE = "results.json"
+SANDBOX_UID = 65534
+"""The uid the sandbox runs student code as when the grader is root (``Sandbox(uid=...)``'s default)."""
+SANDBOX_MEMORY_BYTES = 896 * 1024 * 1024
+"""Address space of one student run here (``Limits`` allows 1.5 GiB). Gradescope gives the whole
+container 768 MB: the warm zygote maps ~585 MiB (~220 MB resident), so student code may touch
+about 300 MB more and the grader, zygote and child stay under the limit together."""
 
-def to_gradescope(result: SubmissionResult) -> dict[str, Any]:
+ANSWER_FILES = ("answers.yaml", "answers.yml")
+SEARCH_DEPTH = 3
+"""Folders searched below the upload: ``hw9/answers.yaml``, ``hw9/hw9/answers.yaml``, one more for luck."""
+MAX_ENTRIES_SEARCHED = 5000
+MAX_ARCHIVES = 5
+MAX_ARCHIVE_MEMBERS = 2000
+MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
+IGNORED_FOLDERS = {"__MACOSX", "__pycache__", "node_modules"}
+EXPECTED_LAYOUT = (
+    "Expected a file named answers.yaml (answers.yml works too) at the top of your upload "
+    "or inside a folder of it (e.g. hw9/answers.yaml), or a .zip holding one."
+)
+NO_ANSWERS = "No answers.yaml was found in your submission, so nothing could be graded. " + EXPECTED_LAYOUT
+NOT_PROTECTED = (
+    "The autograder could not protect its reference files from submitted code, so it did not grade. "
+    "This is not your mistake: an instructor has been told and will grade your submission."
+)
+INTERNAL_ERROR = (
+    "The autograder failed (an internal error, not your mistake); an instructor will grade your submission by hand."
+)
+
+
+# --- results.json ----------------------------------------------------------
+
+
+def to_gradescope(result: SubmissionResult, *, reveal: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``results.json`` for one submission.
+
+    ``reveal``: answer id → reference answer text, for the parts whose spec says
+    ``show_reference: true``; each becomes a test visible only after publication.
+    """
+    tests: list[dict[str, Any]] = []
+    for part in result.parts:
+        tests.append(_test(part))
+        if reveal and part.id in reveal:
+            tests.append(_reference_test(part, reveal[part.id]))
     data: dict[str, Any] = {
         "score": round(result.score, 4),
         "output_format": "text",
-        "tests": [_test(part) for part in result.parts],
+        "test_output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
     }
     if result.messages:
         data["output"] = "\n".join(result.messages)
@@ -44,6 +129,324 @@ def _test(part: PartResult) -> dict[str, Any]:
     }
 
 
+def _reference_test(part: PartResult, reference: str) -> dict[str, Any]:
+    """No score, no status: it only carries the reference, shown once grades are published."""
+    return {
+        "name": f"{part.id}: reference answer",
+        "output": f"Reference answer:\n{reference.strip()}",
+        "visibility": "after_published",
+        "extra_data": {"id": part.id, "reference": True},
+    }
+
+
 def _one_line(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit] + " …"
+
+
+def failure_results(message: str) -> dict[str, Any]:
+    """A valid results.json when nothing could be graded: score 0 and why."""
+    return {
+        "score": 0.0,
+        "output": message,
+        "output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": [],
+    }
+
+
+# --- run_autograder --------------------------------------------------------
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(ROOT_ENV) or DEFAULT_ROOT)
+
+
+def run(root: Path, *, log: TextIO | None = None) -> int:
+    """Grade ``root/submission`` into ``root/results/results.json``; 0 when graded, 1 when the grader failed.
+
+    A valid results.json is written whatever happens. While anything runs,
+    ``source/`` and ``results/`` are root-only (0700), so student code, which the
+    sandbox runs as uid 65534, can neither read the reference nor forge results;
+    results are written after the sandbox has stopped.
+    """
+    log = log or sys.stdout
+    started = time.monotonic()
+    source, results = root / "source", root / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    code = 0
+    try:
+        with protected(source, results) as exposed, tempfile.TemporaryDirectory(prefix="autograder-upload-") as work:
+            if exposed:
+                print("refusing to grade: " + "; ".join(exposed), file=log)
+                data, code = failure_results(NOT_PROTECTED), 1
+            else:
+                with _sandbox_memory(SANDBOX_MEMORY_BYTES):
+                    data, code = _grade(root, Path(work), log)
+            data["execution_time"] = max(1, round(time.monotonic() - started))
+            _write_json(results / RESULTS_FILE, data)
+    except Exception:
+        traceback.print_exc(file=log)
+        _write_json(results / RESULTS_FILE, failure_results(INTERNAL_ERROR))
+        return 1
+    print(f"results: {results / RESULTS_FILE} (score {data['score']:g}, {time.monotonic() - started:.1f} s)", file=log)
+    return code
+
+
+def _grade(root: Path, work: Path, log: TextIO) -> tuple[dict[str, Any], int]:
+    # Imported here: api imports this module for to_gradescope.
+    from autograder import api
+
+    try:
+        config = read_config(root / "source")
+        key = api.load_key(problems=config["problems"], reference=config["reference"])
+    except (api.ConfigError, OSError, ValueError, KeyError) as error:
+        print(f"the autograder is misconfigured: {error}", file=log)
+        return failure_results(INTERNAL_ERROR), 1
+    located = locate_answers(root / "submission", work)
+    folder = located.folder
+    if folder is None:
+        folder = work / "empty"
+        folder.mkdir()
+    result = api.grade_folder(folder, key)
+    own = result.messages if located.folder is not None else ()
+    result = dataclasses.replace(result, messages=(*located.messages, *own))
+    print(f"graded {located.folder or '(no answers file)'}", file=log)
+    return to_gradescope(result, reveal=reference_texts(key, config["reference"])), 0
+
+
+def read_config(source: Path) -> dict[str, Path]:
+    """``source/autograder.json`` → absolute paths of the specs and the reference."""
+    raw = json.loads((source / CONFIG_FILE).read_text(encoding="utf-8"))
+    return {name: source / str(raw[name]) for name in ("problems", "reference")}
+
+
+def reference_texts(key: AnswerKey, reference: Path) -> dict[str, str]:
+    """The reference answers of the parts whose spec says ``show_reference: true``."""
+    from autograder.submission import load_submission
+
+    shown = [part.id for part in key.problems.parts if part.show_reference]
+    if not shown:
+        return {}
+    answers = load_submission(reference).answers
+    return {answer_id: answers[answer_id].text for answer_id in shown if answer_id in answers}
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Atomically: a reader never sees half a file, and a planted symlink is replaced, not followed."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    with open(temporary, "x", encoding="utf-8") as handle:
+        handle.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+
+
+@contextlib.contextmanager
+def _sandbox_memory(limit: int) -> Iterator[None]:
+    """Student runs get at most ``limit`` bytes of address space; afterwards the sandbox (and so
+    every student process) is stopped, before results are written, and its limits restored."""
+    try:
+        from autograder.graders import _modules
+    except ImportError:  # no code-running kinds in this build
+        yield
+        return
+    sandbox = _modules.sandbox()
+    saved = sandbox.limits
+    sandbox.limits = dataclasses.replace(saved, memory_bytes=min(saved.memory_bytes, limit))
+    try:
+        yield
+    finally:
+        sandbox.close()
+        sandbox.limits = saved
+
+
+# --- where the answers are -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where an upload's answers file was found (a folder holding ``answers.yaml``/``.yml``), and what to tell."""
+
+    folder: Path | None
+    messages: tuple[str, ...] = ()
+
+
+def locate_answers(submission: Path, work: Path) -> Located:
+    """Find the answers file in an upload, however it was packed.
+
+    Looked for, nearest first: ``answers.yaml`` or ``answers.yml`` (any case) in
+    the upload or up to three folders down, then inside the .zip files of the
+    upload (unpacked into ``work``, bounded). Folders such as ``__MACOSX``,
+    hidden ones and symlinks are skipped.
+    """
+    found = _search(submission)
+    shown_base = submission
+    messages: list[str] = []
+    if not found:
+        for index, archive in enumerate(_archives(submission)[:MAX_ARCHIVES]):
+            target = work / f"archive-{index}"
+            problem = _unpack(archive, target)
+            if problem is not None:
+                messages.append(problem)
+                continue
+            found = _search(target)
+            if found:
+                shown_base = target
+                messages.append(f"Graded the answers inside {archive.relative_to(submission)}.")
+                break
+    if not found:
+        listing = _listing(submission)
+        return Located(None, (NO_ANSWERS, f"Your upload contained: {listing}.", *messages))
+    found.sort(key=lambda path: (len(path.relative_to(shown_base).parts), path.name != ANSWER_FILES[0], str(path)))
+    chosen = found[0]
+    if len(found) > 1:
+        names = ", ".join(str(path.relative_to(shown_base)) for path in found[:5])
+        messages.append(f"Several answer files were found ({names}); graded {chosen.relative_to(shown_base)}.")
+    if chosen.name in ANSWER_FILES:
+        return Located(chosen.parent, tuple(messages))
+    # Answers.YAML and the like: graded from a copy under the expected name.
+    copy = work / "renamed"
+    shutil.copytree(chosen.parent, copy, symlinks=True)
+    (copy / chosen.name).rename(copy / ANSWER_FILES[0])
+    messages.append(f"Read {chosen.name} as {ANSWER_FILES[0]}; name it {ANSWER_FILES[0]} next time.")
+    return Located(copy, tuple(messages))
+
+
+def _walk(base: Path) -> Iterator[tuple[Path, int]]:
+    """Regular files below ``base`` (not following symlinks) with their depth, breadth first, bounded."""
+    level = [base]
+    seen = 0
+    for depth in range(SEARCH_DEPTH + 1):
+        below: list[Path] = []
+        for folder in level:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            except OSError:
+                continue
+            for entry in entries:
+                seen += 1
+                if seen > MAX_ENTRIES_SEARCHED:
+                    return
+                if entry.is_symlink() or entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    if entry.name not in IGNORED_FOLDERS:
+                        below.append(Path(entry.path))
+                elif entry.is_file():
+                    yield Path(entry.path), depth
+        level = below
+
+
+def _search(base: Path) -> list[Path]:
+    return [path for path, _ in _walk(base) if path.name.lower() in ANSWER_FILES]
+
+
+def _archives(base: Path) -> list[Path]:
+    return [path for path, _ in _walk(base) if path.suffix.lower() == ".zip"]
+
+
+def _listing(base: Path, limit: int = 10) -> str:
+    names = [str(path.relative_to(base)) for path, _ in _walk(base)]
+    if not names:
+        return "no files"
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _unpack(archive: Path, target: Path) -> str | None:
+    """Extract a student's zip safely (no absolute paths, no ``..``, no symlinks, bounded); a problem or None."""
+    name = archive.name
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            members = zipped.infolist()
+            if len(members) > MAX_ARCHIVE_MEMBERS:
+                return f"{name} holds more than {MAX_ARCHIVE_MEMBERS} files; it was not opened."
+            budget = MAX_ARCHIVE_BYTES
+            for member in members:
+                parts = PurePosixPath(member.filename.replace("\\", "/")).parts
+                kind = stat.S_IFMT(member.external_attr >> 16)
+                if not parts or parts[0] == "/" or ".." in parts or kind == stat.S_IFLNK or member.is_dir():
+                    continue
+                destination = target.joinpath(*parts)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with zipped.open(member) as packed, open(destination, "wb") as unpacked:
+                    while chunk := packed.read(1 << 16):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            return f"{name} unpacks to more than {MAX_ARCHIVE_BYTES // 2**20} MB; it was not opened."
+                        unpacked.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
+        return f"{name} could not be unpacked ({error}); upload answers.yaml itself or a plain .zip."
+    return None
+
+
+# --- keeping student code away from the grader's files ---------------------
+
+
+@contextlib.contextmanager
+def protected(source: Path, results: Path, *, uid: int = SANDBOX_UID) -> Iterator[list[str]]:
+    """While grading, make ``source`` and ``results`` root-only (0700), then restore them.
+
+    Yields what ``uid`` could still do (read a file under source, write under
+    results), checked by a forked probe that switches to ``uid``: empty when the
+    files are safe. Without root the sandbox cannot switch users either, and
+    nothing is changed.
+    """
+    if os.geteuid() != 0:
+        yield []
+        return
+    saved = []
+    for folder in (source, results):
+        info = folder.stat()
+        saved.append((folder, stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid))
+        os.chown(folder, 0, 0)
+        os.chmod(folder, 0o700)
+    try:
+        # The reference is what matters most; any file of source/ stands for the rest.
+        samples = [path for path, _ in _walk(source / "reference")][:20]
+        samples += [path for path, _ in itertools.islice(_walk(source), 1)]
+        yield probe(uid, read=samples, write=[results])
+    finally:
+        for folder, mode, owner, group in saved:
+            os.chown(folder, owner, group)
+            os.chmod(folder, mode)
+
+
+def probe(uid: int, *, read: list[Path], write: list[Path]) -> list[str]:
+    """What ``uid`` can do of: read these files, create a file in these folders (run in a forked child)."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child process
+        found: list[str] = []
+        try:
+            os.close(reader)
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            for path in read:
+                with contextlib.suppress(OSError), open(path, "rb") as handle:
+                    handle.read(1)
+                    found.append(f"uid {uid} can read {path}")
+            for folder in write:
+                with contextlib.suppress(OSError):
+                    descriptor, name = tempfile.mkstemp(dir=folder, prefix=".probe-")
+                    os.close(descriptor)
+                    os.unlink(name)
+                    found.append(f"uid {uid} can write in {folder}")
+            os.write(writer, json.dumps(found).encode())
+        except BaseException as error:
+            os.write(writer, json.dumps([f"the permission probe failed: {error}"]).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as answer:
+        raw = answer.read()
+    os.waitpid(pid, 0)
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        return ["the permission probe gave no answer"]
+    return [str(item) for item in decoded]

@@ -34,6 +34,7 @@ REAL_SYMBOLIC = REGISTRY["symbolic"]
 def test_a_hanging_or_crashing_part_costs_only_that_part(
     monkeypatch: pytest.MonkeyPatch, hw9_key: api.AnswerKey, broken: Any
 ) -> None:
+    monkeypatch.setattr(api, "_CACHE", {})  # answers graded earlier in this process would be reused
     monkeypatch.setitem(REGISTRY, "symbolic", dataclasses.replace(REAL_SYMBOLIC, grade=broken))
     monkeypatch.setattr(api, "SUBMISSION_TIMEOUT", 2.0)
     monkeypatch.setattr(api, "PART_TIMEOUT", 1.0)

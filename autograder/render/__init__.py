@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.render.compare import SubmissionChange, compare, write_changes
+from autograder.render.compare import SubmissionChange, changes_table, compare, write_changes
 from autograder.render.feedback import write_feedback
 from autograder.render.gradebook import write_grades
 from autograder.render.overrides import OVERRIDES_FILE, OverrideError, apply_overrides, load_overrides
@@ -83,6 +83,7 @@ __all__ = [
     "OverrideError",
     "RecordError",
     "Reports",
+    "changes_table",
     "write_graded",
     "write_reports",
 ]

@@ -14,6 +14,7 @@ from functools import cache
 
 import jinja2
 
+from autograder.render.mathtext import math_to_unicode
 from autograder.result import Verdict
 
 VERDICT_LABELS: dict[Verdict, str] = {
@@ -40,6 +41,7 @@ def environment() -> jinja2.Environment:
     env.filters["percent"] = percent
     env.filters["code"] = markdown_code
     env.filters["block"] = markdown_block
+    env.filters["math"] = math_to_unicode
     env.globals["verdict_labels"] = VERDICT_LABELS
     return env
 

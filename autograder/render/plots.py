@@ -1,5 +1,6 @@
 """Charts for the instructor report, as ``data:image/png;base64`` URIs so the
-page stays one self-contained file. figures are saved without pyplot
+page stays one self-contained file. matplotlib is imported when a chart is
+drawn: grading never pays for it. Figures are saved without pyplot
 (matplotlib picks its Agg renderer for PNG): no display, no global figure state."""
 
 from __future__ import annotations
@@ -7,11 +8,12 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Mapping, Sequence
-
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from autograder.result import VERDICTS, Verdict
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 VERDICT_COLORS: dict[Verdict, str] = {
     "correct": "#2e7d32",
@@ -25,6 +27,9 @@ VERDICT_COLORS: dict[Verdict, str] = {
 
 def score_histogram(scores: Sequence[float], max_score: float) -> str:
     """Histogram of total scores, bins of about a tenth of the maximum."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(6.4, 2.8), dpi=100)
     axes = figure.add_subplot()
     top = max(max_score, max(scores, default=0.0), 1.0)
@@ -40,6 +45,8 @@ def score_histogram(scores: Sequence[float], max_score: float) -> str:
 
 def verdict_shares(rows: Sequence[tuple[str, Mapping[Verdict, int]]]) -> str:
     """One horizontal stacked bar per part: the share of each verdict."""
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(7.0, 1.2 + 0.26 * len(rows)), dpi=100)
     axes = figure.add_subplot()
     labels = [label for label, _ in rows]
