@@ -10,7 +10,7 @@ from __future__ import annotations
 from autograder.spec import Part
 
 GREEK = frozenset(
-    [
+    {
         "alpha",
         "beta",
         "gamma",
@@ -34,7 +34,7 @@ GREEK = frozenset(
         "chi",
         "psi",
         "omega",
-    ]
+    }
 )
 
 
