@@ -35,7 +35,7 @@ PART_KEYS = (
     "symbols",
     "functions",
 )
-QUESTION_KEYS = ("id", "title", "statement", "symbols", "functions", "parts")
+QUESTION_KEYS = ("id", "title", "statement", "symbols", "aliases", "functions", "parts")
 RULE_KEYS = ("answer", "answers", "mentions", "credit", "message", "note")
 
 
@@ -162,12 +162,13 @@ def load_question(path: Path) -> Question:
     _check_keys(data, QUESTION_KEYS, where)
     qid = _required_str(data, "id", where)
     symbols = _mapping(data.get("symbols", {}), f"{where}: symbols")
+    aliases = {str(k): str(v) for k, v in _mapping(data.get("aliases", {}), f"{where}: aliases").items()}
     functions = _str_list(data.get("functions", []), f"{where}: functions")
     raw_parts = _mapping(data.get("parts"), f"{where}: parts")
     if not raw_parts:
         raise SpecError(f"{where}: parts", "a question needs at least one part")
     parts = tuple(
-        _load_part(qid, str(key), raw, symbols, functions, f"{where}: parts.{key}", path.parent)
+        _load_part(qid, str(key), raw, symbols, aliases, functions, f"{where}: parts.{key}", path.parent)
         for key, raw in raw_parts.items()
     )
     return Question(
@@ -184,6 +185,7 @@ def _load_part(
     key: str,
     raw: Any,
     question_symbols: Mapping[str, Any],
+    aliases: Mapping[str, str],
     question_functions: list[str],
     where: str,
     folder: Path,
@@ -200,7 +202,7 @@ def _load_part(
 
     symbols = {**question_symbols, **_mapping(data.get("symbols", {}), f"{where}.symbols")}
     functions = question_functions + _str_list(data.get("functions", []), f"{where}.functions")
-    vocabulary = build_vocabulary(symbols, functions, where)
+    vocabulary = build_vocabulary(symbols, functions, where, aliases)
 
     points = data.get("points", 1)
     if isinstance(points, bool) or not isinstance(points, int | float) or points < 0:
@@ -272,7 +274,9 @@ def _load_rule(part: Part, index: int, raw: Any, where: str) -> Rule:
     )
 
 
-def build_vocabulary(symbols: Mapping[str, Any], functions: Sequence[str], where: str) -> Vocabulary:
+def build_vocabulary(
+    symbols: Mapping[str, Any], functions: Sequence[str], where: str, aliases: Mapping[str, str] | None = None
+) -> Vocabulary:
     """``{name: "positive integer"}`` declarations → the reader's Vocabulary."""
     table: dict[str, sympy.Symbol] = {}
     vectors: set[str] = set()
@@ -287,6 +291,13 @@ def build_vocabulary(symbols: Mapping[str, Any], functions: Sequence[str], where
         table[str(name)] = sympy.Symbol(str(name), **assumptions)
         if "vector" in flags:
             vectors.add(str(name))
+    for alias, target in (aliases or {}).items():
+        if target not in table:
+            known = list(table)
+            raise SpecError(f"{where}: aliases.{alias}", f"'{target}' is not a declared symbol{suggest(target, known)}")
+        table[alias] = table[target]  # another spelling of the same quantity (d_model for d)
+        if target in vectors:
+            vectors.add(alias)
     return Vocabulary(symbols=table, vectors=frozenset(vectors), functions=frozenset(functions))
 
 

@@ -551,7 +551,7 @@ UNREADABLE = [
     ("q × k", "cross product"),
     ("q k^T", "outer product"),
     ("q_i", "is a component of q"),
-    ("Σ_i q_i", "could only read a sum"),
+    ("Σ_i q_i^3", "could only read a sum"),
     ("\\sum_i \\mu^2", "a sum needs its range"),
     ("\\sum_{i=1}^d q_j k_j", "not the summation index"),
     ("‖μ‖_1", "only the 2-norm"),
@@ -745,6 +745,305 @@ def test_exponent_hint() -> None:
     with pytest.raises(Unreadable) as caught:
         read_expression("9^9^9^9", VOCABULARY)
     assert "d^2" in caught.value.hint
+
+
+# --- rubric: answers with explanations around them ----------------------------------------------
+
+PROSE_AROUND_AN_EXPRESSION = [
+    # prose after the answer: the cut comes before the side of '=' is chosen
+    ("$s = \\sqrt{d}$, since $\\mathrm{Var}(q^\\top k / s) = d / s^2 = 1$.", sympy.sqrt(d)),
+    ("s = \\sqrt{d} \\text{ since } \\mathrm{Var}(q^\\top k) = d", sympy.sqrt(d)),
+    ("s = \\sqrt{d}\\text{, since Var}(q^Tk)=d", sympy.sqrt(d)),
+    ("s=\\sqrt{d}, \\quad \\text{because } \\mathrm{Var}(q^\\top k / s) = d/s^2 = 1", sympy.sqrt(d)),
+    ("s = √d since Var(qᵀk/s) = d/s² = 1", sympy.sqrt(d)),
+    ("s = \\sqrt{d}, because Var(q^T k) = d and dividing by s scales the variance by 1/s^2.", sympy.sqrt(d)),
+    ("s = \\sqrt{d} (taking the positive root)", sympy.sqrt(d)),
+    ("s = d \\text{ since } \\mathrm{Var}(q^\\top k) = \\sqrt{d}", d),
+    ("(q^T k + 1)^2, i.e. the degree-2 polynomial kernel with c = 1", (QK + 1) ** 2),
+    ("(q^T k + 1)^2 where the constant is 1", (QK + 1) ** 2),
+    ("\\mu^T\\mu \\text{ (or } d\\mu^2 \\text{ for scalar } \\mu)", MU2),
+    ("d; the variance of each term is 1", d),
+    ("d. Each of the d terms has variance 1.", d),
+    ("√d \\qquad \\text{so that the variance is } 1", sympy.sqrt(d)),
+    # prose before the answer
+    ("The variance is d.", d),
+    ("The expectation is ||mu||^2 since q and k are independent.", MU2),
+    ("The expectation of q^T k is ||mu||^2", MU2),
+    ("Answer: d", d),
+    ("We get √d", sympy.sqrt(d)),
+    ("The scale equals \\sqrt{d}", sympy.sqrt(d)),
+    ("We choose s = √d.", sympy.sqrt(d)),
+    # the last side of an '=' chain is still the answer; nothing here is prose
+    ("E[q^T k] = \\|\\mu\\|^2", MU2),
+    ("\\text{Var}(q^Tk) = d", d),
+    ("\\operatorname{Var}(q^\\top k) = d", d),
+    ("O = max(d, sigma)", sympy.Max(d, sigma)),
+    ("d\\quad\\mu^2", d * mu**2),
+    ("(d + 1)(d - 1)", (d + 1) * (d - 1)),
+    ("q . k", QK),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PROSE_AROUND_AN_EXPRESSION)
+def test_prose_around_an_expression(text: str, expected: sympy.Expr) -> None:
+    reading = read_expression(text, VOCABULARY)
+    assert same(reading.value, expected), f"{text!r} read as {reading.value}"
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("s = √d since Var(qᵀk/s) = d/s² = 1", "read 's = √d'; the rest was taken as explanation"),
+        ("The variance is d.", "read 'd'; the rest was taken as explanation"),
+        ("s = \\sqrt{d} (taking the positive root)", "read the right-hand side of '='"),
+    ],
+)
+def test_prose_notes(text: str, note: str) -> None:
+    assert note in read_expression(text, VOCABULARY).notes
+
+
+def test_prose_keeps_plus_minus() -> None:
+    reading = read_expression("s = \\pm\\sqrt{d}, but s must be positive? not sure", VOCABULARY)
+    assert reading.alternatives == (sympy.sqrt(d), -sympy.sqrt(d))
+
+
+PROSE_MESSAGES = [
+    ("The answer", 0),
+    ("and", 0),
+    ("s = sqrt(d) and z", 12),
+    ("sqrt(d) is the answer we need", 8),
+]
+
+
+@pytest.mark.parametrize(("text", "position"), PROSE_MESSAGES)
+def test_prose_that_cannot_be_read_says_so(text: str, position: int) -> None:
+    with pytest.raises(Unreadable) as caught:
+        read_expression(text, VOCABULARY)
+    assert caught.value.message.startswith("this looks like prose: write only the expression")
+    assert "explanations are fine after a comma" in caught.value.message
+    assert caught.value.position == position
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("The variance is z", "unknown name 'z'"),
+        ("exec", "unknown name 'exec'"),
+        ("bzd", "unknown name 'z'"),
+        ("\\sqrt{d_k}", "unknown name 'd_k'"),
+        ("d_{k} + 1", "unknown name 'd_{k}'"),
+    ],
+)
+def test_unknown_names_are_not_called_prose(text: str, fragment: str) -> None:
+    with pytest.raises(Unreadable) as caught:
+        read_expression(text, VOCABULARY)
+    assert fragment in caught.value.message
+
+
+PROSE_AROUND_A_LIST = [
+    ("The output is [1, 4, 3].", (1, 4, 3), False),
+    ("[1, 4, 3] (the value of key k2, whose score 11 is the largest)", (1, 4, 3), False),
+    ("The output is v2 = [1, 4, 3].", (1, 4, 3), False),
+    ("[d, k] (shared by all heads)", (d, k), True),
+    ("\\mathbb{R}^{d\\times k}, shared across heads", (d, k), True),
+    ("h × d × q, one slice per head", (h, d, q), True),
+    ("⟨1, 4, 3⟩", (1, 4, 3), False),
+    ("\\langle 1, 4, 3 \\rangle", (1, 4, 3), False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "shape"), PROSE_AROUND_A_LIST)
+def test_prose_around_a_list(text: str, expected: tuple[object, ...], shape: bool) -> None:
+    reading = read_list(text, VOCABULARY, times_separator=shape)
+    assert reading.items == tuple(sympy.sympify(item) for item in expected)
+
+
+def test_inner_product_in_angle_brackets_is_not_a_list() -> None:
+    assert read_list("<q, k>", VOCABULARY).items == (QK,)
+
+
+# --- rubric: ASCII spellings ---------------------------------------------------------------------
+
+ASCII_SPELLINGS = [
+    ("||mu||^2", MU2),
+    ("||mu||_2^2", MU2),
+    ("||\\mu||^2", MU2),
+    ("||μ||²", MU2),
+    ("2||mu||^2", 2 * MU2),
+    ("||mu||", sympy.sqrt(MU2)),
+    ("|\\|\\mu\\||^2", MU2),
+    ("mu' * mu", MU2),
+    ("(q'k + 1)^2", (QK + 1) ** 2),
+    ("d//2", d / 2),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ASCII_SPELLINGS)
+def test_ascii_spellings(text: str, expected: sympy.Expr) -> None:
+    assert same(read_expression(text, VOCABULARY).value, expected)
+
+
+@pytest.mark.parametrize("text", ["+-sqrt(d)", "+/- sqrt(d)", "+- √d", "\\pm\\sqrt{d}", "s = +/-sqrt(d)"])
+def test_ascii_plus_minus(text: str) -> None:
+    reading = read_expression(text, VOCABULARY)
+    assert reading.alternatives == (sympy.sqrt(d), -sympy.sqrt(d))
+
+
+# --- rubric: sums --------------------------------------------------------------------------------
+
+SUMS = [
+    ("sum_i mu_i^2", MU2),
+    ("sum_{i=1}^d mu_i^2", MU2),
+    ("Σ_i μ_i²", MU2),
+    ("sum_i q_i k_i", QK),
+    ("\\mu_1^2 + \\mu_2^2 + \\dots + \\mu_d^2", MU2),
+    ("mu_1^2 + ... + mu_d^2", MU2),
+    ("μ₁² + μ₂² + … + μ_d²", MU2),
+    ("\\mu_{1}^2 + \\cdots + \\mu_{d}^2", MU2),
+    ("q_1 k_1 + ... + q_d k_d", QK),
+    ("q_1 k_1 + q_2 k_2 + \\ldots + q_D k_D", QK),
+    ("2 mu_1^2 + ... + 2 mu_d^2", 2 * MU2),
+    # Σ_i μ_i is a wrong answer for E[qᵀk] but a readable one: d·μ under the scalar reading
+    # when the range is given, the symbol Σmu when it is not.
+    ("\\sum_{i=1}^d \\mu_i", d * mu),
+    ("\\sum_i \\mu_i", sympy.Symbol("Σmu", real=True)),
+    ("mu_1 + ... + mu_d", d * mu),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SUMS)
+def test_sums(text: str, expected: sympy.Expr) -> None:
+    assert same(read_expression(text, VOCABULARY).value, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("mu_1", "'mu_1' is a component of mu"),
+        ("mu_1^2 + mu_2^2", "is a component of mu"),
+        ("mu_1^2 + ... + mu_5^2", "components 1, 2, …, d"),
+        ("mu_2^2 + ... + mu_d^2", "components 1, 2, …, d"),
+        ("mu_1^2 + ... + q_d k_d", "one pattern"),
+        ("mu_1^2 + ... + ... + mu_d^2", "a + b + … + z"),
+        ("mu_1^3 + ... + mu_d^3", "could only read a sum"),
+        ("d + ... + 1", "each term needs components with one index"),
+    ],
+)
+def test_sums_that_cannot_be_read(text: str, fragment: str) -> None:
+    with pytest.raises(Unreadable) as caught:
+        read_expression(text, VOCABULARY)
+    assert fragment in caught.value.message
+
+
+# --- rubric: names with underscores, aliases -----------------------------------------------------
+
+ALIASES = Vocabulary(
+    {"h": h, "num_heads": h, "d": d, "d_model": d, "q": q, "k": k, "query": q},
+    vectors=frozenset({"q", "k", "query"}),
+)
+
+NAMES_IN_SHAPES = [
+    ("[num_heads, d, q]", (h, d, q)),
+    ("[h, d_model, d/h]", (h, d, d / h)),
+    ("(h, d, d//h)", (h, d, d / h)),
+    ("[d, d//h]", (d, d / h)),
+    ("num_heads × d_model × q", (h, d, q)),
+    ("d_{model} \\times k", (d, k)),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NAMES_IN_SHAPES)
+def test_names_in_shapes(text: str, expected: tuple[sympy.Expr, ...]) -> None:
+    assert read_list(text, ALIASES, times_separator=True).items == expected
+
+
+def test_aliases_of_one_vector_are_one_vector() -> None:
+    assert read_expression("query^T k", ALIASES).value == read_expression("q^T k", ALIASES).value
+    assert read_expression("d_model/num_heads", ALIASES).value == d / h
+
+
+def test_unknown_underscore_name() -> None:
+    with pytest.raises(Unreadable, match="unknown name 'd_model'"):
+        read_list("[h, d_model, d/h]", VOCABULARY, times_separator=True)
+
+
+# --- rubric: big-O sums and assumptions ------------------------------------------------------------
+
+C = sympy.Symbol("C", positive=True)
+BIG_O_VOCABULARY = Vocabulary({str(symbol): symbol for symbol in (b, d, n, h, k, N, D, M, C)})
+
+BIG_O_RUBRIC = [
+    ("O(bd^2) + O(bnd)", (b * d**2 + b * n * d,), ()),
+    (
+        "\\mathcal{O}(bd^2) + \\mathcal{O}(bnd) = \\mathcal{O}(bd^2 + bnd)",
+        (b * d**2 + b * n * d, b * d**2 + b * n * d),
+        (),
+    ),
+    ("3 O(bd^2) + 2 \\cdot O(bnd)", (b * d**2 + b * n * d,), ()),
+    ("2O(N^2 D)", (N**2 * D,), ()),
+    ("O(NCM) with C = O(D^2)", (N * C * M,), ((C, D**2),)),
+    ("O(NCM), C = O(D^2)", (N * C * M,), ((C, D**2),)),
+    ("O(N^2 D) as long as M = O(D)", (N**2 * D,), ((M, D),)),
+    ("O(d^2 + bd + bnd) where k = d/h", (d**2 + b * d + b * n * d,), ((k, d / h),)),
+    ("O(NCM) where C = D^2", (N * C * M,), ((C, D**2),)),
+    ("O(N^2 D) assuming M ≈ N^2", (N**2 * D,), ((M, N**2),)),
+    ("O(N^2 D) assuming M ≤ D", (N**2 * D,), ((M, D),)),
+    ("O(N^2 D) assuming M << D", (N**2 * D,), ((M, D),)),
+    ("O(N^2 D) assuming M \\leq D", (N**2 * D,), ((M, D),)),
+    ("O(N D^3) where M≈D and C = D^2", (N * D**3,), ((M, D), (C, D**2))),
+    ("O(N D^3) if M = D, which is typical", (N * D**3,), ((M, D),)),
+    ("O(N^2 D) (assuming M ≈ D)", (N**2 * D,), ((M, D),)),
+    ("T = O(N^2 D)", (N**2 * D,), ()),
+    ("C = O(D^2)", (D**2,), ()),
+    ("The cost is bd^2 + bnd.", (b * d**2 + b * n * d,), ()),
+]
+
+
+@pytest.mark.parametrize(("text", "bounds", "assumptions"), BIG_O_RUBRIC)
+def test_big_o_rubric(
+    text: str,
+    bounds: tuple[sympy.Expr, ...],
+    assumptions: tuple[tuple[sympy.Expr, sympy.Expr], ...],
+) -> None:
+    reading = read_big_o(text, BIG_O_VOCABULARY)
+    assert len(reading.bounds) == len(bounds), reading.bounds
+    for bound, want in zip(reading.bounds, bounds, strict=True):
+        assert same(bound, want), f"{text!r}: {bound} != {want}"
+    assert reading.assumptions == assumptions
+
+
+def test_big_o_rubric_notes() -> None:
+    assert "read a sum of O(…) terms as one bound" in read_big_o("O(bd^2) + O(bnd)", VOCABULARY).notes
+    notes = read_big_o("O(N^2 D) assuming M ≤ D", VOCABULARY).notes
+    assert any("upper bound M ≤ D means M = O(D)" in note for note in notes)
+
+
+# --- rubric: prose costs no time -----------------------------------------------------------------
+
+PROSE_HOSTILE = [
+    "()" * 999,
+    "(a b c d)" * 200,
+    "d, " * 600,
+    "d since " * 200,
+    "The is " * 250,
+    "\\text{since}" * 150,
+    "d:" * 999,
+    "mu_1 + ... + " * 100 + "mu_d",
+    "d " + ", the" * 300,
+    "O(n) assuming M ≈ D " * 80,
+    "M ≈ D D D D D D D D " * 90,
+    "O(n) + " * 250 + "O(n)",
+    "\\quad the " * 150,
+]
+
+
+@pytest.mark.parametrize("text", PROSE_HOSTILE)
+@pytest.mark.parametrize("reader", [read_expression, read_list, read_big_o])
+def test_prose_handling_is_fast(text: str, reader: object) -> None:
+    started = time.perf_counter()
+    with contextlib.suppress(Unreadable):
+        reader(text, VOCABULARY)  # type: ignore[operator]
+    assert time.perf_counter() - started < 0.05 * 4, text[:40]  # 50 ms, with room for a slow CI
 
 
 # --- security ----------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ Params: ``abs_tol``, ``rel_tol``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 import sympy
 
@@ -26,9 +27,20 @@ NOT_A_NUMBER = "component {index} ({text}) is not a number"
 class Params:
     abs_tol: float = 1e-6
     rel_tol: float = 1e-9
+    named: dict[str, str] = field(default_factory=dict)
+    """Vectors the question names (``v2: [1, 4, 3]``): an answer that only names one
+    (``v2``, ``v_2``, ``$\\mathbf{v}_2$``) reads as its value."""
+
+
+_DECORATION = re.compile(r"\\(mathbf|vec|boldsymbol|mathrm|bm)\b|[\s${}_\\]")
 
 
 def read(text: str, part: Part) -> ListReading:
+    params: Params = part.params
+    name = _DECORATION.sub("", text).rstrip(".")
+    if name in params.named:
+        named = read_list(params.named[name], part.vocabulary)
+        return ListReading(named.items, (f"read {name} as {params.named[name]}",))
     reading = read_list(text, part.vocabulary)
     for index, item in enumerate(reading.items, start=1):
         if not item.is_number or not item.is_real:

@@ -7,8 +7,9 @@ from typing import Any
 from autograder.mathread.api import Reading, Vocabulary
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.names import Names
-from autograder.mathread.normalize import last_side, side_note, tokenize
+from autograder.mathread.normalize import tokenize
 from autograder.mathread.parser import Parser, check_balance, expression_hint
+from autograder.mathread.prose import read_around_prose
 
 
 def trimmed(text: str) -> tuple[int, int]:
@@ -44,13 +45,12 @@ def read_expression(text: str, vocabulary: Vocabulary) -> Reading:
     def work() -> Reading:
         check_text(text)
         start, stop = trimmed(text)
-        cut, separator = last_side(text, start, stop)
-        notes: list[str] = []
-        if separator:
-            if not text[cut:stop].strip():
-                raise ReadError(f"nothing after '{separator}'", cut - 1)
-            notes.append(side_note(separator))
-        value, alternatives, more = parse_span(text, cut, stop, names, allow_plus_minus=True)
-        return Reading(value, alternatives, tuple(notes + more))
+
+        def read(first: int, last: int) -> tuple[tuple[Any, tuple[Any, ...]], list[str]]:
+            value, alternatives, notes = parse_span(text, first, last, names, allow_plus_minus=True)
+            return (value, alternatives), notes
+
+        (value, alternatives), notes = read_around_prose(text, start, stop, names, read)
+        return Reading(value, alternatives, tuple(notes))
 
     return guarded(text, expression_hint(names), work)

@@ -8,8 +8,9 @@ from autograder.mathread.api import ListReading, Vocabulary
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.expression import trimmed
 from autograder.mathread.names import Names
-from autograder.mathread.normalize import REALS, TRANSPOSE, Token, last_side, side_note, tokenize
+from autograder.mathread.normalize import REALS, TRANSPOSE, Token, tokenize
 from autograder.mathread.parser import CLOSERS, OPENERS, Parser, check_balance
+from autograder.mathread.prose import read_around_prose
 
 _SEPARATORS = frozenset({",", ";", "&", "\\\\"})
 _NESTING_OPEN = frozenset(OPENERS) | {"⟨"}
@@ -29,6 +30,18 @@ def _closing_index(tokens: list[Token], opening: int) -> int:
         if token.kind == "op" and token.text in OPENERS:
             depth += 1
         elif token.kind == "op" and token.text in CLOSERS:
+            depth -= 1
+            if depth == 0:
+                return index
+    return -1
+
+
+def _angle_closing(tokens: list[Token]) -> int:
+    depth = 0
+    for index, token in enumerate(tokens):
+        if _is_op(token, "⟨"):
+            depth += 1
+        elif _is_op(token, "⟩"):
             depth -= 1
             if depth == 0:
                 return index
@@ -91,6 +104,16 @@ def _unwrap(tokens: list[Token], names: Names, times: bool, notes: list[str]) ->
         ):
             tokens = tokens[:-4]
             notes.append("ignored the transpose of the list")
+        elif (
+            len(tokens) > 2
+            and _is_op(first, "⟨")
+            and _is_op(tokens[-1], "⟩")
+            and _angle_closing(tokens) == len(tokens) - 1
+            and len(_split(tokens[1:-1], names, times)) > 2  # ⟨q, k⟩ is an inner product
+        ):
+            if len(tokens) == 2:
+                raise ReadError("the list is empty", first.start, "[1, 4, 3]")
+            tokens = tokens[1:-1]  # ⟨1, 4, 3⟩, the physicists' vector
         elif _is_op(first, *OPENERS) and _closing_index(tokens, 0) == len(tokens) - 1:
             if len(tokens) == 2:
                 raise ReadError("the list is empty", first.start, "[1, 4, 3]")
@@ -178,13 +201,8 @@ def read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool = Fals
     names = Names(vocabulary)
     hint = "[h, d, q] or h × d × q" if times_separator else "[1, 4, 3]"
 
-    def work() -> ListReading:
-        check_text(text)
-        start, stop = trimmed(text)
-        cut, separator = last_side(text, start, stop, extra="∈:")
+    def read(cut: int, stop: int) -> tuple[tuple[Any, ...], list[str]]:
         notes: list[str] = []
-        if separator:
-            notes.append(side_note(separator))
         tokens = tokenize(text, cut, stop)
         if not tokens:
             raise ReadError("nothing to read", cut)
@@ -200,7 +218,13 @@ def read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool = Fals
             value, _ = parser.read(allow_plus_minus=False)
             items.append(value)
             notes.extend(parser.notes)
-        return ListReading(tuple(items), tuple(notes))
+        return tuple(items), notes
+
+    def work() -> ListReading:
+        check_text(text)
+        start, stop = trimmed(text)
+        items, notes = read_around_prose(text, start, stop, names, read, extra="∈:")
+        return ListReading(items, tuple(notes))
 
     def work_with_hint() -> ListReading:
         try:

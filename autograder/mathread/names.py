@@ -43,6 +43,13 @@ class Names:
             return "function"
         return ""
 
+    def vector_name(self, name: str) -> str:
+        """The vector an alias stands for: two names declared as one symbol are one vector."""
+        symbol = self.symbols.get(name)
+        if symbol is not None and symbol.name != name and canonical_name(symbol.name) in self.vectors:
+            return canonical_name(symbol.name)
+        return name
+
     def scalar(self, name: str) -> sympy.Symbol:
         """The scalar a name reads as (a vector's "scalar reading" included)."""
         symbol = self.symbols.get(name)

@@ -120,6 +120,9 @@ _CHAR_OPS = {
     "…": "…",
 }  # fmt: skip
 _CHAR_NAMES = {TRANSPOSE: TRANSPOSE, "ℝ": REALS}
+#: Several ASCII characters typed for one symbol, longest first.
+_DIGRAPHS = (("+/-", "±"), ("+-", "±"), ("||", "‖"), ("//", "/"), ("...", "…"))
+_DIGRAPH_STARTS = frozenset(spelled[0] for spelled, _ in _DIGRAPHS)
 _IGNORED_CHARS = "$`~"
 
 _SKIPPED_COMMANDS = frozenset(
@@ -279,17 +282,33 @@ class _Tokenizer:
             elif char == "*" and source.startswith("**", start) and start + 1 < stop:
                 self.op("^", start, start + 2)
                 self.pos += 2
+            elif self.digraph(char, start):
+                pass
             elif char in _CHAR_OPS:
                 self.op(_CHAR_OPS[char], start, start + 1)
                 self.pos += 1
             elif char in _CHAR_NAMES:
                 self.name(_CHAR_NAMES[char], start, start + 1)
                 self.pos += 1
+            elif char in "'′" and start > 0 and (_is_letter(source[start - 1]) or source[start - 1] in "}′'"):
+                self.op("'", start, start + 1)  # MATLAB's transpose: mu' * mu, (q'k + 1)^2
+                self.pos += 1
             elif unicodedata.category(char) == "Cf":  # zero-width spaces pasted from documents
                 self.pos += 1
             else:
                 raise ReadError(f"unexpected character '{char}'", start)
         return self.tokens
+
+    def digraph(self, char: str, start: int) -> bool:
+        """ASCII spellings of one symbol: ``||`` (‖), ``+-`` and ``+/-`` (±), ``//`` (/), ``...`` (…)."""
+        if char not in _DIGRAPH_STARTS:
+            return False
+        for spelled, meaning in _DIGRAPHS:
+            if self.source.startswith(spelled, start) and start + len(spelled) <= self.stop:
+                self.op(meaning, start, start + len(spelled))
+                self.pos += len(spelled)
+                return True
+        return False
 
     def vulgar_fraction(self) -> None:
         """``½`` is read as ``(1/2)``: one grouped token run, so ``½mv²`` is (1/2)·m·v²."""

@@ -31,6 +31,7 @@ from autograder.mathread.api import (
 from autograder.mathread.errors import ReadError
 from autograder.mathread.names import Names
 from autograder.mathread.normalize import REALS, TRANSPOSE, Token
+from autograder.mathread.prose import COMMON_WORDS, is_prose_word, looks_like_prose
 
 OPENERS = {"(": ")", "[": "]", "{": "}", "⟦": "⟧"}
 CLOSERS = {closer: opener for opener, closer in OPENERS.items()}
@@ -40,6 +41,11 @@ SINGLE_ARGUMENT = frozenset({"sqrt", "exp", "log", "ln", "abs", "norm"})
 MAX_ARGUMENTS = 16
 SUM_HELP = "could only read a sum of products of two components, like Σ_i q_i k_i or Σ_i μ_i²"
 UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+#: ``mu_1``, ``q_D``: one component of a vector, outside ``Σ``; only an ellipsis sum
+#: ``mu_1^2 + … + mu_d^2`` may use it. (No student can spell this function's name.)
+COMPONENT = sympy.Function("component⟦⟧")
+#: Stands for ``…`` between the terms of a sum while they are collected.
+ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,8 @@ class Parser:
         raise ReadError(message, position, hint)
 
     def unexpected(self, token: Token) -> NoReturn:
+        if token.kind == "op" and token.text == "'":
+            self.fail("unexpected character '''", token.start)
         if token.kind == "end":
             if self.previous is None:
                 self.fail("nothing to read", token.start)
@@ -282,6 +290,15 @@ class Parser:
         if self.peek().kind != "end":
             self.unexpected(self.peek())
         value = self.scalar(node)
+        if value.has(COMPONENT):
+            component = next(iter(value.atoms(COMPONENT)))
+            vector = str(component.args[0])
+            self.fail(
+                f"'{vector}_{component.args[1]}' is a component of {vector}; write the sum "
+                f"Σ_i {vector}_i … or {vector}^T …",
+                node.start,
+                vector_hint(self.names),
+            )
         for candidate in (value, *self.alternatives):
             if candidate.has(*UNDEFINED):
                 self.fail("the value is undefined (a division by zero?)", None)
@@ -299,8 +316,14 @@ class Parser:
             operator = self.take()
             if operator.text in ("±", "∓") and not top:
                 self.plus_minus_misplaced(operator)
-            terms.append((operator.text, self.term()))
+            if self.at(ELLIPSIS):
+                dots = self.take()
+                terms.append((operator.text, Node(ELLIPSIS, dots.start, dots.end)))
+            else:
+                terms.append((operator.text, self.term()))
             self.count(operator.start)
+        if any(term.value is ELLIPSIS for _, term in terms):
+            return self.ellipsis_sum(terms)
         with_plus_minus = [sign for sign, _ in terms if sign in ("±", "∓")]
         if len(with_plus_minus) > 1:
             self.fail("only one '±' can be read in an answer", node.start, "±sqrt(d)")
@@ -317,6 +340,49 @@ class Parser:
         if with_plus_minus:
             self.alternatives = (value, total(-1))
         return Node(value, terms[0][1].start, terms[-1][1].end)
+
+    def ellipsis_sum(self, terms: list[tuple[str, Node]]) -> Node:
+        """``mu_1^2 + mu_2^2 + … + mu_d^2`` and ``q_1 k_1 + … + q_D k_D``: Σ over all components."""
+        start, end = terms[0][1].start, terms[-1][1].end
+        span = _shortened(self.source[start:end].strip(), 40)
+        hint = "\\sum_{i=1}^{d} \\mu_i^2 or \\mu_1^2 + \\dots + \\mu_d^2"
+        marks = [index for index, (_, term) in enumerate(terms) if term.value is ELLIPSIS]
+        if len(marks) != 1 or marks[0] in (0, len(terms) - 1) or any(sign != "+" for sign, _ in terms[1:]):
+            self.fail(f"could not read the sum '{span}': write it as a + b + … + z", start, hint)
+        placeholders: dict[str, Any] = {}
+        shapes: list[Any] = []
+        indices: list[Any] = []
+        for _, term in terms:
+            if term.value is ELLIPSIS:
+                continue
+            value = self.scalar(term)
+            components = value.atoms(COMPONENT)
+            found = {component.args[1] for component in components}
+            if len(found) != 1:
+                self.fail(f"could not read the sum '{span}': each term needs components with one index", start, hint)
+            replacements = {}
+            for component in components:
+                vector = str(component.args[0])
+                if vector not in placeholders:
+                    placeholders[vector] = sympy.Dummy(f"{vector}_i")
+                replacements[component] = placeholders[vector]
+            shapes.append(value.xreplace(replacements))
+            indices.append(found.pop())
+        if any(shape != shapes[0] for shape in shapes[1:]):
+            self.fail(f"could not read the sum '{span}': its terms do not follow one pattern", start, hint)
+        before = indices[: marks[0]]
+        if before != list(range(1, len(before) + 1)) or indices[-1].is_Number:
+            self.fail(
+                f"could not read the sum '{span}': it should run over the components 1, 2, …, d",
+                start,
+                hint,
+            )
+        context = _Sum("i", {name: dummy for name, dummy in placeholders.items()})
+        context.vectors = {dummy: name for name, dummy in placeholders.items()}
+        token = Token("op", "Σ", start, end)
+        value = self.sum_value(context, Node(shapes[0], start, end), sympy.S.One, indices[-1], token)
+        self.notes.append(f"read '{span}' as a sum over all the components")
+        return Node(value, start, end)
 
     def plus_minus_misplaced(self, token: Token) -> NoReturn:
         self.fail("'±' can only be used for the whole answer, as in ±sqrt(d)", token.start)
@@ -413,6 +479,11 @@ class Parser:
                 node = self.transposed(node)
             elif self.at("_") and node.kind == "norm":
                 self.norm_subscript()
+            elif self.at("'"):
+                if not isinstance(node.value, VecTerm):
+                    self.fail("unexpected character '''", self.peek().start, vector_hint(self.names))
+                self.take()
+                node = self.transposed(node)
             else:
                 return node
 
@@ -545,7 +616,9 @@ class Parser:
             self.norms -= 1
         else:
             self.bars -= 1
-        return Node(self.norm_value(node), opener.start, end.end, "norm")
+        # |‖μ‖| (and ||…|| typed as two bars each side) is the norm itself: no Abs around it.
+        value = node.value if node.kind == "norm" else self.norm_value(node)
+        return Node(value, opener.start, end.end, "norm")
 
     def angle(self, opener: Token) -> Node:
         saved = self.bars, self.norms
@@ -591,24 +664,65 @@ class Parser:
             return self.call(token)
         if kind == "vector":
             component = self.component(token)
+            if component is None:
+                component = self.numbered_component(token)
             if component is not None:
                 return component
             if self.at("_") and self.peek(1).kind == "name":
-                sub = self.peek(1).text
+                letter = self.peek(1).text
                 self.fail(
-                    f"'{token.text}_{sub}' is a component of {token.text}; write the sum "
-                    f"Σ_{sub} {token.text}_{sub} … or {token.text}^T …",
+                    f"'{token.text}_{letter}' is a component of {token.text}; write the sum "
+                    f"Σ_{letter} {token.text}_{letter} … or {token.text}^T …",
                     token.start,
                     vector_hint(self.names),
                 )
-            return Node(VecTerm(sympy.S.One, token.text, start=token.start), token.start, token.end)
+            vector = self.names.vector_name(token.text)
+            return Node(VecTerm(sympy.S.One, vector, start=token.start), token.start, token.end)
         if self.at("_"):
+            sub = self.peek(2) if self.at("{", 1) else self.peek(1)
+            if sub.kind in ("name", "num"):
+                end = self.peek(3).end if self.at("{", 1) and self.at("}", 3) else sub.end
+                self.fail(
+                    f"unknown name '{_shortened(self.source[token.start : end])}'; "
+                    f"this answer may use: {self.names.declared()}",
+                    token.start,
+                    expression_hint(self.names),
+                )
             self.fail(
                 f"cannot read the subscript after '{self.spelled(token)}'",
                 self.peek().start,
                 expression_hint(self.names),
             )
         return Node(self.names.symbols[token.text], token.start, token.end)
+
+    def numbered_component(self, token: Token) -> Node | None:
+        """``mu_1``, ``\\mu_{2}``, ``q_D`` (a declared size): one component, for ``a_1 + … + a_d``."""
+        if not self.at("_"):
+            return None
+        braced = self.at("{", 1)
+        sub = self.peek(2) if braced else self.peek(1)
+        if braced and not self.at("}", 3):
+            return None
+        if sub.kind == "num" and sub.text.isdigit():
+            index: Any = sympy.Integer(int(sub.text))
+        elif sub.kind == "name":
+            first = sub.text if braced else sub.text[:1]
+            if self.names.kind(first) != "symbol":
+                return None
+            index = self.names.symbols[first]
+        else:
+            return None
+        self.take()
+        if braced:
+            self.take()
+            self.take()
+            end = self.take()
+        elif sub.kind == "name":
+            end = self.split_first(self.take())
+        else:
+            end = self.take()
+        vector = sympy.Symbol(self.names.vector_name(token.text))
+        return Node(COMPONENT(vector, index), token.start, end.end)
 
     def piece(self, token: Token, start: int, end: int) -> Token:
         stop = token.offsets[end] if end < len(token.text) else token.end
@@ -652,6 +766,15 @@ class Parser:
         start, end = self.names.unknown_part(token.text)
         part = _shortened(token.text[start:end])
         position = token.offsets[start] if token.offsets else token.start
+        whole_word = token.text.isalpha() and is_prose_word(token.text, self.names)
+        if whole_word and not self.at("("):
+            first_word = looks_like_prose(self.source, self.names)
+            if first_word is not None or token.text.lower() in COMMON_WORDS:
+                self.fail(
+                    "this looks like prose: write only the expression (explanations are fine after a comma)",
+                    token.start if first_word is None else first_word,
+                    expression_hint(self.names),
+                )
         if self.at("(") and start == 0 and end == len(token.text):
             allowed = ", ".join(sorted(self.names.callables))
             self.fail(
@@ -686,11 +809,12 @@ class Parser:
             context.index = letter.text
         if letter.text != context.index:
             self.fail(f"'{letter.text}' is not the summation index '{context.index}'", letter.start)
-        placeholder = context.components.get(token.text)
+        vector = self.names.vector_name(token.text)
+        placeholder = context.components.get(vector)
         if placeholder is None:
-            placeholder = sympy.Dummy(f"{token.text}_{letter.text}")
-            context.components[token.text] = placeholder
-            context.vectors[placeholder] = token.text
+            placeholder = sympy.Dummy(f"{vector}_{letter.text}")
+            context.components[vector] = placeholder
+            context.vectors[placeholder] = vector
         return Node(placeholder, token.start, end.end)
 
     # --- functions and sums -------------------------------------------------
@@ -698,6 +822,8 @@ class Parser:
     def call(self, token: Token) -> Node:
         name = token.text
         if name == "sum":
+            if self.at("_") or self.at("^"):
+                return self.sum(token)  # sum_i mu_i^2, typed without the backslash
             return self.sum_call(token)
         base = None
         if name == "log" and self.at("_"):
@@ -817,6 +943,17 @@ class Parser:
                 first, second = components[found[0]], components[found[1]]
                 dot = dot_symbol(first, second, self.names.vocabulary)
                 parts.append(sympy.Mul(*rest, dot))
+            elif len(found) == 1:
+                # Σ_i μ_i (a wrong answer, but a readable one): under the scalar reading
+                # every component is μ, so Σ_{i=1}^{d} μ_i is d·μ; without a range it stays
+                # the sum of the components, the symbol Σμ.
+                vector = components[found[0]]
+                if upper is not None:
+                    start = sympy.S.One if lower is None else lower
+                    total = (upper - start + 1) * self.names.scalar(vector)
+                else:
+                    total = sympy.Symbol(f"Σ{vector}", real=True)
+                parts.append(sympy.Mul(*rest, total))
             elif not found and upper is not None:
                 start = sympy.S.One if lower is None else lower
                 parts.append(sympy.Mul(*rest, upper - start + 1))

@@ -1,0 +1,241 @@
+"""Explanations written around an answer: where the math ends and the prose begins.
+
+LLM write-ups and careful students explain their answer in the same line:
+``s = \\sqrt{d}, because Var(q^T k) = d``, ``The variance is d.``,
+``[d, k] (shared by all heads)``. The reader keeps only the answer:
+
+* the text is cut at the first *prose boundary* outside brackets: ``,`` or ``;``
+  followed by a word, ``\\text{ since }``-style text with English in it, a
+  keyword such as `` since `` or `` i.e.``, ``\\quad``, a bracketed group with
+  English words in it, or a sentence's period;
+* when what is left still cannot be read, leading words ending in ``is``,
+  ``are``, ``equals``, … or ``:`` (``The variance is``, ``Answer:``) are dropped.
+
+Only then is the last side of an ``a = b = c`` chain chosen. Everything here is
+plain string scanning, linear in the length of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from autograder.mathread.errors import ReadError
+from autograder.mathread.names import Names
+from autograder.mathread.normalize import GREEK_LETTERS, canonical_name, last_side, side_note
+
+T = TypeVar("T")
+
+#: Words that, outside brackets and between spaces, start an explanation.
+_KEYWORDS = (
+    r"since|because|as|i\.\s?e\.?|e\.\s?g\.?|where|whereas|which|for\s+all|for\s+every|for\s+each|if|iff"
+    r"|when|so|hence|thus|therefore|with|assuming|given|but|then|by|due|from|using|note|here"
+)
+_KEYWORD = re.compile(rf"\s+(?:{_KEYWORDS})(?![A-Za-z])", re.IGNORECASE)
+#: After ``,`` / ``;``: spacing, then maybe a text command, then the first word.
+_AFTER_SEPARATOR = re.compile(
+    r"[\s$]*(?:\\(?:quad|qquad|,|;|:|!|\s)[\s$]*)*(?:\\(?:text|textrm|textnormal|textit|textbf|mathrm)\s*\{\s*)?"
+    r"(?P<word>i\.\s?e\.?|e\.\s?g\.?|[A-Za-z]+)"
+)
+_TEXT_COMMAND = re.compile(r"\\(?:text|textrm|textnormal|textit|textbf|mathrm|mbox)\s*\{")
+_SPACING_COMMAND = re.compile(r"\\q?quad(?![A-Za-z])")
+_WORD = re.compile(r"(?<![A-Za-z0-9\\^_])[A-Za-z]+(?![A-Za-z0-9_])")
+_SENTENCE_END = re.compile(r"[.?!]+\s+(?=[A-Za-z])")
+#: Small words of explanations: they are prose even where a longer word test would hesitate.
+_COMMON_WORDS_TEXT = """a an the is are was were be been being equals equal equals gives give yields yield get gets
+    obtain obtains have has had choose chose take takes taking since because as so hence thus
+    therefore where which when if then for all every each with assuming assume given but and or
+    not no of to in on at by that this these those it its we our you your they their there here
+    answer result value values output shape variance expectation mean expected total overall
+    positive negative root roots square scalar vector matrix sum cost costs time space memory
+    shared across heads head key keys query queries largest score whose also only just must
+    should can could would will need needs than more less same other both one two three
+    i.e e.g ie eg via per over under using let note"""
+COMMON_WORDS = frozenset(_COMMON_WORDS_TEXT.split())
+#: Words after which the answer starts: "The variance is d", "We get √d", "Answer: d".
+_COPULAS_TEXT = "is are was were equals equal be becomes gives yields get gets obtain obtains have has choose"
+_COPULAS = frozenset(_COPULAS_TEXT.split())
+_GREEK = frozenset(GREEK_LETTERS)
+
+
+def is_prose_word(word: str, names: Names) -> bool:
+    """``since``, ``The``, ``variance``: a word, not a name the answer may use."""
+    if len(word) < 2 or word.lower() in _GREEK:
+        return False
+    if word.lower() in COMMON_WORDS:
+        name = canonical_name(word)
+        return not (name in names.symbols or name in names.vectors or name in names.callables)
+    name = canonical_name(word)
+    if name in names.callables or name in names.symbols or name in names.vectors:
+        return False
+    if names.split(name) is not None:
+        return False
+    return any(vowel in word.lower() for vowel in "aeiouy")
+
+
+def _prose_words(text: str, start: int, stop: int, names: Names) -> list[re.Match[str]]:
+    """The prose words of ``text[start:stop]``, a word right before ``(`` (a call) excluded."""
+    found = []
+    for match in _WORD.finditer(text, start, stop):
+        if match.end() < stop and text[match.end()] in "([":
+            continue
+        if is_prose_word(match.group(), names):
+            found.append(match)
+    return found
+
+
+def looks_like_prose(text: str, names: Names) -> int | None:
+    """Where the first word of an explanation is, when the text reads like one."""
+    words = _prose_words(text, 0, len(text), names)
+    common = [match for match in words if match.group().lower() in COMMON_WORDS]
+    longer = [match for match in words if len(match.group()) >= 3]
+    if common or len(longer) >= 2:
+        return words[0].start()
+    return None
+
+
+def _closings(text: str, start: int, stop: int) -> dict[int, int]:
+    """Each bracket's partner, in one pass: ``{opening: closing}``."""
+    partners: dict[int, int] = {}
+    stack: list[int] = []
+    for index in range(start, stop):
+        char = text[index]
+        if char in "([{":
+            stack.append(index)
+        elif char in ")]}" and stack:
+            partners[stack.pop()] = index
+    return partners
+
+
+def _english_inside(text: str, start: int, stop: int, names: Names) -> bool:
+    words = _prose_words(text, start, stop, names)
+    return any(match.group().lower() in COMMON_WORDS for match in words) or len(words) >= 2
+
+
+def _word_follows(text: str, index: int, stop: int, names: Names) -> bool:
+    after = _AFTER_SEPARATOR.match(text, index, stop)
+    if after is None:
+        return False
+    word = after.group("word")
+    return "." in word or is_prose_word(word, names)
+
+
+def boundary(text: str, start: int, stop: int, names: Names) -> int | None:
+    """Where the first explanation starts in ``text[start:stop]``, outside brackets; None if none.
+
+    Linear: brackets are paired once, and only groups and text commands at the top
+    level (which do not overlap) are searched for words.
+    """
+    partners = _closings(text, start, stop)
+    depth = 0
+    math_before = False
+    index = start
+    while index < stop:
+        char = text[index]
+        if char == "\\" and depth == 0:
+            command = _TEXT_COMMAND.match(text, index, stop)
+            if command is not None:
+                inside_stop = partners.get(command.end() - 1, stop)
+                if math_before and _english_inside(text, command.end(), inside_stop, names):
+                    return index
+            elif math_before and _SPACING_COMMAND.match(text, index, stop) and _word_follows(text, index, stop, names):
+                return index  # "d \\quad \\text{since …}"; a bare \\quad is only space (d\\quad\\mu^2)
+            math_before = True
+            index += 2  # a command's first letter is not a word's
+            continue
+        if char in "([{":
+            closing = partners.get(index)
+            if char == "(" and depth == 0 and math_before and closing is not None:
+                words = _prose_words(text, index + 1, closing, names)
+                if len(words) >= 2 and any(len(word.group()) >= 3 for word in words):
+                    return index
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and math_before:
+            if char in ",;":
+                if _word_follows(text, index + 1, stop, names):
+                    return index
+            elif char.isspace():
+                keyword = _KEYWORD.match(text, index, stop)
+                if keyword is not None:
+                    return index
+            elif char in ".?!":
+                sentence = _SENTENCE_END.match(text, index, stop)
+                if sentence is not None and _word_follows(text, sentence.end(), stop, names):
+                    return index  # "d. Each term …", but not "q . k"
+        if not (char.isspace() or char in "$,;:.([{"):
+            math_before = True
+        index += 1
+    return None
+
+
+def _copula_side(text: str, start: int, stop: int, names: Names) -> int | None:
+    """Where the answer starts after the last top-level "is", "are", "equals", "get", … or "…:"."""
+    words = _prose_words(text, start, stop, names)
+    first_word = words[0].start() if words else stop
+    copulas = {match.start(): match.end() for match in words if match.group().lower() in _COPULAS}
+    cut: int | None = None
+    depth = 0
+    for index in range(start, stop):
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and char == ":" and first_word < index:
+            cut = index + 1
+        elif depth == 0 and index in copulas:
+            cut = copulas[index]
+    return cut
+
+
+def _quoted(text: str, start: int, stop: int) -> str:
+    shown = " ".join(text[start:stop].strip(" $").split())
+    return shown if len(shown) <= 40 else shown[:39] + "…"
+
+
+def _trim_end(text: str, start: int, stop: int) -> int:
+    while stop > start and (text[stop - 1].isspace() or text[stop - 1] in ",;:.$"):
+        stop -= 1
+    return stop
+
+
+def read_around_prose(
+    text: str,
+    start: int,
+    stop: int,
+    names: Names,
+    read: Callable[[int, int], tuple[T, list[str]]],
+    *,
+    extra: str = "",
+) -> tuple[T, list[str]]:
+    """Read the answer in ``text[start:stop]``, leaving out the explanation around it.
+
+    ``read(start, stop)`` reads a span and returns its value and notes. The last
+    side of an ``=`` chain (or of ``extra`` separators) is read, after cutting at
+    the first prose boundary; when that fails, leading words such as "The
+    variance is" are dropped too.
+    """
+    notes: list[str] = []
+    cut_at = boundary(text, start, stop, names)
+    if cut_at is not None:
+        stop = _trim_end(text, start, cut_at)
+    side, separator = last_side(text, start, stop, extra=extra)
+    if separator and not text[side:stop].strip(" $"):
+        raise ReadError(f"nothing after '{separator}'", side - 1)
+    try:
+        value, more = read(side, stop)
+    except ReadError:
+        prose_start = _copula_side(text, side, stop, names)
+        if prose_start is None or not text[prose_start:stop].strip(" $"):
+            raise
+        value, more = read(prose_start, stop)  # its error, if any, is about the answer itself
+        notes.append(f"read '{_quoted(text, prose_start, stop)}'; the rest was taken as explanation")
+        return value, notes + more
+    if separator:
+        notes.append(side_note(separator))
+    if cut_at is not None:
+        notes.append(f"read '{_quoted(text, start, stop)}'; the rest was taken as explanation")
+    return value, notes + more
