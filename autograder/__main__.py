@@ -1,3 +1,3 @@
-from autograder.cli import main
+from autograder.launch import main
 
 raise SystemExit(main())

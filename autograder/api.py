@@ -195,15 +195,15 @@ def grade_folder(folder: Path, key: AnswerKey) -> SubmissionResult:
     messages = submission_messages(submission, key.problems)
     results: dict[str, PartResult] = {}
     in_child: list[Part] = []
+    runs_code: list[Part] = []
     for part in key.problems.parts:
-        answer = submission.answers.get(part.id)
-        cached = _CACHE.get((part.id, answer))
+        cached = _CACHE.get((part.id, submission.answers.get(part.id)))
         if cached is not None:
             results[part.id] = cached
-        elif REGISTRY[part.kind].runs_code:
-            results[part.id] = grade_part(part, answer, key.readings.get(part.id))
         else:
-            in_child.append(part)
+            (runs_code if REGISTRY[part.kind].runs_code else in_child).append(part)
+    for warm_up in {kind.warm_up for kind in (REGISTRY[p.kind] for p in runs_code) if kind.warm_up}:
+        warm_up()  # e.g. the sandbox's torch import, overlapping the math grading below
     if in_child:
         finished = bounded.call(grade_parts, in_child, submission, key.readings, timeout=SUBMISSION_TIMEOUT)
         if finished.status == "ok" and finished.value is not None:
@@ -211,6 +211,8 @@ def grade_folder(folder: Path, key: AnswerKey) -> SubmissionResult:
         else:  # something here hangs or crashes the grader: isolate it to its part
             results.update((part.id, _grade_part_bounded(submission, key, part.id)) for part in in_child)
             messages.append(f"Grading was slow or failed ({finished.detail}); each part was graded on its own.")
+    for part in runs_code:
+        results[part.id] = grade_part(part, submission.answers.get(part.id), key.readings.get(part.id))
     _remember(submission, results)
     parts = tuple(results[part.id] for part in key.problems.parts)
     return SubmissionResult(submission.name, parts, tuple(messages))

@@ -8,16 +8,14 @@ outputs come back as nested lists, so the grader process never imports torch.
 
 from __future__ import annotations
 
-import atexit
 import math
-import os
 import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.sandbox import Limits, RunResult, Sandbox, SandboxError
+from autograder.sandbox import RunResult, Sandbox, SandboxError, shared
 
 #: How a failing run is described to the student; the sandbox's own message follows.
 STATUS_SENTENCES = {
@@ -39,18 +37,14 @@ class Case:
 
 DEFAULT_CASES = (Case(2, 5), Case(1, 7, "causal"), Case(3, 4, "padding"))
 
-_SANDBOX: Sandbox | None = None
-_SANDBOX_PID = 0
-
-
 def sandbox() -> Sandbox:
-    """This process's sandbox, started on first use (a forked worker gets its own)."""
-    global _SANDBOX, _SANDBOX_PID
-    if _SANDBOX is None or os.getpid() != _SANDBOX_PID:
-        _SANDBOX = Sandbox(Limits())
-        _SANDBOX_PID = os.getpid()
-        atexit.register(_SANDBOX.close)
-    return _SANDBOX
+    """This process's sandbox (see :func:`autograder.sandbox.shared`)."""
+    return shared()
+
+
+def prestart() -> None:
+    """Spawn this process's sandbox now, so its torch import overlaps other grading."""
+    sandbox().prestart()
 
 
 def run_module(source: str, payload: dict[str, Any], filename: str = "submission.py") -> RunResult:

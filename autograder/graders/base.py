@@ -67,6 +67,8 @@ class GraderKind:
     with them); raises ValueError with a message."""
     names: Callable[[Any], set[str]] | None = None
     """Optional: the declared names a reading uses, for rules with ``mentions``."""
+    warm_up: Callable[[], None] | None = None
+    """Optional: start slow resources (the sandbox) early; called before other parts are graded."""
     runs_code: bool = False
     """True for kinds that run student code in the sandbox, which bounds their time
     and memory itself; the others are graded in a forked child with a deadline."""

@@ -100,20 +100,21 @@ def fill(params: Params, answers: Mapping[str, str]) -> str:
     return source
 
 
-_REFERENCE_RUNS: dict[tuple[str, str], RunResult] = {}
+_REFERENCE_RUNS: dict[str, RunResult] = {}
 
 
 def reference_run(part: Part) -> RunResult:
-    """The fully reference-filled class, run once per process and part."""
+    """The fully reference-filled class, run once per process (all blanks of a template share it)."""
     params: Params = part.params
-    key = (part.id, params.source)
+    payload = {
+        "class_name": params.class_name,
+        "init_args": list(params.init_args),
+        "calls": _modules.calls(params.cases, params.init_args[0]),
+    }
+    source = fill(params, {})
+    key = repr((source, params.class_name, params.init_args, params.cases))
     if key not in _REFERENCE_RUNS:
-        payload = {
-            "class_name": params.class_name,
-            "init_args": list(params.init_args),
-            "calls": _modules.calls(params.cases, params.init_args[0]),
-        }
-        _REFERENCE_RUNS[key] = _modules.run_module(fill(params, {}), payload)
+        _REFERENCE_RUNS[key] = _modules.run_module(source, payload)
     return _REFERENCE_RUNS[key]
 
 
@@ -169,5 +170,6 @@ KIND = GraderKind(
     example="a_name, self.an_attribute or 2 * a_name",
     bind=bind,
     names=lambda answer: set(answer.names),
+    warm_up=_modules.prestart,
     runs_code=True,
 )

@@ -157,5 +157,6 @@ KIND = GraderKind(
     matches=matches,
     show=show,
     example="the whole modified class, inline or as {file: mha.py}",
+    warm_up=_modules.prestart,
     runs_code=True,
 )

@@ -61,6 +61,7 @@ __all__ = [
     "Status",
     "bwrap_problem",
     "isolation_available",
+    "shared",
 ]
 
 Status = Literal["ok", "error", "timeout", "memory", "crashed", "refused"]
@@ -164,6 +165,8 @@ class Sandbox:
         self._stderr: Any = None
         self._host_run_root: str | None = None
         self._zygote_vm_bytes = 0
+        self._pending_hello: float | None = None
+        """Set by ``prestart``: the zygote was spawned at this time and has not said hello yet."""
 
     def __enter__(self) -> Sandbox:
         self.start()
@@ -184,18 +187,37 @@ class Sandbox:
     def start(self) -> None:
         """Start the zygote (done by ``run`` when needed); raises SandboxError."""
         if self._process is not None and self._process.poll() is None:
+            if self._pending_hello is not None:  # spawned by prestart(): finish starting
+                try:
+                    self._await_hello(self.mode, self._pending_hello)
+                except SandboxError as error:
+                    self._degrade(error)
             return
         self._stop()
         try:
             self._start(self.mode)
         except SandboxError as error:
-            automatic = (self.requested_mode or os.environ.get(ENV_VAR) or "auto") == "auto"
-            if not (automatic and self.mode == "bwrap"):
-                raise
-            # Namespaces probed fine but the real sandbox failed: degrade, and say so.
-            self.mode = "rlimits"
-            self._fallback_reason = f" [bwrap failed: {str(error)[:200]}]"
-            self._start("rlimits")
+            self._degrade(error)
+
+    def prestart(self) -> None:
+        """Spawn the zygote without waiting for it: its torch import overlaps the
+        caller's other work, and the first ``run`` (or ``start``) waits for it."""
+        if self._process is not None and self._process.poll() is None:
+            return
+        self._stop()
+        try:
+            self._pending_hello = self._spawn(self.mode)
+        except (OSError, SandboxError):
+            self._stop()  # ``start`` will try again and report
+
+    def _degrade(self, error: SandboxError) -> None:
+        automatic = (self.requested_mode or os.environ.get(ENV_VAR) or "auto") == "auto"
+        if not (automatic and self.mode == "bwrap"):
+            raise error
+        # Namespaces probed fine but the real sandbox failed: degrade, and say so.
+        self.mode = "rlimits"
+        self._fallback_reason = f" [bwrap failed: {str(error)[:200]}]"
+        self._start("rlimits")
 
     def close(self) -> None:
         """Stop the zygote and remove its files."""
@@ -353,6 +375,10 @@ class Sandbox:
         return self._process
 
     def _start(self, mode: Mode) -> None:
+        self._await_hello(mode, self._spawn(mode))
+
+    def _spawn(self, mode: Mode) -> float:
+        """Start the zygote process; returns when it began (for the start deadline)."""
         began = time.monotonic()
         if mode == "bwrap":
             tmp_size = max(64 * MiB, 4 * self.limits.file_size_bytes)
@@ -376,7 +402,11 @@ class Sandbox:
             env=dict(CLEAN_ENV),
             start_new_session=True,
         )
-        assert self._process.stdout is not None
+        return began
+
+    def _await_hello(self, mode: Mode, began: float) -> None:
+        self._pending_hello = None
+        assert self._process is not None and self._process.stdout is not None
         try:
             hello = json.loads(read_frame(self._process.stdout.fileno(), began + ZYGOTE_START_SECONDS))
         except (EOFError, FrameTimeout, OSError, ValueError) as error:
@@ -397,6 +427,7 @@ class Sandbox:
         return text[-2000:].strip() or "no message"
 
     def _stop(self) -> None:
+        self._pending_hello = None
         process, self._process = self._process, None
         if process is not None:
             if process.stdin is not None:
@@ -427,3 +458,19 @@ def _parse_outcome(raw: bytes) -> dict[str, Any] | None:
     if not isinstance(outcome, dict) or outcome.get("status") not in ("ok", "error", "memory"):
         return None
     return outcome
+
+
+_SHARED: Sandbox | None = None
+_SHARED_PID = 0
+
+
+def shared() -> Sandbox:
+    """This process's sandbox, created on first use; a forked worker gets its own."""
+    global _SHARED, _SHARED_PID
+    if _SHARED is None or os.getpid() != _SHARED_PID:
+        import atexit
+
+        _SHARED = Sandbox()
+        _SHARED_PID = os.getpid()
+        atexit.register(_SHARED.close)
+    return _SHARED
