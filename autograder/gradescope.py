@@ -112,7 +112,10 @@ def _test(part: PartResult) -> dict[str, Any]:
     output = part.feedback
     if part.answer_raw is not None:
         read = part.answer_as_read if part.answer_as_read is not None else "(could not be read)"
-        output = f"Your answer: {_one_line(part.answer_raw)}\nRead as: {read}\n{output}"
+        if "\n" in part.answer_raw.strip():  # code: echoing it flattened helps nobody
+            output = f"Your answer was read as: {read}\n{output}"
+        else:
+            output = f"Your answer: {_one_line(part.answer_raw)}\nRead as: {read}\n{output}"
     return {
         "name": f"{part.id}: {part.title}",
         "score": part.score,
