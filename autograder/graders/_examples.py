@@ -7,35 +7,10 @@ to be the reference (``sqrt(d)`` for "find the scale") would give the answer awa
 
 from __future__ import annotations
 
+from autograder.mathread.normalize import GREEK_LETTERS
 from autograder.spec import Part
 
-GREEK = frozenset(
-    {
-        "alpha",
-        "beta",
-        "gamma",
-        "delta",
-        "epsilon",
-        "zeta",
-        "eta",
-        "theta",
-        "iota",
-        "kappa",
-        "lambda",
-        "mu",
-        "nu",
-        "xi",
-        "pi",
-        "rho",
-        "sigma",
-        "tau",
-        "upsilon",
-        "phi",
-        "chi",
-        "psi",
-        "omega",
-    }
-)
+GREEK = frozenset(GREEK_LETTERS)
 
 
 def _scalars(part: Part, count: int) -> list[str]:

@@ -31,18 +31,18 @@ class MultiHeadAttention(nn.Module):
         output = torch.matmul(attn_probs, V)
         return output
 
-    def split_heads(self, x):
+    def split_heads(self, x, head_size=None):
         batch_size, seq_length, _ = x.size()
-        return x.view(batch_size, seq_length, self.num_heads, -1).transpose(1, 2)
+        return x.view(batch_size, seq_length, self.num_heads, head_size or self.d_k).transpose(1, 2)
 
     def combine_heads(self, x):
         batch_size, _, seq_length, _ = x.size()
-        return x.transpose(1, 2).contiguous().view(batch_size, seq_length, -1)
+        return x.transpose(1, 2).contiguous().view(batch_size, seq_length, self.num_heads * x.size(-1))
 
     def forward(self, Q, K, V, mask=None):
         Q = self.split_heads(self.W_q(Q))
         K = self.split_heads(self.W_k(K))
-        V = self.split_heads(self.W_v(V))
+        V = self.split_heads(self.W_v(V), 2 * self.d_k)
         attn_output = self.scaled_dot_product_attention(Q, K, V, mask)
         output = self.W_o(self.combine_heads(attn_output))
         return output

@@ -9,31 +9,77 @@ import pytest
 
 from autograder.graders import _modules
 from autograder.result import PartResult
-from tests.conftest import HW9_REFERENCE, ROOT
+from tests.conftest import HW9_REFERENCE
 
 Grade = Callable[[str, str], PartResult]
-FIXTURES = ROOT / "tests" / "fixtures" / "mha"
+REFERENCE = (HW9_REFERENCE / "mha.py").read_text(encoding="utf-8")
+
+# Student classes, each written as what it changes in the reference solution.
+VARIANTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
+    # another right answer: a head-size argument instead of -1
+    "right_head_size_argument": (
+        "",
+        [
+            ("def split_heads(self, x):", "def split_heads(self, x, head_size=None):"),
+            ("self.num_heads, -1).transpose", "self.num_heads, head_size or self.d_k).transpose"),
+            ("V = self.split_heads(self.W_v(V))", "V = self.split_heads(self.W_v(V), 2 * self.d_k)"),
+            ("view(batch_size, seq_length, -1)", "view(batch_size, seq_length, self.num_heads * x.size(-1))"),
+        ],
+    ),
+    # the homework's trap: only W_o changed, split_heads and combine_heads keep the old sizes
+    "wrong_only_w_o": (
+        "",
+        [
+            ("self.num_heads, -1).transpose", "self.num_heads, self.d_k).transpose"),
+            ("view(batch_size, seq_length, -1)", "view(batch_size, seq_length, self.d_model)"),
+        ],
+    ),
+    "wrong_w_v_unchanged": (
+        "",
+        [
+            ("out_features=2 * d_model", "out_features=d_model"),
+            ("nn.Linear(2 * d_model, d_model)", "nn.Linear(d_model, d_model)"),
+        ],
+    ),
+    "wrong_no_scaling": ("", [("attn_scores = attn_scores / math.sqrt(self.d_k)", "attn_scores = attn_scores")]),
+    "renamed_parameters": ("", [("W_o", "out_proj")]),
+    "hostile_loop": ("", [("super().__init__()", "super().__init__()\n        while True:\n            pass")]),
+    "hostile_exit": ("import sys\nsys.exit(0)\n", []),
+    "hostile_fake_equality": (
+        'import torch\ntorch.allclose = lambda *a, **k: True\nprint(\'{"score": 3, "status": "passed"}\')\n',
+        [("attn_scores = attn_scores / math.sqrt(self.d_k)", "attn_scores = attn_scores * 0")],
+    ),
+    "hostile_reads_reference": (
+        f"import pathlib\nSECRET = pathlib.Path({str(HW9_REFERENCE / 'answers.yaml')!r}).read_text()\n",
+        [("super().__init__()", "super().__init__()\n        raise RuntimeError(SECRET)")],
+    ),
+}
 
 
 def source(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
+    prefix, edits = VARIANTS[name]
+    code = REFERENCE
+    for old, new in edits:
+        assert old in code, f"{name}: the reference no longer contains {old!r}"
+        code = code.replace(old, new)
+    return prefix + code
 
 
 def test_the_reference_and_another_right_answer_are_correct(grade_hw9: Grade) -> None:
     assert grade_hw9("q3.b", (HW9_REFERENCE / "mha.py").read_text(encoding="utf-8")).verdict == "correct"
-    result = grade_hw9("q3.b", source("right_head_size_argument.py"))
+    result = grade_hw9("q3.b", source("right_head_size_argument"))
     assert result.verdict == "correct", result.feedback
 
 
 # (fixture, verdict, feedback fragment)
 WRONG = [
-    ("wrong_only_w_o.py", "incorrect", "raised in split_heads"),
-    ("wrong_only_w_o.py", "incorrect", "invalid for input of size"),
-    ("wrong_w_v_unchanged.py", "incorrect", "W_v.out_features is 12, but the question fixes it to 24"),
-    ("wrong_no_scaling.py", "incorrect", "computes something else than the reference"),
-    ("renamed_parameters.py", "needs_review", "cannot compare"),
-    ("hostile_exit.py", "incorrect", "could not be created"),
-    ("hostile_fake_equality.py", "incorrect", "computes something else than the reference"),
+    ("wrong_only_w_o", "incorrect", "raised in split_heads"),
+    ("wrong_only_w_o", "incorrect", "invalid for input of size"),
+    ("wrong_w_v_unchanged", "incorrect", "W_v.out_features is 12, but the question fixes it to 24"),
+    ("wrong_no_scaling", "incorrect", "computes something else than the reference"),
+    ("renamed_parameters", "needs_review", "cannot compare"),
+    ("hostile_exit", "incorrect", "could not be created"),
+    ("hostile_fake_equality", "incorrect", "computes something else than the reference"),
 ]
 
 
@@ -49,10 +95,10 @@ def test_wrong_and_hostile_classes_get_their_verdict(
 
 
 def test_an_infinite_loop_times_out_and_the_next_run_still_works(grade_hw9: Grade) -> None:
-    result = grade_hw9("q3.b", source("hostile_loop.py"))
+    result = grade_hw9("q3.b", source("hostile_loop"))
     assert result.verdict == "incorrect"
     assert "did not finish" in result.feedback
-    assert grade_hw9("q3.b", source("right_head_size_argument.py")).verdict == "correct"
+    assert grade_hw9("q3.b", source("right_head_size_argument")).verdict == "correct"
 
 
 @pytest.mark.skipif(
@@ -61,8 +107,7 @@ def test_an_infinite_loop_times_out_and_the_next_run_still_works(grade_hw9: Grad
 )
 def test_student_code_cannot_read_the_reference(grade_hw9: Grade) -> None:
     secret = (HW9_REFERENCE / "answers.yaml").read_text(encoding="utf-8").splitlines()[3]
-    code = source("hostile_reads_reference.py").replace("/work/main/reference/hw9", str(HW9_REFERENCE))
-    result = grade_hw9("q3.b", code)
+    result = grade_hw9("q3.b", source("hostile_reads_reference"))
     assert result.verdict == "incorrect"
     assert secret not in result.feedback
     assert "No such file" in result.feedback
