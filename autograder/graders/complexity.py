@@ -20,10 +20,13 @@ Params: ``substitute`` (``{k: d/h}``, applied to both sides), ``assumable``
 
 from __future__ import annotations
 
+import functools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from typing import Any
 
 import sympy
 
@@ -32,13 +35,17 @@ from autograder.graders._math import read_substitutions, show, substitute, symbo
 from autograder.graders.base import GraderKind
 from autograder.mathread import BigOReading, Vocabulary, read_big_o, read_expression
 from autograder.result import Outcome, Verdict
-from autograder.spec import Part
+from autograder.spec import Part, ProblemSet
 
 CORRECT = "Correct."
 CORRECT_BY_VALUE = "Correct (your bound is the same expression as the expected one)."
 ASSUMED = "Graded assuming {assumption}, as you stated; the expected bound was simplified the same way."
 NOT_ASSUMABLE = "You assumed {assumption}; the question does not allow that assumption, so it was not used."
+NOT_NEEDED = "You stated {assumption}; the question does not make that assumption, and it does not change the grade."
+CONTRADICTS = "You stated {assumption}, but in this question {spec}; your bound was graded with {spec}."
 SEVERAL_BOUNDS = "Your answer gives several bounds: {bounds}; which one is your answer?"
+ONE_IS_EXPECTED = "{bound} is the expected bound; an instructor will check which one you meant."
+FINAL_BOUND = "Graded your final bound, {bound}; the bounds before it are parts of it."
 NOT_EQUIVALENT = "Your bound is not equivalent to the expected one."
 OVER_ESTIMATE = "Overall your bound grows faster than the expected one (an over-estimate)."
 UNDER_ESTIMATE = "Overall your bound grows more slowly than the expected one (an under-estimate)."
@@ -51,6 +58,12 @@ SMALLER = ", which is smaller"
 UNDECIDED = (
     "The autograder could not compare your bound with the expected one term by term; an instructor will check it."
 )
+SEVERAL_BOUNDS_CREDIT = 0.5
+"""Provisional credit when bounds disagree but one of them is the expected one."""
+MAX_TERMS = 128
+"""Most terms a bound may have when multiplied out (powers of sums kept): beyond, it has no canonical form."""
+MAX_EXPANSION = 2000
+"""Most terms the expression comparison may have to expand (beyond: undecided)."""
 
 _RELATION = re.compile(r"\s*(?:=|≈|∼|≃|~|\\approx|\\sim|\\simeq)\s*")
 _IDENTIFIER = re.compile(r"[^\W\d_][\w]*")
@@ -79,6 +92,8 @@ class Params:
     """``term_names`` as read, after ``substitute`` (filled at load)."""
     order: tuple[str, ...] = field(default=(), metadata={"internal": True})
     """Order in which variables are written in feedback (``b·n·d``), from the spec's own terms."""
+    reference: BigOReading | None = field(default=None, metadata={"internal": True})
+    """The part's reference reading (filled at bind), so that rules match the answer's bound."""
 
 
 @dataclass(frozen=True)
@@ -187,8 +202,20 @@ def dominated(small: Term, large: Term) -> bool:
 
 def reduce_terms(terms: Iterable[Term]) -> frozenset[Term]:
     """The terms no other term dominates; the constant only when it is the only term."""
-    unique = set(terms)
-    kept = {term for term in unique if not any(other != term and dominated(term, other) for other in unique)}
+    unique = list(set(terms))
+    growths = [_growths(term) for term in unique]
+    zero = (Fraction(0), Fraction(0))
+
+    def below(mine: dict[str, Growth], theirs: dict[str, Growth]) -> bool:
+        return all(g <= theirs.get(name, zero) for name, g in mine.items()) and all(
+            zero <= g for name, g in theirs.items() if name not in mine
+        )
+
+    kept = {
+        term
+        for index, term in enumerate(unique)
+        if not any(other != index and below(growths[index], growths[other]) for other in range(len(unique)))
+    }
     if len(kept) > 1:
         kept.discard(ONE)
     return frozenset(kept)
@@ -302,9 +329,53 @@ def _sizes(expr: sympy.Expr) -> sympy.Expr:
     return result
 
 
+def expansion_cost(expr: sympy.Expr) -> int:
+    """How many terms expanding ``expr`` may give, at most (capped): (b + d + n)^64 is large."""
+    cap = 10 * MAX_EXPANSION
+    if expr.is_Atom:
+        return 1
+    if isinstance(expr, sympy.Add):
+        return min(cap, sum(expansion_cost(arg) for arg in expr.args))
+    if isinstance(expr, sympy.Pow):
+        base = expansion_cost(expr.base)
+        exponent = expansion_cost(expr.exp)  # 2^(a + b) = 2^a·2^b
+        power = abs(int(expr.exp.p)) if expr.exp.is_Integer else 1
+        if base > 1 and power > 1:
+            # the monomials of degree `power` in `base` terms
+            base = cap if power > cap else math.comb(power + base - 1, base - 1)
+        return min(cap, base * exponent)
+    cost = 1
+    for arg in expr.args:
+        cost = min(cap, cost * expansion_cost(arg))
+    return cost
+
+
+def _comparable(*exprs: sympy.Expr) -> bool:
+    """Small enough for :func:`compare` (which may expand and simplify) to finish quickly."""
+    return all(expansion_cost(expr) <= MAX_EXPANSION for expr in exprs)
+
+
+def _term_count(expr: sympy.Expr) -> int:
+    """At most how many terms :func:`_terms` handles at once for ``expr`` (capped): it bounds the work."""
+    cap = 10 * MAX_TERMS
+    if expr.is_Atom:
+        return 1
+    if isinstance(expr, sympy.Pow):
+        return _term_count(expr.base)  # (a + b)^p ≍ a^p + b^p: never expanded
+    if isinstance(expr, sympy.Add):
+        return min(cap, sum(_term_count(arg) for arg in expr.args))
+    count = 1
+    for arg in expr.args:
+        count = min(cap, count * _term_count(arg))
+    return count
+
+
+@functools.lru_cache(maxsize=4096)
 def canonical(expr: sympy.Expr) -> Form | None:
-    """The canonical form of a bound's argument, or None when it has none."""
+    """The canonical form of a bound's argument, or None when it has none (or too many terms)."""
     prepared = _without_max(_sizes(expr))
+    if _term_count(prepared) > MAX_TERMS:
+        return None
     terms = _terms(prepared)
     if terms is None:
         return None
@@ -318,25 +389,76 @@ def canonical(expr: sympy.Expr) -> Form | None:
 
 # --- assumptions and bounds ---------------------------------------------------------------------
 
+Assumption = tuple[sympy.Symbol, sympy.Expr]
 
-def _stated(reading: BigOReading, params: Params) -> tuple[list[tuple[sympy.Symbol, sympy.Expr]], list[str]]:
-    """The assumable assumptions a reading states (as the spec writes them), and the others."""
-    applied: list[tuple[sympy.Symbol, sympy.Expr]] = []
-    ignored: list[str] = []
+
+@dataclass(frozen=True)
+class Stated:
+    """The assumptions a reading states, sorted by what grading does with them."""
+
+    applied: tuple[Assumption, ...] = ()
+    """Assumable ones, as the spec writes them: applied to both bounds."""
+    contradicting: tuple[tuple[str, str], ...] = ()
+    """(as stated, as the spec substitutes it) for an assumption on a substituted name that
+    differs from the substitution (``k = d`` where the spec has ``k = d/h``): the spec wins."""
+    ignored: tuple[tuple[sympy.Expr, sympy.Expr], ...] = ()
+    """The others, not used. (Those the substitutions already imply, ``k = d/h``, are in none.)"""
+
+
+def _same(a: sympy.Expr, b: sympy.Expr) -> bool:
+    return bool(a == b) or _equivalent(a, b) is True
+
+
+def _states(sides: tuple[sympy.Expr, sympy.Expr], assumable: Assumption, params: Params) -> bool:
+    """Does an assumption (both sides substituted) say the assumable one, either way round?"""
+    symbol, value = (substitute(side, params.substitutions) for side in assumable)
+    left, right = sides
+    return (_same(left, symbol) and _same(right, value)) or (_same(left, value) and _same(right, symbol))
+
+
+def _stated(reading: BigOReading, params: Params) -> Stated:
+    """What becomes of each assumption a reading states.
+
+    After the spec's substitutions, an assumption whose sides are the same bound is already
+    implied (``k = d/h``, ``C = D^2``, ``M ≈ D`` where the spec substitutes them): accepted
+    silently. One equal to an ``assumable`` one applies (the reader gives ``M ≤ D``, ``M ≪ D``
+    and ``M = O(D)`` as (M, D) too: under them N²(D + M) is Θ(N²D), as with M = D). One on a
+    substituted name that differs from the substitution is overruled by it; any other is ignored.
+    """
+    applied: list[Assumption] = []
+    contradicting: list[tuple[str, str]] = []
+    ignored: list[tuple[sympy.Expr, sympy.Expr]] = []
     for left, right in reading.assumptions:
-        for symbol, value in params.assumptions:
-            if (left, right) in ((symbol, value), (value, symbol)):
-                if (symbol, value) not in applied:
-                    applied.append((symbol, value))
-                break
-        else:
-            ignored.append(f"{show(left)} ≈ {show(right)}")
-    return applied, ignored
+        sides = (substitute(left, params.substitutions), substitute(right, params.substitutions))
+        if _same(*sides):
+            continue
+        assumable = next((known for known in params.assumptions if _states(sides, known, params)), None)
+        if assumable is not None:
+            if assumable not in applied:
+                applied.append(assumable)
+            continue
+        fixed = next((side for side in (left, right) if side in params.substitutions), None)
+        if isinstance(fixed, sympy.Symbol):
+            spec = f"{show(fixed)} = {show(params.substitutions[fixed])}"
+            contradicting.append((f"{show(left)} = {show(right)}", spec))
+        elif (left, right) not in ignored:
+            ignored.append((left, right))
+    return Stated(tuple(applied), tuple(contradicting), tuple(ignored))
 
 
-def _bounds(
-    reading: BigOReading, params: Params, assumptions: Sequence[tuple[sympy.Symbol, sympy.Expr]]
-) -> tuple[sympy.Expr, ...]:
+def _harmless(assumption: tuple[sympy.Expr, sympy.Expr], bounds: Iterable[sympy.Expr]) -> bool:
+    """Would applying an ignored assumption leave every bound the same (``h = 8`` in O(bd²))?"""
+    left, right = assumption
+    if isinstance(left, sympy.Symbol):
+        old, new = left, right
+    elif isinstance(right, sympy.Symbol):
+        old, new = right, left
+    else:
+        return False
+    return all(_equivalent(bound, bound.subs(old, new)) is True for bound in bounds)
+
+
+def _bounds(reading: BigOReading, params: Params, assumptions: Sequence[Assumption]) -> tuple[sympy.Expr, ...]:
     values = []
     for bound in reading.bounds:
         value = substitute(bound, params.substitutions)
@@ -351,28 +473,71 @@ def _equivalent(a: sympy.Expr, b: sympy.Expr) -> bool | None:
     form_a, form_b = canonical(a), canonical(b)
     if form_a is not None and form_b is not None:
         return form_a.terms == form_b.terms
+    if not _comparable(a, b):
+        return None
     return True if compare(_sizes(a), _sizes(b)).equal is True else None
 
 
-def _assumptions_of(*readings: BigOReading, params: Params) -> list[tuple[sympy.Symbol, sympy.Expr]]:
-    found: list[tuple[sympy.Symbol, sympy.Expr]] = []
+def _assumptions_of(*readings: BigOReading, params: Params) -> list[Assumption]:
+    found: list[Assumption] = []
     for reading in readings:
-        for assumption in _stated(reading, params)[0]:
+        for assumption in _stated(reading, params).applied:
             if assumption not in found:
                 found.append(assumption)
     return found
 
 
+def _covers(last: sympy.Expr, earlier: Sequence[sympy.Expr]) -> bool:
+    """Is every earlier bound part of the last one (each term ≤ one of its terms, or their sum)?"""
+    form = canonical(last)
+    if form is not None:
+        forms = [canonical(bound) for bound in earlier]
+        if all(f is not None and all(_covered(term, form.terms) for term in f.terms) for f in forms):
+            return True
+    return _equivalent(sympy.Add(*earlier), last) is True
+
+
+def answer_index(bounds: Sequence[sympy.Expr], expected: sympy.Expr | None = None) -> int | None:
+    """Which of a reading's bounds is its answer; None when that is not clear.
+
+    One bound, or a chain of equivalent ones (``O(N²D + N²M) = O(N² max(D, M))``): the first.
+    Bounds that differ: the last one when every earlier one is part of it (``QKᵀ costs O(N²D),
+    ·V costs O(N²M), so O(N²(D + M)) in total``), unless an earlier one is the ``expected``
+    bound and the last is not: then they are probably alternatives, which a person sorts out.
+    """
+    if len(bounds) <= 1 or all(_equivalent(bounds[0], bound) is True for bound in bounds[1:]):
+        return 0 if bounds else None
+    last, earlier = bounds[-1], bounds[:-1]
+    if not _covers(last, earlier):
+        return None
+    alternatives = (
+        expected is not None
+        and _equivalent(last, expected) is not True
+        and any(_equivalent(bound, expected) is True for bound in earlier)
+    )
+    return None if alternatives else len(bounds) - 1
+
+
 def matches(answer: BigOReading, other: BigOReading, part: Part) -> bool:
-    """Equivalent bounds (chains consistent), with the assumable assumptions either states."""
+    """The same answer bound (see :func:`answer_index`), with the assumable assumptions either states."""
     params: Params = part.params
     assumptions = _assumptions_of(answer, other, params=params)
     mine, theirs = _bounds(answer, params, assumptions), _bounds(other, params, assumptions)
-    if not mine or not theirs:
+    expected = None
+    if params.reference is not None:
+        reference = _bounds(params.reference, params, _assumptions_of(answer, params.reference, params=params))
+        expected = reference[0] if reference else None
+    index, their_index = answer_index(mine, expected), answer_index(theirs)
+    if index is None or their_index is None:
         return False
-    if not all(_equivalent(mine[0], bound) for bound in (*mine[1:], *theirs)):
-        return False
-    return all(_equivalent(theirs[0], bound) for bound in theirs[1:])
+    return _equivalent(mine[index], theirs[their_index]) is True
+
+
+def bind(part: Part, problems: ProblemSet, readings: Mapping[str, Any]) -> Params:
+    """Keep the part's reference reading, so that :func:`matches` can tell alternatives apart."""
+    params: Params = part.params
+    reference = readings.get(part.id)
+    return replace(params, reference=reference if isinstance(reference, BigOReading) else None)
 
 
 # --- grading ------------------------------------------------------------------------------------
@@ -380,22 +545,40 @@ def matches(answer: BigOReading, other: BigOReading, part: Part) -> bool:
 
 def grade(answer: BigOReading, reference: BigOReading, part: Part) -> Outcome:
     params: Params = part.params
-    applied, ignored = _stated(answer, params)
+    stated = _stated(answer, params)
     assumptions = _assumptions_of(answer, reference, params=params)
     mine, expected = _bounds(answer, params, assumptions), _bounds(reference, params, assumptions)
-    preface = [NOT_ASSUMABLE.format(assumption=text) for text in ignored]
-    preface += [ASSUMED.format(assumption=f"{show(symbol)} = {show(value)}") for symbol, value in applied]
+    preface = [CONTRADICTS.format(assumption=said, spec=spec) for said, spec in stated.contradicting]
+    for left, right in stated.ignored:
+        text = f"{show(left)} ≈ {show(right)}"
+        harmless = _harmless((left, right), (*mine, *expected))
+        preface.append((NOT_NEEDED if harmless else NOT_ASSUMABLE).format(assumption=text))
+    preface += [ASSUMED.format(assumption=f"{show(symbol)} = {show(value)}") for symbol, value in stated.applied]
 
-    def outcome(verdict: Verdict, sentences: list[str], note: str) -> Outcome:
-        credit = 1.0 if verdict == "correct" else 0.0
-        return Outcome(verdict, credit, " ".join([*sentences[:1], *preface, *sentences[1:]]), note)
+    def outcome(verdict: Verdict, sentences: list[str], note: str, credit: float | None = None) -> Outcome:
+        points = credit if credit is not None else 1.0 if verdict == "correct" else 0.0
+        return Outcome(verdict, points, " ".join([*sentences[:1], *preface, *sentences[1:]]), note)
 
-    if len(mine) > 1 and not all(_equivalent(mine[0], bound) is True for bound in mine[1:]):
+    if not mine or not expected:
+        return outcome("needs_review", [UNDECIDED], "complexity:undecided")
+    index = answer_index(mine, expected[0])
+    if index is None:
+        right = [_equivalent(bound, expected[0]) is True for bound in mine]
+        if all(right):
+            return outcome("correct", [CORRECT], "complexity:equivalent")
         shown = ", ".join(f"O({show(bound)})" for bound in answer.bounds)
-        return outcome("needs_review", [SEVERAL_BOUNDS.format(bounds=shown)], "complexity:several_bounds")
-    form_mine, form_expected = canonical(mine[0]), canonical(expected[0])
+        sentences = [SEVERAL_BOUNDS.format(bounds=shown)]
+        if any(right):
+            first = answer.bounds[right.index(True)]
+            sentences.append(ONE_IS_EXPECTED.format(bound=f"O({show(first)})"))
+        credit = SEVERAL_BOUNDS_CREDIT if any(right) else 0.0
+        return outcome("needs_review", sentences, "complexity:several_bounds", credit)
+    if index > 0:
+        preface.insert(0, FINAL_BOUND.format(bound=f"O({show(answer.bounds[index])})"))
+    bound = mine[index]
+    form_mine, form_expected = canonical(bound), canonical(expected[0])
     if form_mine is None or form_expected is None:
-        if compare(_sizes(mine[0]), _sizes(expected[0])).equal is True:
+        if _comparable(bound, expected[0]) and compare(_sizes(bound), _sizes(expected[0])).equal is True:
             return outcome("correct", [CORRECT_BY_VALUE], "complexity:equal:expression")
         return outcome("needs_review", [UNDECIDED], "complexity:undecided")
     if form_mine.terms == form_expected.terms:
@@ -543,5 +726,6 @@ KIND = GraderKind(
     show=show_reading,
     example="O(b*d^2 + b*n*d) or O\\left(d^2 + \\frac{bnd}{h}\\right)",
     prepare=prepare,
+    bind=bind,
     names=names,
 )

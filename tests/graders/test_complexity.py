@@ -2,30 +2,42 @@
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from autograder.graders import complexity
+from autograder.graders._math import show
 from autograder.graders.complexity import (
     ASSUMED,
+    CONTRADICTS,
     CORRECT,
     CORRECT_BY_VALUE,
     EXTRA_TERM,
+    FINAL_BOUND,
     MISSING_TERM,
     NOT_ASSUMABLE,
+    NOT_NEEDED,
+    ONE_IS_EXPECTED,
     OVER_ESTIMATE,
     REPLACED,
     REPLACED_NAMED,
     SEVERAL_BOUNDS,
+    SEVERAL_BOUNDS_CREDIT,
     UNDECIDED,
     UNDER_ESTIMATE,
     format_term,
 )
 from autograder.grading import decide
-from autograder.result import Outcome
-from autograder.spec import Part, SpecError, load_question
+from autograder.mathread import BigOReading, read_expression
+from autograder.result import Outcome, PartResult
+from autograder.spec import Part, ProblemSet, SpecError, load_question
 
 SPEC = """
 id: t
@@ -74,6 +86,14 @@ parts:
   d:
     kind: complexity
     substitute: {M: D, C: D^2}
+  d_space:
+    kind: complexity
+    substitute: {M: D, C: D^2}
+    rules:
+      - answer: "O(N D^2 + D^3)"
+        credit: 1
+        note: stores_features
+        message: Correct if the features are kept.
   plain:
     kind: complexity
 """
@@ -85,6 +105,7 @@ REFERENCE = {
     "c": "O(N^2(D+M))",
     "c_assume": "O(N^2(D+M))",
     "d": "O(N D^3)",
+    "d_space": "O(ND + D^3)",
 }
 
 #: (part, reference, answer): the same bound.
@@ -156,6 +177,32 @@ def parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Part]:
 def grade(parts: dict[str, Part], key: str, answer: str, reference: str | None = None) -> Outcome:
     part = parts[key]
     return complexity.grade(complexity.read(answer, part), complexity.read(reference or REFERENCE[key], part), part)
+
+
+def built(part: Part, bounds: Sequence[str], assumptions: Sequence[tuple[str, str]] = ()) -> BigOReading:
+    """A reading built directly: how the reader gives prose it reads (``M ≤ D`` → (M, D))."""
+
+    def value(text: str) -> object:
+        return read_expression(text, part.vocabulary).value
+
+    return BigOReading(
+        tuple(value(bound) for bound in bounds), tuple((value(left), value(right)) for left, right in assumptions)
+    )
+
+
+def grade_built(
+    parts: dict[str, Part], key: str, bounds: Sequence[str], assumptions: Sequence[tuple[str, str]] = ()
+) -> Outcome:
+    part = parts[key]
+    return complexity.grade(built(part, bounds, assumptions), complexity.read(REFERENCE[key], part), part)
+
+
+def bound_part(parts: dict[str, Part], key: str) -> Part:
+    """The part as the answer key gives it: bound to its reference reading."""
+    part = parts[key]
+    problems = ProblemSet("t", ())
+    params = complexity.bind(part, problems, {part.id: complexity.read(REFERENCE[key], part)})
+    return dataclasses.replace(part, params=params)
 
 
 @pytest.mark.parametrize(("key", "reference", "answer"), EQUIVALENT)
@@ -351,3 +398,276 @@ def test_bad_params_are_spec_errors(tmp_path: Path, params: str, message: str) -
     )
     with pytest.raises(SpecError, match=message):
         load_question(path)
+
+
+# --- several bounds -----------------------------------------------------------------------------
+
+#: (part, bounds, verdict): the last bound covers every earlier one, so it is the answer.
+FINAL_BOUNDS = [
+    ("c", ["N^2 D", "N^2 M", "N^2 (D + M)"], "correct"),  # QKᵀ costs …, ·V costs …, so … in total
+    ("c", ["N^2 D", "N^2", "N^2 (D + M)"], "correct"),
+    ("f", ["b d^2", "b n d", "b d^2 + b n d"], "correct"),
+    ("f", ["b n d", "b d^2 + b n d"], "correct"),
+    ("d", ["N D^2", "N C M"], "correct"),  # computing φ costs N·D², then N·C·M
+    ("f", ["b d^2", "b n d^2"], "incorrect"),  # O(bd²) + O(bnd²) read as two bounds
+    ("c", ["N^2", "N^2 D"], "incorrect"),  # the N×N matrix, then the scores
+]
+
+
+@pytest.mark.parametrize(("key", "bounds", "verdict"), FINAL_BOUNDS)
+def test_the_final_bound_is_graded_when_it_covers_the_earlier_ones(
+    parts: dict[str, Part], key: str, bounds: list[str], verdict: str
+) -> None:
+    part = parts[key]
+    reading = built(part, bounds)
+    outcome = complexity.grade(reading, complexity.read(REFERENCE[key], part), part)
+    assert outcome.verdict == verdict, outcome.feedback
+    final = FINAL_BOUND.format(bound=f"O({show(reading.bounds[-1])})")
+    assert final in outcome.feedback
+    assert SEVERAL_BOUNDS.split("{")[0] not in outcome.feedback
+
+
+def test_llm_prose_with_partial_costs_then_the_total(parts: dict[str, Part]) -> None:
+    text = "Computing QK^T costs O(N^2 D) and multiplying by V costs O(N^2 M), so O(N^2(D+M)) in total."
+    outcome = grade(parts, "c", text)
+    assert (outcome.verdict, outcome.credit) == ("correct", 1.0)
+    assert outcome.feedback == f"{CORRECT} {FINAL_BOUND.format(bound='O(N^2*(D + M))')}"
+
+
+def test_the_final_bound_may_be_the_sum_of_the_earlier_ones(parts: dict[str, Part]) -> None:
+    part = parts["plain"]
+    reading = built(part, ["2^n", "n^2", "2^n + n^2"])  # no canonical form: compared as a sum
+    outcome = complexity.grade(reading, complexity.read("O(2^n + n^2)", part), part)
+    assert outcome.verdict == "correct", outcome.feedback
+    assert FINAL_BOUND.format(bound="O(2^n + n^2)") in outcome.feedback
+
+
+def test_a_rule_matches_the_final_bound(parts: dict[str, Part]) -> None:
+    part = bound_part(parts, "c_assume")
+    reference = complexity.read(REFERENCE["c_assume"], part)
+    text = "The scores cost O(N^2 D) and the softmax O(N^2), so O(N^2 D) in total."
+    outcome = decide(part, complexity.read(text, part), reference)
+    assert (outcome.verdict, outcome.credit, outcome.note) == ("partial", 0.5, "forgot_values")
+
+
+#: (part, bounds, provisional credit): no bound is clearly the answer.
+UNCLEAR_BOUNDS = [
+    ("c", ["N^2 D", "N^2 M"], 0.0),
+    ("c", ["N^2 D", "N^2 M", "N^2 D"], 0.0),  # the last misses N²M
+    ("c", ["N^3", "N^2 (D + M)"], SEVERAL_BOUNDS_CREDIT),  # the last does not cover N³
+    ("d_space", ["N D + D^3", "N D^2 + D^3"], SEVERAL_BOUNDS_CREDIT),  # alternatives: on the fly / stored
+    ("d_space", ["N D^2 + D^3", "N D + D^3"], SEVERAL_BOUNDS_CREDIT),
+]
+
+
+@pytest.mark.parametrize(("key", "bounds", "credit"), UNCLEAR_BOUNDS)
+def test_unclear_bounds_need_review(parts: dict[str, Part], key: str, bounds: list[str], credit: float) -> None:
+    part = bound_part(parts, key)
+    reading = built(part, bounds)
+    reference = complexity.read(REFERENCE[key], part)
+    outcome = complexity.grade(reading, reference, part)
+    assert (outcome.verdict, outcome.credit, outcome.note) == ("needs_review", credit, "complexity:several_bounds")
+    shown = ", ".join(f"O({show(bound)})" for bound in reading.bounds)
+    assert SEVERAL_BOUNDS.format(bounds=shown) in outcome.feedback
+    assert (ONE_IS_EXPECTED.split("}")[1] in outcome.feedback) == (credit > 0)
+    # no rule may settle it either: the engine keeps the grader's verdict
+    assert decide(part, reading, reference) == outcome
+
+
+def test_alternative_space_bounds_list_both_and_name_the_expected_one(parts: dict[str, Part]) -> None:
+    text = "O(ND + D^3) if phi is computed on the fly, O(ND^2 + D^3) if we store phi(Q), phi(K)"
+    part = bound_part(parts, "d_space")
+    outcome = decide(part, complexity.read(text, part), complexity.read(REFERENCE["d_space"], part))
+    assert (outcome.verdict, outcome.credit) == ("needs_review", SEVERAL_BOUNDS_CREDIT)
+    assert "O(D^3 + D*N), O(D^3 + D^2*N)" in outcome.feedback
+    assert ONE_IS_EXPECTED.format(bound="O(D^3 + D*N)") in outcome.feedback
+
+
+def test_hw9_several_bounds_through_the_answer_key(grade_hw9: Callable[[str, str], PartResult]) -> None:
+    total = grade_hw9(
+        "q6.c.time",
+        "Computing QK^T costs O(N^2 D) and multiplying by V costs O(N^2 M), so O(N^2(D+M)) in total.",
+    )
+    assert (total.verdict, total.score) == ("correct", total.max_score)
+    both = grade_hw9(
+        "q6.d.space", "O(ND + D^3) if phi is computed on the fly, O(ND^2 + D^3) if we store phi(Q), phi(K)"
+    )
+    assert (both.verdict, both.score) == ("needs_review", SEVERAL_BOUNDS_CREDIT * both.max_score)
+
+
+# --- assumptions --------------------------------------------------------------------------------
+
+#: (part, bounds, assumptions): assumptions the spec's substitutions already make.
+IMPLIED = [
+    ("f", ["b d^2 + b n d"], [("k", "d/h")]),  # O(bd^2 + bnd) where k = d/h
+    ("f", ["b d^2 + b n d"], [("d/h", "k")]),
+    ("g", ["d^2 + b d + b n k"], [("k", "d/h")]),
+    ("d", ["N D^2 M"], [("C", "D^2")]),  # O(N D^2 M) where C = D^2
+    ("d", ["N D^3"], [("M", "D")]),  # O(ND^3) assuming M ≈ D
+    ("d", ["N C M"], [("C", "D^2"), ("M", "D")]),
+    ("d", ["N C M"], [("C", "2 D^2")]),  # the same bound
+]
+
+
+@pytest.mark.parametrize(("key", "bounds", "assumptions"), IMPLIED)
+def test_assumptions_the_substitutions_imply_are_accepted_silently(
+    parts: dict[str, Part], key: str, bounds: list[str], assumptions: list[tuple[str, str]]
+) -> None:
+    outcome = grade_built(parts, key, bounds, assumptions)
+    assert (outcome.verdict, outcome.feedback) == ("correct", CORRECT)
+
+
+def test_implied_assumption_does_not_hide_a_wrong_bound(parts: dict[str, Part]) -> None:
+    part = parts["g"]
+    reading = built(part, ["d^2 + b d + b n d"], [("k", "d/h")])  # the MHA figure, "where k = d/h"
+    outcome = decide(part, reading, complexity.read(REFERENCE["g"], part))
+    assert (outcome.verdict, outcome.note) == ("partial", "mha_memory")
+    plain = complexity.grade(reading, complexity.read(REFERENCE["g"], part), part)
+    assert "assum" not in plain.feedback and "stated" not in plain.feedback
+
+
+@pytest.mark.parametrize(
+    "assumption",
+    [("M", "D"), ("D", "M")],
+    ids=["M ≤ D, M << D, M = O(D)", "D ≥ M"],
+)
+def test_upper_bound_assumptions_apply_as_the_assumable_one(
+    parts: dict[str, Part], assumption: tuple[str, str]
+) -> None:
+    outcome = grade_built(parts, "c_assume", ["N^2 D"], [assumption])
+    assert (outcome.verdict, outcome.credit) == ("correct", 1.0)
+    assert ASSUMED.format(assumption="M = D") in outcome.feedback
+    assert "does not allow" not in outcome.feedback
+
+
+def test_another_assumption_on_the_same_name_is_not_the_assumable_one(parts: dict[str, Part]) -> None:
+    outcome = grade_built(parts, "c_assume", ["N^2 D"], [("M", "D^2")])  # O(N^2 D) where M = D^2
+    assert outcome.verdict == "incorrect"
+    assert NOT_ASSUMABLE.format(assumption="M ≈ D^2") in outcome.feedback
+    assert "Graded assuming" not in outcome.feedback
+    part = parts["c_assume"]
+    reading = built(part, ["N^2 D"], [("M", "D^2")])
+    decided = decide(part, reading, complexity.read(REFERENCE["c_assume"], part))
+    assert (decided.verdict, decided.note) == ("partial", "forgot_values")
+
+
+@pytest.mark.parametrize(
+    ("key", "bounds", "assumption", "verdict", "stated", "spec"),
+    [
+        ("g", ["d^2 + b d + b n k"], ("k", "d"), "correct", "k = d", "k = d/h"),
+        ("g", ["d^2 + b d + b n d"], ("k", "d"), "incorrect", "k = d", "k = d/h"),
+        ("d", ["N C M"], ("C", "D"), "correct", "C = D", "C = D^2"),
+    ],
+)
+def test_assumption_contradicting_a_substitution_is_overruled_and_said(
+    parts: dict[str, Part],
+    key: str,
+    bounds: list[str],
+    assumption: tuple[str, str],
+    verdict: str,
+    stated: str,
+    spec: str,
+) -> None:
+    outcome = grade_built(parts, key, bounds, [assumption])
+    assert outcome.verdict == verdict, outcome.feedback
+    assert CONTRADICTS.format(assumption=stated, spec=spec) in outcome.feedback
+    assert "does not allow" not in outcome.feedback
+
+
+def test_contradicting_assumption_as_written(parts: dict[str, Part]) -> None:
+    outcome = grade(parts, "g", "O(d^2 + bd + bnk) where k = d")
+    assert outcome.verdict == "correct"
+    assert CONTRADICTS.format(assumption="k = d", spec="k = d/h") in outcome.feedback
+
+
+@pytest.mark.parametrize(
+    ("key", "bounds", "assumption", "sentence"),
+    [
+        ("f", ["b d^2 + b n d"], ("h", "8"), NOT_NEEDED.format(assumption="h ≈ 8")),  # no h in either bound
+        ("f", ["b d^2 + b n d"], ("n", "1"), NOT_ASSUMABLE.format(assumption="n ≈ 1")),
+        ("c_assume", ["N^2 D"], ("M", "N"), NOT_ASSUMABLE.format(assumption="M ≈ N")),
+    ],
+)
+def test_ignored_assumptions_are_only_blamed_when_they_matter(
+    parts: dict[str, Part], key: str, bounds: list[str], assumption: tuple[str, str], sentence: str
+) -> None:
+    outcome = grade_built(parts, key, bounds, [assumption])
+    assert sentence in outcome.feedback
+    other = NOT_ASSUMABLE if sentence.startswith(NOT_NEEDED.split("{")[0]) else NOT_NEEDED
+    assert other.split("{")[0] not in outcome.feedback
+
+
+# --- bounded time -------------------------------------------------------------------------------
+
+SLOW = [
+    ("f", "O((b+d+n)^64)", "incorrect"),
+    ("f", "O((b+d+n)^64 + 2^n)", "needs_review"),
+    ("f", "O(2^((b+d+n)^64))", "needs_review"),  # the expression comparison would expand it
+    ("f", "O((b+d+n)^64) = O(bd^2 + bnd)", "needs_review"),
+    ("f", "O(bd^2 + bnd) = O((b+d+n)^64 + 2^n)", "needs_review"),
+    (
+        "f",
+        "O(" + "*".join(f"({x} + {y})" for x, y in itertools.combinations("bdhnkNDMC", 2)) + ")",  # 2^36 terms
+        "needs_review",
+    ),
+    ("f", "O((b+d+h+n)^3 (b+d+h+n)^3 (b+d+h+n)^3)", "incorrect"),
+]
+
+
+@pytest.mark.parametrize(("key", "answer", "verdict"), SLOW)
+def test_big_expressions_are_graded_quickly(parts: dict[str, Part], key: str, answer: str, verdict: str) -> None:
+    part = parts[key]
+    reference = complexity.read(REFERENCE[key], part)
+    start = time.perf_counter()
+    reading = complexity.read(answer, part)
+    outcome = complexity.grade(reading, reference, part)
+    complexity.matches(reading, reference, part)
+    assert time.perf_counter() - start < 1.0
+    assert outcome.verdict == verdict, outcome.feedback
+
+
+def test_expansion_cost_counts_the_monomials(parts: dict[str, Part]) -> None:
+    value = read_expression("(b + d + n)^64", parts["plain"].vocabulary).value
+    assert complexity.expansion_cost(value) == math.comb(66, 2) > complexity.MAX_EXPANSION
+
+
+#: (part, answer as written, verdict, share of the points, a sentence of the feedback or None): the
+#: red team's answers, through the real reader, specs and reference.
+HW9 = [
+    ("q4.f", "O(bd^2) + O(bnd)", "correct", 1.0, None),
+    ("q4.f", "O(bd^2 + bnd) where k = d/h", "correct", 1.0, None),
+    ("q4.f", "O(bd^2 + bnd) where h = 8", "correct", 1.0, NOT_NEEDED.format(assumption="h ≈ 8")),
+    ("q4.g", "O(d^2 + bd + bnk) where k = d", "correct", 1.0, CONTRADICTS.format(assumption="k = d", spec="k = d/h")),
+    ("q4.g", "O(d^2 + bd + bnd) where k = d/h", "partial", 0.25, None),  # the MHA figure (rule)
+    ("q6.c.time", "O(N^2 D) assuming M ≤ D", "correct", 1.0, ASSUMED.format(assumption="M = D")),
+    ("q6.c.time", "O(N^2 D) assuming M << D", "correct", 1.0, ASSUMED.format(assumption="M = D")),
+    ("q6.c.time", "O(N^2 D) as long as M = O(D)", "correct", 1.0, ASSUMED.format(assumption="M = D")),
+    ("q6.c.time", "O(N^2 D) where M = D^2", "partial", 0.5, None),  # not M = D: the forgot_values rule
+    ("q6.d.time", "O(ND^3) assuming M ≈ D", "correct", 1.0, None),
+    ("q6.d.time", "O(N D^2 M) where C = D^2", "correct", 1.0, None),
+    ("q6.d.time", "O(NCM) with C = O(D^2)", "correct", 1.0, None),
+]
+
+
+@pytest.mark.parametrize(("part_id", "text", "verdict", "share", "sentence"), HW9)
+def test_hw9_answers_with_assumptions_and_several_bounds(
+    grade_hw9: Callable[[str, str], PartResult],
+    part_id: str,
+    text: str,
+    verdict: str,
+    share: float,
+    sentence: str | None,
+) -> None:
+    result = grade_hw9(part_id, text)
+    assert (result.verdict, result.score) == (verdict, share * result.max_score), result.feedback
+    assert "does not allow" not in result.feedback
+    if sentence is not None:
+        assert sentence in result.feedback
+    elif verdict == "correct":
+        assert result.feedback == CORRECT
+
+
+def test_a_reading_without_bounds_needs_review(parts: dict[str, Part]) -> None:
+    part = parts["c"]
+    outcome = complexity.grade(BigOReading(()), complexity.read(REFERENCE["c"], part), part)
+    assert (outcome.verdict, outcome.credit) == ("needs_review", 0.0)
