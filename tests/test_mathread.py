@@ -1039,11 +1039,13 @@ PROSE_HOSTILE = [
 
 @pytest.mark.parametrize("text", PROSE_HOSTILE)
 @pytest.mark.parametrize("reader", [read_expression, read_list, read_big_o])
-def test_prose_handling_is_fast(text: str, reader: object) -> None:
+def test_prose_handling_is_bounded(text: str, reader: object) -> None:
+    # A guard against runaway work (the same second as the other hostile inputs), not a
+    # benchmark: bench/ measures speed. Typical cost here is ~20 ms.
     started = time.perf_counter()
     with contextlib.suppress(Unreadable):
         reader(text, VOCABULARY)  # type: ignore[operator]
-    assert time.perf_counter() - started < 0.05 * 4, text[:40]  # 50 ms, with room for a slow CI
+    assert time.perf_counter() - started < 1.0, text[:40]
 
 
 # --- security ----------------------------------------------------------------------------------

@@ -517,7 +517,7 @@ def test_a_50_mb_source_is_refused_without_running(sandbox: Sandbox) -> None:
 
     assert result.status == "refused"
     assert "larger than" in result.error_message
-    assert time.monotonic() - started < 0.1
+    assert time.monotonic() - started < 1.0  # refused before anything is encoded or sent
 
 
 def test_the_child_sees_a_clean_environment(sandbox: Sandbox) -> None:

@@ -37,6 +37,7 @@ class Case:
 
 DEFAULT_CASES = (Case(2, 5), Case(1, 7, "causal"), Case(3, 4, "padding"))
 
+
 def sandbox() -> Sandbox:
     """This process's sandbox (see :func:`autograder.sandbox.shared`)."""
     return shared()
