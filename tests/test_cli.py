@@ -67,6 +67,16 @@ EXPECTED: dict[str, dict[str, str]] = {
         "q4.g": "unanswered",
         "q6.c.time": "correct",
     },
+    "09-hostile-code": {
+        "q3.a.a": "unreadable",
+        "q3.a.e": "unreadable",
+        "q3.a.g": "correct",
+        "q3.b": "incorrect",
+        "q4.c": "unreadable",
+        "q4.d": "unreadable",
+        "q4.e": "correct",
+        "q6.b.iii": "unreadable",
+    },
     "05-unreadable-and-hostile": {
         "q1.a": "unreadable",
         "q1.b": "unreadable",
@@ -145,7 +155,7 @@ def test_example_submissions_get_their_verdicts(graded: tuple[Path, str], name: 
                 assert verdict in {"correct", "needs_review"}, (answer_id, verdict)
             else:
                 assert verdict == wanted, (answer_id, verdict)
-        elif name.startswith("04"):
+        elif name.startswith(("04", "09")):
             assert verdict == "unanswered", (answer_id, verdict)
 
 
@@ -238,3 +248,12 @@ def test_misconfiguration_and_usage_errors_have_their_exit_codes(tmp_path: Path)
     assert run("grade", str(tmp_path / "nope"))[0] == EXIT_USAGE
     assert run("frobnicate")[0] == EXIT_USAGE
     assert run("grade", str(SUBMISSIONS), "--jobs", "0")[0] == EXIT_USAGE
+
+
+def test_hostile_code_reaches_nothing_and_forges_nothing(graded: tuple[Path, str]) -> None:
+    data = results(graded[0], "09-hostile-code")
+    assert data["score"] == 2  # q3.a.g and q4.e, the only honest answers
+    q3b = next(t for t in data["tests"] if t["extra_data"]["id"] == "q3.b")
+    assert "could not be created" in q3b["output"]
+    assert "'network'" not in q3b["output"]
+    assert not Path("/tmp/hostile-was-here").exists()
