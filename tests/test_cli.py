@@ -223,8 +223,11 @@ def test_tiny_problem_set_grades_end_to_end(tmp_path: Path) -> None:
         "1",
     )
     assert code == EXIT_OK
-    assert set(verdicts(results(tmp_path, "alice")).values()) == {"correct"}
+    alice = verdicts(results(tmp_path, "alice"))
+    assert alice.pop("mech.explain") == "needs_review"  # kind: manual always waits for an instructor
+    assert set(alice.values()) == {"correct"}
     bob = verdicts(results(tmp_path, "bob"))
+    assert bob.pop("mech.explain") == "unanswered"
     assert set(bob.values()) == {"incorrect"}
     carol = verdicts(results(tmp_path, "carol"))
     assert carol["mech.energy"] == "unreadable" and carol["algo.sort"] == "unreadable"
