@@ -63,7 +63,8 @@ MAX_CHARS = 5000
 NEGATION_WINDOW = 3
 
 FOUND = "You explain: {description}"
-MISSING = "Not found in your answer: {description}"
+MISSING_HINTED = "Something is missing. {hint}"
+MISSING_UNNAMED = "An idea the full answer needs was not found in yours."
 NOTHING_FOUND = "The autograder did not recognise any of the expected ideas in your answer."
 # The same sentence as grading.REVIEW_SUFFIX, so the engine does not repeat it.
 PROVISIONAL = "This grade is provisional: an instructor will review it."
@@ -115,12 +116,15 @@ class Concept:
     credit: float
     """Share of the part's points it earns; the credits of all concepts add up to at most 1."""
     description: str
-    """The idea in a sentence, shown as found or missing."""
+    """The idea in a sentence, shown when the answer has it (and in reports)."""
     patterns: tuple[str, ...]
     """Case-insensitive regular expressions on the normalized text; any one matching
     means the idea is there."""
     required: bool = True
     """False for an idea that earns its credit but is not needed for ``correct``."""
+    hint: str = ""
+    """What a student whose answer lacks the idea is told: a question that points at it
+    without giving it away. Empty: a sentence saying an expected idea is missing."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,13 @@ def negated(pattern: re.Pattern[str], match: re.Match[str], text: str) -> bool:
     return False
 
 
+def _missing(concept: Concept) -> str:
+    """Free-text answers are graded before the deadline: point at the idea, do not give it."""
+    if concept.hint:
+        return MISSING_HINTED.format(hint=concept.hint)
+    return MISSING_UNNAMED
+
+
 def grade(answer: Text, reference: object, part: Part) -> Outcome:
     params: Params = part.params
     found = [
@@ -247,7 +258,7 @@ def grade(answer: Text, reference: object, part: Part) -> Outcome:
     lines = [FOUND.format(description=concept.description) for concept in found]
     if not found:
         lines.append(NOTHING_FOUND)
-    lines += [MISSING.format(description=concept.description) for concept in missing]
+    lines += [_missing(concept) for concept in missing]
     lines += [misconception.message for misconception in wrong]
     note = "rubric:" + ",".join(
         [f"+{concept.id}" for concept in found]

@@ -166,8 +166,12 @@ def test_verdict_credit_and_feedback(
     outcome = grade(part, text)
     assert (outcome.verdict, outcome.credit) == (verdict, credit), outcome.feedback
     for concept in params.concepts:
-        line = (rubric.FOUND if concept.id in found else rubric.MISSING).format(description=concept.description)
-        assert line in outcome.feedback
+        if concept.id in found:
+            assert rubric.FOUND.format(description=concept.description) in outcome.feedback
+        else:  # a missing idea is pointed at, never given away
+            hint = rubric.MISSING_HINTED.format(hint=concept.hint) if concept.hint else rubric.MISSING_UNNAMED
+            assert hint in outcome.feedback
+            assert concept.description not in outcome.feedback
     for misconception in params.misconceptions:
         assert (misconception.message in outcome.feedback) == (misconception.id in wrong)
     assert (rubric.NOTHING_FOUND in outcome.feedback) == (not found)
