@@ -38,6 +38,7 @@ clean:
 bench: $(STAMP)
 	$(BIN)/python bench/bench_grade.py --submissions 1000 --jobs 2
 	$(BIN)/python bench/bench_sandbox.py
+	$(BIN)/python bench/accuracy.py | tail -n 3
 
 # Gradescope's autograder zip (README, "Gradescope"); validate first so a broken key never ships.
 .PHONY: gradescope
