@@ -93,4 +93,4 @@ def test_hw9_and_the_tiny_set_load() -> None:
     ids = {part.id for part in hw9.parts}
     assert {"q1.a", "q3.a.e", "q3.b", "q4.g", "q6.b.ii", "q6.c.time", "q6.d.space"} <= ids
     tiny = load_problem_set(ROOT / "tests" / "fixtures" / "tiny" / "problems")
-    assert {part.kind for part in tiny.parts} == {"symbolic", "vector", "complexity", "token", "manual"}
+    assert {part.kind for part in tiny.parts} == {"symbolic", "numeric", "vector", "complexity", "token", "manual"}
