@@ -13,7 +13,7 @@ distinct size per axis name, and the results are compared.
 Security: the answer is parsed with :func:`ast.parse` (or matched by a regular
 expression when it is a bare equation) and only looked at; it is never
 compiled, executed or evaluated. Only the equation, validated here (letters,
-``,``, ``->``, ``...``; bounded length and operand count), reaches torch.
+``,``, ``->``, ``...``; bounded length and operand count), reaches numpy.
 
 A bare equation takes the operands in the spec's order; a call names its
 operands, in any order, and the names must be the spec's.
@@ -31,17 +31,19 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable, Vocabulary
 from autograder.result import Outcome
 from autograder.spec import Part
 
 if TYPE_CHECKING:
-    import torch
+    from numpy.typing import NDArray
 
 #: Longest answer read: an einsum call fits in a line, and this keeps hostile input cheap.
 MAX_CHARS = 400
-#: Longest equation handed to torch.
+#: Longest equation handed to numpy.
 MAX_EQUATION = 200
 MAX_OPERANDS = 8
 #: Largest size of one axis, so that evaluating any einsum stays cheap.
@@ -81,6 +83,11 @@ DIFFERENT_VALUES = (
     "Your result has the expected shape [{axes}] but different values: check which axes each letter pairs."
 )
 TORCH_ERROR = "This einsum cannot be evaluated on operands of the declared shapes: {detail}."
+ELLIPSIS_BROADCAST = (
+    "axis {axis} of {name} is covered by ... and has size {size}, which does not broadcast with the size "
+    "{previous} that ... covers at the same place in {previous_name}"
+)
+NOT_COMPUTABLE = "it does not compute"
 
 TOO_LONG = "The answer is {length:,} characters long; an einsum is read up to {limit} characters."
 EQUATION_TOO_LONG = "The equation is {length:,} characters long; at most {limit} are read."
@@ -347,7 +354,7 @@ def implicit_output(inputs: tuple[str, ...]) -> str:
 class Evaluated:
     """An einsum that ran: its result and the axis name of each result axis."""
 
-    result: torch.Tensor
+    result: NDArray[np.float64]
     axes: tuple[str, ...]
     summed: frozenset[str]
     """Axis names of the letters it sums over."""
@@ -417,34 +424,63 @@ def problem(reading: EinsumReading, params: Params) -> str | None:
 
 
 @functools.lru_cache(maxsize=64)
-def _tensors(operands: tuple[Operand, ...], sizes: tuple[tuple[str, int], ...]) -> dict[str, torch.Tensor]:
+def _tensors(operands: tuple[Operand, ...], sizes: tuple[tuple[str, int], ...]) -> dict[str, NDArray[np.float64]]:
     """Seeded random float64 operands, the same for every answer to a part."""
-    import torch
-
     table = dict(sizes)
-    generator = torch.Generator().manual_seed(SEED)
+    generator = np.random.default_rng(SEED)
     return {
-        operand.name: torch.randn(
-            tuple(table[axis] for axis in operand.shape), generator=generator, dtype=torch.float64
-        )
+        operand.name: generator.standard_normal(tuple(table[axis] for axis in operand.shape), dtype=np.float64)
         for operand in operands
     }
 
 
+def _ellipsis_problem(reading: EinsumReading, declared: dict[str, tuple[str, ...]], params: Params) -> str | None:
+    """Why the axes that ``...`` covers in the operands do not broadcast together; None when they do.
+
+    They line up from the right and each place takes one size, or 1; the operands are read in order
+    and each one's covered axes left to right, so the first clash found is reported.
+    """
+    seen: dict[int, tuple[int, str]] = {}  # place counted from the right → (size, operand name)
+    for term, name in zip(reading.inputs, reading.operands, strict=True):
+        if "..." not in term:
+            continue
+        shape = declared[name]
+        start = term.index("...")
+        covered = shape[start : start + len(shape) - len(term.replace("...", ""))]
+        for position, axis in enumerate(covered):
+            place = len(covered) - position
+            size = params.axis_sizes[axis]
+            previous = seen.get(place)
+            if previous is None or previous[0] == 1:
+                seen[place] = (size, name)
+            elif size != 1 and size != previous[0]:
+                return ELLIPSIS_BROADCAST.format(
+                    axis=axis, name=name, size=size, previous=previous[0], previous_name=previous[1]
+                )
+    return None
+
+
 def evaluate(reading: EinsumReading, params: Params) -> Evaluated | str:
     """Run the einsum on the part's operands, or say why it cannot run."""
-    import torch
-
     found = problem(reading, params)
     if found is not None:
         return found
-    tensors = _tensors(params.operands, tuple(sorted(params.axis_sizes.items())))
-    try:
-        result = torch.einsum(reading.equation, *(tensors[name] for name in reading.operands))
-    except RuntimeError as error:
-        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return TORCH_ERROR.format(detail=detail.rstrip("."))
     declared = {operand.name: operand.shape for operand in params.operands}
+    clash = _ellipsis_problem(reading, declared, params)
+    if clash is not None:
+        return TORCH_ERROR.format(detail=clash)
+    tensors = _tensors(params.operands, tuple(sorted(params.axis_sizes.items())))
+    # An output without ... sums over the axes that ... covers in the inputs; numpy wants them
+    # in the output, so they are put first and summed here.
+    has_ellipsis = any("..." in term for term in reading.inputs) and "..." not in reading.output
+    equation = ",".join(reading.inputs) + "->" + ("..." if has_ellipsis else "") + reading.output
+    try:
+        result = np.asarray(np.einsum(equation, *(tensors[name] for name in reading.operands)), dtype=np.float64)
+    except ValueError:
+        return TORCH_ERROR.format(detail=NOT_COMPUTABLE)
+    if has_ellipsis:
+        extra = result.ndim - len(reading.output)
+        result = np.asarray(result.sum(axis=tuple(range(extra))), dtype=np.float64)
     names: dict[str, str] = {}
     ellipsis_axes: tuple[str, ...] = ()
     for term, name in zip(reading.inputs, reading.operands, strict=True):
@@ -459,9 +495,9 @@ def evaluate(reading: EinsumReading, params: Params) -> Evaluated | str:
     head, ellipsis, tail = reading.output.partition("...")
     axes = tuple(names[letter] for letter in head)
     if ellipsis:
-        axes += ellipsis_axes[len(ellipsis_axes) - (result.dim() - len(head) - len(tail)) :]
+        axes += ellipsis_axes[len(ellipsis_axes) - (result.ndim - len(head) - len(tail)) :]
     axes += tuple(names[letter] for letter in tail)
-    if len(axes) != result.dim():  # ellipsis broadcasting beyond what the names tell: show sizes
+    if len(axes) != result.ndim:  # ellipsis broadcasting beyond what the names tell: show sizes
         axes = tuple(str(size) for size in result.shape)
     summed = frozenset(names[letter] for letter in names if letter not in reading.output)
     return Evaluated(result, axes, summed)
@@ -496,10 +532,8 @@ def canonical(reading: EinsumReading, params: Params) -> str:
 
 
 def _same(mine: Evaluated, expected: Evaluated) -> bool:
-    import torch
-
     return mine.result.shape == expected.result.shape and bool(
-        torch.allclose(mine.result, expected.result, rtol=1e-9, atol=1e-12)
+        np.allclose(mine.result, expected.result, rtol=1e-9, atol=1e-12)
     )
 
 

@@ -38,13 +38,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable, Vocabulary
 from autograder.result import Outcome
 from autograder.spec import Part
 
 if TYPE_CHECKING:
-    import torch
+    from numpy.typing import NDArray
+
+    Array = NDArray[np.float64]
 
 MAX_CHARS = 1000
 MAX_NODES = 200
@@ -84,6 +88,8 @@ BAD_DIAG = "{expression}: diag takes a vector (or a matrix), but its argument is
 BAD_INDEX = "{expression} cannot index {shape}: {detail}."
 BAD_POWER = "{expression}: the exponent must be a number."
 CANNOT_EVALUATE = "{expression} cannot be evaluated: {detail}."
+TOO_MANY_INDICES = "the index has {count} ':' but there are only {axes} axes to index"
+MATMUL_BATCH = "the axes before the last two, {left} and {right}, do not broadcast"
 
 TOO_LONG = "The answer is {length:,} characters long; a matrix expression is read up to {limit} characters."
 TOO_BIG = "The expression has {count} parts; at most {limit} are read."
@@ -538,23 +544,26 @@ class Draw:
     """One set of random matrices, and the feature maps' random projections (made on demand)."""
 
     index: int
-    matrices: dict[str, torch.Tensor]
+    matrices: dict[str, Array]
     sizes: dict[str, int]
     feature_sizes: dict[str, int]
-    projections: dict[tuple[str, int], torch.Tensor] = field(default_factory=dict)
+    projections: dict[tuple[str, int], Array] = field(default_factory=dict)
 
-    def feature_map(self, name: str, rows: torch.Tensor) -> torch.Tensor:
+    def feature_map(self, name: str, rows: Array) -> Array:
         """φ(x) = exp(x R / √n) row by row: positive and nonlinear; R is seeded, n = len(x)."""
-        import torch
-
         width = rows.shape[-1]
         key = (name, width)
         if key not in self.projections:
             seed = SEED + 1009 * self.index + 101 * sorted(self.feature_sizes).index(name) + width
-            generator = torch.Generator().manual_seed(seed)
-            projection = torch.randn((width, self.feature_sizes[name]), generator=generator, dtype=torch.float64)
+            generator = np.random.default_rng(seed)
+            projection = generator.standard_normal((width, self.feature_sizes[name]), dtype=np.float64)
             self.projections[key] = projection / math.sqrt(width)
-        return torch.exp(rows @ self.projections[key])
+        return _array(np.exp(rows @ self.projections[key]))
+
+
+def _array(value: object) -> Array:
+    """A float64 array, also for what numpy returns as a scalar (the result of a 0-d operation)."""
+    return np.asarray(value, dtype=np.float64)
 
 
 @functools.lru_cache(maxsize=32)
@@ -564,12 +573,10 @@ def _draw(
     sizes: tuple[tuple[str, int], ...],
     feature_maps: tuple[tuple[str, str], ...],
 ) -> Draw:
-    import torch
-
     table = dict(sizes)
-    generator = torch.Generator().manual_seed(SEED + index)
+    generator = np.random.default_rng(SEED + index)
     tensors = {
-        name: torch.randn(tuple(table[axis] for axis in shape), generator=generator, dtype=torch.float64)
+        name: generator.standard_normal(tuple(table[axis] for axis in shape), dtype=np.float64)
         for name, shape in matrices
     }
     feature_sizes = {name: table[axis] for name, axis in feature_maps}
@@ -591,58 +598,58 @@ def describe_shape(shape: tuple[int, ...], params: Params) -> str:
     return "[" + ", ".join(names.get(size, str(size)) for size in shape) + "]"
 
 
-def evaluate(expression: MatrixExpression, params: Params, draw: Draw) -> torch.Tensor:
+def evaluate(expression: MatrixExpression, params: Params, draw: Draw) -> Array:
     """The expression's value on one draw; ShapeProblem when it does not compute."""
-    return _evaluate(expression.tree, params, draw)
+    # Division by zero, overflow and sqrt of a negative give inf or nan, judged later, not warnings.
+    with np.errstate(all="ignore"):
+        return _evaluate(expression.tree, params, draw)
 
 
-def _evaluate(node: ast.expr, params: Params, draw: Draw) -> torch.Tensor:
-    import torch
-
+def _evaluate(node: ast.expr, params: Params, draw: Draw) -> Array:
     if isinstance(node, ast.Name):
         if node.id in draw.matrices:
             return draw.matrices[node.id]
-        return torch.tensor(float(draw.sizes[node.id]), dtype=torch.float64)
+        return _array(float(draw.sizes[node.id]))
     if isinstance(node, ast.Constant):  # a number: _check lets no other constant through
-        return torch.tensor(_signed_number(node), dtype=torch.float64)
+        return _array(_signed_number(node))
     if isinstance(node, ast.UnaryOp):
         operand = _evaluate(node.operand, params, draw)
-        return -operand if isinstance(node.op, ast.USub) else operand
+        return _array(-operand) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.BinOp):
         return _binary(node, params, draw)
     if isinstance(node, ast.Attribute):  # .T, the only attribute _check lets through
         value = _evaluate(node.value, params, draw)
-        return value.T if value.dim() == 2 else value
+        return value.T if value.ndim == 2 else value
     if isinstance(node, ast.Call):
         return _call(node, params, draw)
     if isinstance(node, ast.Subscript):
         value = _evaluate(node.value, params, draw)
-        try:
-            return value[_index(node, "")]
-        except (IndexError, RuntimeError) as error:
+        index = _index(node, "")
+        count = sum(1 for item in index if item is not None)
+        if count > value.ndim:
             shape = describe_shape(tuple(value.shape), params)
-            raise ShapeProblem(BAD_INDEX.format(expression=unparse(node), shape=shape, detail=error)) from None
+            detail = TOO_MANY_INDICES.format(count=count, axes=value.ndim)
+            raise ShapeProblem(BAD_INDEX.format(expression=unparse(node), shape=shape, detail=detail))
+        return _array(value[index])
     raise ShapeProblem(CANNOT_EVALUATE.format(expression=unparse(node), detail="not supported"))
 
 
-def _binary(node: ast.BinOp, params: Params, draw: Draw) -> torch.Tensor:
-    import torch
-
+def _binary(node: ast.BinOp, params: Params, draw: Draw) -> Array:
     left = _evaluate(node.left, params, draw)
     expression = unparse(node)
     if isinstance(node.op, ast.Pow):
         exponent = _signed_number(node.right)
         if exponent is None:
             raise ShapeProblem(BAD_POWER.format(expression=expression))
-        return left**exponent
+        return _array(left**exponent)
     right = _evaluate(node.right, params, draw)
     left_shape = describe_shape(tuple(left.shape), params)
     right_shape = describe_shape(tuple(right.shape), params)
     if isinstance(node.op, ast.MatMult):
         for operand, value in ((node.left, left), (node.right, right)):
-            if value.dim() == 0:
+            if value.ndim == 0:
                 raise ShapeProblem(MATMUL_NUMBER.format(expression=expression, operand=unparse(operand)))
-        inner_right = right.shape[0] if right.dim() == 1 else right.shape[-2]
+        inner_right = right.shape[0] if right.ndim == 1 else right.shape[-2]
         if left.shape[-1] != inner_right:
             names = {size: axis for axis, size in params.axis_sizes.items()}
             raise ShapeProblem(
@@ -654,26 +661,29 @@ def _binary(node: ast.BinOp, params: Params, draw: Draw) -> torch.Tensor:
                     second=names.get(inner_right, inner_right),
                 )
             )
+        left_batch, right_batch = tuple(left.shape[:-2]), tuple(right.shape[:-2])
         try:
-            return left @ right
-        except RuntimeError as error:
-            raise ShapeProblem(CANNOT_EVALUATE.format(expression=expression, detail=error)) from None
+            np.broadcast_shapes(left_batch, right_batch)
+        except ValueError:
+            detail = MATMUL_BATCH.format(
+                left=describe_shape(left_batch, params), right=describe_shape(right_batch, params)
+            )
+            raise ShapeProblem(CANNOT_EVALUATE.format(expression=expression, detail=detail)) from None
+        return _array(left @ right)
     try:
-        torch.broadcast_shapes(left.shape, right.shape)  # type: ignore[no-untyped-call]  # torch leaves it untyped
-    except RuntimeError:
+        np.broadcast_shapes(left.shape, right.shape)
+    except ValueError:
         raise ShapeProblem(NO_BROADCAST.format(expression=expression, left=left_shape, right=right_shape)) from None
-    operations: dict[type[ast.operator], Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-        ast.Mult: torch.mul,
-        ast.Div: torch.div,
-        ast.Add: torch.add,
-        ast.Sub: torch.sub,
+    operations: dict[type[ast.operator], Callable[[Array, Array], Array]] = {
+        ast.Mult: np.multiply,
+        ast.Div: np.divide,
+        ast.Add: np.add,
+        ast.Sub: np.subtract,
     }
-    return operations[type(node.op)](left, right)
+    return _array(operations[type(node.op)](left, right))
 
 
-def _call(node: ast.Call, params: Params, draw: Draw) -> torch.Tensor:
-    import torch
-
+def _call(node: ast.Call, params: Params, draw: Draw) -> Array:
     expression = unparse(node)
     name = _function_name(node.func)
     if name is None:  # X.sum(...), the only method _check lets through
@@ -682,7 +692,7 @@ def _call(node: ast.Call, params: Params, draw: Draw) -> torch.Tensor:
         return _sum(value, node.args, node.keywords, expression, node.func.value, params, every_axis=True)
     if name in params.feature_maps and not isinstance(node.func, ast.Attribute):
         value = _evaluate(node.args[0], params, draw)
-        if value.dim() == 0:
+        if value.ndim == 0:
             raise ShapeProblem(FEATURE_OF_NUMBER.format(expression=expression))
         return draw.feature_map(name, value)
     if name == "ones":
@@ -691,35 +701,33 @@ def _call(node: ast.Call, params: Params, draw: Draw) -> torch.Tensor:
         dimensions = tuple(
             draw.sizes[item.id] if isinstance(item, ast.Name) else int(_signed_number(item) or 1) for item in items
         )
-        return torch.ones(dimensions, dtype=torch.float64)
+        return np.ones(dimensions, dtype=np.float64)
     value = _evaluate(node.args[0], params, draw)
     if name == "sum":
         # Python's sum(X) adds up the rows of X; np.sum(X) adds up everything.
         every_axis = isinstance(node.func, ast.Attribute)
         return _sum(value, node.args[1:], node.keywords, expression, node.args[0], params, every_axis=every_axis)
     if name == "sqrt":
-        return torch.sqrt(value)
+        return _array(np.sqrt(value))
     if name == "exp":
-        return torch.exp(value)
+        return _array(np.exp(value))
     if name == "diag":
-        if value.dim() not in (1, 2):
+        if value.ndim not in (1, 2):
             shape = describe_shape(tuple(value.shape), params)
             raise ShapeProblem(BAD_DIAG.format(expression=expression, shape=shape))
-        return torch.diag(value)
+        return _array(np.diag(value))
     raise ShapeProblem(CANNOT_EVALUATE.format(expression=expression, detail="unknown function"))
 
 
 def _sum(
-    value: torch.Tensor,
+    value: Array,
     args: list[ast.expr],
     keywords: list[ast.keyword],
     expression: str,
     operand: ast.expr,
     params: Params,
     every_axis: bool,
-) -> torch.Tensor:
-    import torch
-
+) -> Array:
     axis: int | None = None
     keepdims = False
     for argument in args:
@@ -732,17 +740,17 @@ def _sum(
     if axis is None and not every_axis:
         axis = 0
     if axis is None:
-        return value.sum().reshape((1,) * value.dim()) if keepdims else value.sum()
-    if not -value.dim() <= axis < value.dim():
+        return _array(value.sum(keepdims=keepdims))
+    if not -value.ndim <= axis < value.ndim:
         shape = describe_shape(tuple(value.shape), params)
         raise ShapeProblem(BAD_AXIS.format(expression=expression, axis=axis, operand=unparse(operand), shape=shape))
-    return torch.sum(value, dim=axis, keepdim=keepdims)
+    return _array(value.sum(axis=axis, keepdims=keepdims))
 
 
 # --- grading -----------------------------------------------------------------------
 
 
-def values(expression: MatrixExpression, params: Params) -> list[torch.Tensor] | str:
+def values(expression: MatrixExpression, params: Params) -> list[Array] | str:
     """The expression's value on every draw, or the sentence that says why it does not compute."""
     try:
         return [evaluate(expression, params, draw) for draw in draws(params)]
@@ -750,11 +758,9 @@ def values(expression: MatrixExpression, params: Params) -> list[torch.Tensor] |
         return problem.message
 
 
-def same_values(mine: list[torch.Tensor], expected: list[torch.Tensor]) -> bool:
-    import torch
-
+def same_values(mine: list[Array], expected: list[Array]) -> bool:
     return all(
-        a.shape == b.shape and bool(torch.allclose(a, b, rtol=1e-8, atol=1e-10))
+        a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-8, atol=1e-10))
         for a, b in zip(mine, expected, strict=True)
     )
 
@@ -769,8 +775,6 @@ def matches(answer: MatrixExpression, other: MatrixExpression, part: Part) -> bo
 
 
 def grade(answer: MatrixExpression, reference: MatrixExpression, part: Part) -> Outcome:
-    import torch
-
     params: Params = part.params
     expected = values(reference, params)
     if isinstance(expected, str):
@@ -793,7 +797,7 @@ def grade(answer: MatrixExpression, reference: MatrixExpression, part: Part) -> 
             expected=_shape_phrase(tuple(expected[0].shape), params),
         )
         return Outcome("incorrect", 0.0, message, "matrix_expression:wrong_shape")
-    if not all(bool(torch.isfinite(value).all()) for value in mine):
+    if not all(bool(np.isfinite(value).all()) for value in mine):
         return Outcome("incorrect", 0.0, NOT_FINITE, "matrix_expression:not_finite")
     factor = _scale(mine, expected)
     if factor == "rows":
@@ -809,20 +813,18 @@ def _shape_phrase(shape: tuple[int, ...], params: Params) -> str:
     return described if not shape else f"a {described} {'matrix' if len(shape) == 2 else 'array'}"
 
 
-def _scale(mine: list[torch.Tensor], expected: list[torch.Tensor]) -> float | str | None:
+def _scale(mine: list[Array], expected: list[Array]) -> float | str | None:
     """A constant factor between the results, "rows" for a factor per row, or None."""
-    import torch
-
     ratios = []
     for a, b in zip(mine, expected, strict=True):
-        if b.dim() != 2 or bool((b.abs() < 1e-9).any()):
+        if b.ndim != 2 or bool((np.abs(b) < 1e-9).any()):
             return None
         ratios.append(a / b)
-    if all(bool(torch.allclose(r, r.flatten()[0].expand_as(r), rtol=1e-8)) for r in ratios):
-        first = float(ratios[0].flatten()[0])
-        if all(abs(float(r.flatten()[0]) - first) <= 1e-8 * abs(first) for r in ratios):
+    if all(bool(np.allclose(r, np.broadcast_to(r.flat[0], r.shape), rtol=1e-8)) for r in ratios):
+        first = float(ratios[0].flat[0]) + 0.0  # + 0.0 turns -0.0 into 0.0
+        if all(abs(float(r.flat[0]) - first) <= 1e-8 * abs(first) for r in ratios):
             return first
-    if all(bool(torch.allclose(r, r[:, :1].expand_as(r), rtol=1e-8)) for r in ratios):
+    if all(bool(np.allclose(r, np.broadcast_to(r[:, :1], r.shape), rtol=1e-8)) for r in ratios):
         return "rows"
     return None
 
