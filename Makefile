@@ -23,7 +23,7 @@ grade: $(STAMP)
 	$(BIN)/autograder report out
 
 lint: $(STAMP)
-	$(BIN)/ruff check autograder tests
+	$(BIN)/ruff check autograder tests bench gradescope
 	$(BIN)/mypy
 
 test: lint
