@@ -138,9 +138,11 @@ def grade(
     out: Path = DEFAULT_OUT,
     jobs: int = 1,
     on_result: Callable[[SubmissionResult], None] | None = None,
+    key: AnswerKey | None = None,
 ) -> list[SubmissionResult]:
-    """Grade every submission under ``path``; write ``out/<name>/results.json`` for each."""
-    key = load_key(problems=problems, reference=reference)
+    """Grade every submission under ``path``; write ``out/<name>/results.json`` for each.
+    ``key``: an answer key the caller already loaded (else it is loaded from the paths)."""
+    key = key or load_key(problems=problems, reference=reference)
     folders = find_submissions(path)
     results = []
     for result in _grade_all(folders, key, jobs):
@@ -285,21 +287,21 @@ def grade_with_feedback(
     """:func:`grade`, and for each submission also ``OUT/<name>/result.json`` (what
     ``autograder report`` is built from), ``feedback.html`` and ``feedback.md``.
     Only ``OUT/<name>/`` of the submissions graded is touched."""
-    problem_set = load_specs(problems)
+    key = load_key(problems=problems, reference=reference)
     references = {answer_id: answer.text for answer_id, answer in load_submission(reference).answers.items()}
 
     def write_feedback(result: SubmissionResult) -> None:
         render.write_graded(
             result,
             out / result.submission,
-            problems=problem_set,
+            problems=key.problems,
             references=references,
             show_solutions=show_solutions,
         )
         if on_result is not None:
             on_result(result)
 
-    return grade(path, problems=problems, reference=reference, out=out, jobs=jobs, on_result=write_feedback)
+    return grade(path, out=out, jobs=jobs, on_result=write_feedback, key=key)
 
 
 def report(

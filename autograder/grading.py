@@ -16,7 +16,7 @@ from typing import Any
 from autograder.graders import REGISTRY
 from autograder.mathread import Unreadable
 from autograder.result import Outcome, PartResult, SubmissionResult, verdict_for_credit
-from autograder.spec import Part, ProblemSet
+from autograder.spec import Part, ProblemSet, closest
 from autograder.submission import Answer, Submission
 
 UNANSWERED_FEEDBACK = "Not answered."
@@ -143,7 +143,5 @@ def submission_messages(submission: Submission, problems: ProblemSet) -> list[st
 
 
 def _did_you_mean(answer_id: str, known: set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(answer_id, sorted(known), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = closest(answer_id, sorted(known))
+    return f" (did you mean '{close}'?)" if close else ""

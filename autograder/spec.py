@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -119,11 +120,17 @@ class ProblemSet:
         raise KeyError(answer_id)
 
 
+def closest(word: str, choices: Sequence[str]) -> str | None:
+    """The choice most like ``word`` (a misspelt key, kind or answer id), if any is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return close[0] if close else None
+
+
 def suggest(word: str, choices: Sequence[str]) -> str:
     """`, did you mean 'x'?` for the closest choice, or the list of choices."""
-    close = difflib.get_close_matches(word, list(choices), n=1)
+    close = closest(word, choices)
     if close:
-        return f", did you mean '{close[0]}'?"
+        return f", did you mean '{close}'?"
     return f" (expected one of: {', '.join(choices)})"
 
 
@@ -146,8 +153,6 @@ def load_problem_set(directory: Path) -> ProblemSet:
 
 
 def _natural_key(text: str) -> tuple[Any, ...]:
-    import re
-
     return tuple(int(tok) if tok.isdigit() else tok for tok in re.split(r"(\d+)", text))
 
 
