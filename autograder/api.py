@@ -22,7 +22,6 @@ from autograder.graders import REGISTRY
 from autograder.gradescope import to_gradescope
 from autograder.grading import (
     Read,
-    decide,
     grade_part,
     grade_parts,
     part_result,
@@ -260,20 +259,6 @@ def check(folder: Path, *, problems: Path = DEFAULT_PROBLEMS) -> tuple[Submissio
     return submission, [(part.id, read_answer(part, submission.answers.get(part.id))) for part in problem_set.parts]
 
 
-__all__ = [
-    "AnswerKey",
-    "ConfigError",
-    "Outcome",
-    "check",
-    "decide",
-    "find_submissions",
-    "grade",
-    "load_key",
-    "validate",
-    "write_results",
-]
-
-
 def grade_with_feedback(
     path: Path,
     *,
@@ -320,4 +305,15 @@ def report(
         raise ConfigError(str(error)) from None
 
 
-__all__ += ["grade_with_feedback", "report"]
+__all__ = [
+    "AnswerKey",
+    "ConfigError",
+    "check",
+    "find_submissions",
+    "grade",
+    "grade_with_feedback",
+    "load_key",
+    "report",
+    "validate",
+    "write_results",
+]
