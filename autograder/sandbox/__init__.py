@@ -3,11 +3,14 @@
 The grader never executes student code itself. A ``Sandbox`` starts one warm
 "zygote" process (inside bubblewrap when the machine allows namespaces) that has
 already imported torch; each ``run`` forks a fresh child from it that limits its
-CPU time, memory, processes and file sizes, switches to an unprivileged uid,
-works in an empty temporary folder holding only the student's file, and returns
-plain JSON data on a private pipe. Whatever the child prints, patches or forges
-inside its own process, the grader only receives numbers and strings and makes
-every comparison itself.
+CPU time, memory, processes and file sizes, switches to a uid of its own (when
+the grader is root), confines itself with Landlock and seccomp, works in an
+empty folder holding only the student's file, and returns plain JSON data on a
+private pipe. The request (the student's source, the payload) reaches only that
+child, on a descriptor passed through the zygote unread. Whatever the child
+prints, patches or forges inside its own process, the grader only receives
+numbers and strings and makes every comparison itself. See ``isolation`` for
+what each mode guarantees; every result records the layers it had.
 
     with Sandbox() as sandbox:
         result = sandbox.run("module", source, {"class_name": "MultiHeadAttention", ...})
@@ -20,13 +23,14 @@ every comparison itself.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import functools
 import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -35,22 +39,31 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal
 
+from . import seccomp
 from .harness import TASKS
 from .isolation import (
+    ALLOW_UNCONFINED_ENV,
     CLEAN_ENV,
     ENV_VAR,
     IMPORT_ROOT,
     RUN_ROOT_IN_BWRAP,
+    UID_BASE,
+    UID_SPAN,
     Mode,
     SandboxUnavailable,
     bwrap_command,
     bwrap_problem,
     choose_mode,
+    claim_uid_base,
+    confined,
     describe,
+    landlock_abi,
+    unconfined_allowed,
 )
-from .protocol import FrameTimeout, read_frame, write_frame
+from .protocol import FrameTimeout, read_frame
 
 __all__ = [
+    "ALLOW_UNCONFINED_ENV",
     "ENV_VAR",
     "Limits",
     "Mode",
@@ -72,6 +85,8 @@ ZYGOTE_START_SECONDS = 120.0
 """Generous: the first ``import torch`` on a cold disk can take tens of seconds."""
 ANSWER_SLACK_SECONDS = 10.0
 """Beyond the wall limit, how long the zygote may take to fork, clean up and answer."""
+CHILD_FAILED_SETUP = 71
+"""The child's exit status when it could not confine itself (``zygote.CHILD_FAILED_SETUP``)."""
 MEMORY_HEADROOM = 128 * MiB
 """The least address space a run must have beyond what the warm zygote already maps."""
 
@@ -119,25 +134,40 @@ class RunResult:
     traceback: str = ""
     """For error: the traceback limited to frames in the student's file."""
     isolation: str = ""
-    """The isolation the run had, e.g. "bwrap(net,pid,mount,ipc)+rlimits+uid65534"."""
+    """The isolation the run had, e.g. "landlock(abi7)+seccomp+uid200017+rlimits"."""
     seconds: float = 0.0
     """Wall-clock time of the run as measured by the grader."""
     output: str = ""
     """The first 64 KB the child printed (stdout and stderr): for humans only,
     never a result."""
+    signal: int | None = None
+    """For crashed: the signal that killed the child, when one did (not our own time-limit kill)."""
 
 
 class SandboxError(RuntimeError):
     """The sandbox itself (not the student's code) could not start."""
 
 
+UNCONFINED_REFUSAL = (
+    "Student code was not run: on this machine no isolation layer would keep it from the "
+    "grader's own rights (no bubblewrap namespaces, no Landlock, and the grader is not root). "
+    "Install bubblewrap, use Linux 5.13 or later, or grade as root; an instructor who accepts "
+    "the risk can pass --allow-unconfined-code."
+)
+
+
+@functools.cache
 def isolation_available() -> str:
-    """The isolation an automatic ``Sandbox()`` would get here, without starting one."""
+    """The isolation an automatic ``Sandbox()`` would get here, without starting one.
+
+    From the kernel's answers (bubblewrap's probe, the Landlock ABI); the zygote's
+    own start-up probe, recorded on every result, has the last word.
+    """
     mode = choose_mode(None)
-    uid = 65534 if os.geteuid() == 0 else None
-    if mode == "bwrap":
-        return describe("bwrap", network_namespace=True, uid=uid)
-    return describe("rlimits", network_namespace=_can_unshare_network(), uid=uid)
+    uid = f"uid-per-run({UID_BASE}+)" if os.geteuid() == 0 else None
+    network = mode == "bwrap" or _can_unshare_network()
+    abi = landlock_abi() if mode in ("bwrap", "landlock") else 0
+    return describe(mode, landlock_abi=abi, seccomp=seccomp.supported(), network_namespace=network, uid=uid)
 
 
 def _can_unshare_network() -> bool:
@@ -149,21 +179,35 @@ def _can_unshare_network() -> bool:
 class Sandbox:
     """One warm zygote and the runs it forks; one per worker process, not thread-safe."""
 
-    def __init__(self, limits: Limits | None = None, mode: str | None = None, *, uid: int = 65534) -> None:
-        """``mode``: "bwrap", "rlimits" or None/"auto" (then ``$AUTOGRADER_SANDBOX``, then
-        the best available). ``uid``: the unprivileged user runs switch to when we are
-        root; give concurrent workers different uids in rlimits mode so that one
-        worker's fork bomb cannot use up another's process limit."""
+    def __init__(
+        self,
+        limits: Limits | None = None,
+        mode: str | None = None,
+        *,
+        uid_base: int | None = None,
+        allow_unconfined: bool | None = None,
+    ) -> None:
+        """``mode``: "bwrap", "landlock", "rlimits" or None/"auto" (then
+        ``$AUTOGRADER_SANDBOX``, then the best available). ``uid_base``: when we are
+        root, runs switch to uids ``uid_base`` .. ``uid_base + UID_SPAN - 1``, a new one
+        per run; by default a free block is claimed (so concurrent workers never
+        share a uid). ``allow_unconfined``: run student code even where nothing
+        keeps it from our own rights (default: ``$AUTOGRADER_ALLOW_UNCONFINED``)."""
         self.limits = limits or Limits()
         self.requested_mode = mode
         self.mode: Mode = choose_mode(mode)
-        self.uid = uid
+        self.uid_base = uid_base
+        self.allow_unconfined = allow_unconfined
         self.isolation = ""
+        self.confined = True
         self.zygote_start_seconds = 0.0
         self._fallback_reason = ""
+        self._layers: dict[str, Any] = {}
         self._process: subprocess.Popen[bytes] | None = None
+        self._requests: socket.socket | None = None
         self._stderr: Any = None
         self._host_run_root: str | None = None
+        self._uid_lock: int | None = None
         self._zygote_vm_bytes = 0
         self._pending_hello: float | None = None
         """Set by ``prestart``: the zygote was spawned at this time and has not said hello yet."""
@@ -207,7 +251,7 @@ class Sandbox:
         self._stop()
         try:
             self._pending_hello = self._spawn(self.mode)
-        except (OSError, SandboxError):
+        except (OSError, SandboxError, SandboxUnavailable):
             self._stop()  # ``start`` will try again and report
 
     def _degrade(self, error: SandboxError) -> None:
@@ -215,13 +259,16 @@ class Sandbox:
         if not (automatic and self.mode == "bwrap"):
             raise error
         # Namespaces probed fine but the real sandbox failed: degrade, and say so.
-        self.mode = "rlimits"
+        self.mode = "landlock" if landlock_abi() else "rlimits"
         self._fallback_reason = f" [bwrap failed: {str(error)[:200]}]"
-        self._start("rlimits")
+        self._start(self.mode)
 
     def close(self) -> None:
         """Stop the zygote and remove its files."""
         self._stop()
+        if self._uid_lock is not None:
+            os.close(self._uid_lock)
+            self._uid_lock = None
 
     def run(
         self,
@@ -231,8 +278,12 @@ class Sandbox:
         *,
         filename: str = "submission.py",
         limits: Limits | None = None,
+        hide_source: bool = False,
     ) -> RunResult:
-        """Run ``task`` (see ``harness.TASKS``) on ``source`` in a fresh child."""
+        """Run ``task`` (see ``harness.TASKS``) on ``source`` in a fresh child.
+
+        ``hide_source``: the child runs the source from memory and no file of it
+        exists (for a template that holds text the student must not read)."""
         limits = limits or self.limits
         if task not in TASKS:
             raise ValueError(f"unknown sandbox task {task!r}; expected one of {sorted(TASKS)}")
@@ -251,16 +302,16 @@ class Sandbox:
                 f"the source is larger than {limits.max_source_bytes} bytes; nothing was run",
                 started,
             )
-        request = json.dumps(
-            {
-                "task": task,
-                "filename": filename,
-                "source": source,
-                "payload": payload,
-                "limits": dataclasses.asdict(limits),
-            }
-        ).encode()
+        try:
+            body = json.dumps(
+                {"task": task, "filename": filename, "source": source, "payload": payload, "hide_source": hide_source}
+            ).encode()
+        except UnicodeEncodeError:
+            return self._refused("the request holds text that is not valid UTF-8", started)
+        header = json.dumps({"limits": dataclasses.asdict(limits)}).encode()
         self.start()
+        if not self.confined and not self._unconfined_allowed():
+            return self._result("refused", started, error_type="unconfined", error_message=UNCONFINED_REFUSAL)
         if limits.memory_bytes < self._zygote_vm_bytes + MEMORY_HEADROOM:
             raise ValueError(
                 f"Limits.memory_bytes={limits.memory_bytes} is too small: the warm interpreter "
@@ -270,14 +321,14 @@ class Sandbox:
         deadline = started + limits.wall_seconds + ANSWER_SLACK_SECONDS
         try:
             try:
-                header, raw = self._exchange(request, deadline)
+                reply, raw = self._exchange(header, body, deadline)
             except (EOFError, OSError):
                 # The zygote died between runs (its death may not be visible yet
                 # when the request is written): restart it and try once more.
                 self._stop()
                 self.start()
                 deadline = time.monotonic() + limits.wall_seconds + ANSWER_SLACK_SECONDS
-                header, raw = self._exchange(request, deadline)
+                reply, raw = self._exchange(header, body, deadline)
         except FrameTimeout:
             self._stop()  # a zygote that misses its own deadline is not trusted again
             return self._result(
@@ -294,80 +345,112 @@ class Sandbox:
                 error_type="crashed",
                 error_message=f"the sandbox process died during the run ({error}); restarted",
             )
-        return self._interpret(header, raw, limits, started)
+        return self._interpret(reply, raw, limits, started)
 
-    def _exchange(self, request: bytes, deadline: float) -> tuple[dict[str, Any], bytes]:
+    def _unconfined_allowed(self) -> bool:
+        return self.allow_unconfined if self.allow_unconfined is not None else unconfined_allowed()
+
+    def _exchange(self, header: bytes, body: bytes, deadline: float) -> tuple[dict[str, Any], bytes]:
+        """Send the header to the zygote with the body on a memfd only the child reads."""
         process = self._require_process()
-        assert process.stdin is not None and process.stdout is not None
-        write_frame(process.stdin.fileno(), request)
-        header = json.loads(read_frame(process.stdout.fileno(), deadline))
-        return header, read_frame(process.stdout.fileno(), deadline)
+        assert self._requests is not None and process.stdout is not None
+        request_fd = os.memfd_create("autograder-request", os.MFD_CLOEXEC)
+        try:
+            view = memoryview(body)
+            while view:
+                view = view[os.write(request_fd, view) :]
+            frame = len(header).to_bytes(4, "big") + header
+            sent = socket.send_fds(self._requests, [frame[:4]], [request_fd])
+            if sent != 4:
+                raise OSError("the zygote did not take the request")
+            self._requests.sendall(frame[4:])
+        finally:
+            os.close(request_fd)
+        reply = json.loads(read_frame(process.stdout.fileno(), deadline))
+        return reply, read_frame(process.stdout.fileno(), deadline)
 
     def _interpret(self, header: dict[str, Any], raw: bytes, limits: Limits, started: float) -> RunResult:
         output = str(header.get("output", ""))
         cpu_used = float(header.get("cpu_seconds", 0.0))
         number = header.get("signal")
+        uid = header.get("uid")
+        fields: dict[str, Any] = {"output": output, "uid": uid}
         if header.get("timed_out"):
             return self._result(
                 "timeout",
                 started,
-                output=output,
                 error_type="timeout",
                 error_message=f"stopped after {limits.wall_seconds:g} s (wall-clock time limit)",
+                **fields,
             )
         if number in (signal.SIGXCPU, signal.SIGKILL) and cpu_used >= limits.cpu_seconds - 0.05:
             return self._result(
                 "timeout",
                 started,
-                output=output,
                 error_type="timeout",
                 error_message=f"used more than {limits.cpu_seconds:g} s of CPU time",
+                **fields,
             )
         if header.get("result_overflow"):
             return self._result(
                 "crashed",
                 started,
-                output=output,
                 error_type="crashed",
                 error_message=f"its result was larger than {limits.max_result_bytes} bytes",
+                **fields,
             )
         outcome = _parse_outcome(raw)
         if header.get("exit_code") == 0 and outcome is not None:
             status = outcome["status"]
             if status == "ok":
-                return self._result("ok", started, output=output, value=outcome.get("value"))
+                return self._result("ok", started, value=outcome.get("value"), **fields)
             if status == "memory":
                 return self._result(
                     "memory",
                     started,
-                    output=output,
                     error_type="MemoryError",
                     error_message=f"used more than {limits.memory_bytes // MiB} MB of memory",
+                    **fields,
                 )
             return self._result(
                 "error",
                 started,
-                output=output,
                 error_type=str(outcome.get("error_type", "Exception")),
                 error_message=str(outcome.get("error_message", "")),
                 traceback=str(outcome.get("traceback", "")),
+                **fields,
             )
         if number is not None:
             name = signal.Signals(number).name if number in signal.valid_signals() else number
             hint = " (perhaps out of memory)" if number == signal.SIGKILL else ""
             message = f"killed by signal {name}{hint} before returning a result"
+            fields["signal"] = number
         elif header.get("exit_code") == 0:
             message = "ended without returning a readable result"
+        elif header.get("exit_code") == CHILD_FAILED_SETUP:
+            message = "the sandbox could not confine the run, so nothing was run"
         else:
             message = f"exited with status {header.get('exit_code')} before returning a result"
-        return self._result("crashed", started, output=output, error_type="crashed", error_message=message)
+        return self._result("crashed", started, error_type="crashed", error_message=message, **fields)
 
     def _refused(self, message: str, started: float) -> RunResult:
         return self._result("refused", started, error_type="refused", error_message=message)
 
-    def _result(self, status: Status, started: float, **fields: Any) -> RunResult:
-        isolation = self.isolation or describe(self.mode, network_namespace=False, uid=None)
+    def _result(self, status: Status, started: float, *, uid: int | None = None, **fields: Any) -> RunResult:
+        if uid is not None and self._layers:
+            isolation = self._describe(f"uid{uid}") + self._fallback_reason
+        else:
+            isolation = self.isolation or describe(self.mode)
         return RunResult(status=status, isolation=isolation, seconds=time.monotonic() - started, **fields)
+
+    def _describe(self, uid: str | None) -> str:
+        return describe(
+            self.mode,
+            landlock_abi=int(self._layers.get("landlock_abi", 0)),
+            seccomp=bool(self._layers.get("seccomp")),
+            network_namespace=bool(self._layers.get("network_namespace")),
+            uid=uid,
+        )
 
     def _require_process(self) -> subprocess.Popen[bytes]:
         if self._process is None:
@@ -380,6 +463,10 @@ class Sandbox:
     def _spawn(self, mode: Mode) -> float:
         """Start the zygote process; returns when it began (for the start deadline)."""
         began = time.monotonic()
+        if self.uid_base is None and os.geteuid() == 0:
+            claimed = claim_uid_base()
+            if claimed is not None:
+                self.uid_base, self._uid_lock = claimed
         if mode == "bwrap":
             tmp_size = max(64 * MiB, 4 * self.limits.file_size_bytes)
             prefix = bwrap_command(tmp_size)
@@ -390,18 +477,31 @@ class Sandbox:
             # Traversable, not listable: each run's own folder is the only one it can open.
             os.chmod(self._host_run_root, 0o711)
             arguments = ["--run-root", self._host_run_root, "--network-namespace"]
-        command = [*prefix, sys.executable, "-I", "-B", "-c", BOOT, IMPORT_ROOT]
-        command += ["--uid", str(self.uid), *arguments]
+        if mode in ("bwrap", "landlock") and landlock_abi():
+            arguments.append("--landlock")
+        if seccomp.supported():
+            arguments.append("--seccomp")
+        if self.uid_base is not None:
+            arguments += ["--uid-base", str(self.uid_base)]
+        command = [*prefix, sys.executable, "-I", "-B", "-c", BOOT, IMPORT_ROOT, *arguments]
         # Open for the zygote's whole life (closed in _stop), hence no `with`.
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115
-        self._process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env=dict(CLEAN_ENV),
-            start_new_session=True,
-        )
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._process = subprocess.Popen(
+                command,
+                stdin=theirs.fileno(),
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env=dict(CLEAN_ENV),
+                start_new_session=True,
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self._requests = ours
         return began
 
     def _await_hello(self, mode: Mode, began: float) -> None:
@@ -415,9 +515,11 @@ class Sandbox:
             raise SandboxError(f"the {mode} sandbox did not start ({error}): {detail}") from None
         self.zygote_start_seconds = time.monotonic() - began
         self._zygote_vm_bytes = int(hello.get("vm_bytes", 0))
-        self.isolation = (
-            describe(mode, network_namespace=bool(hello["network_namespace"]), uid=hello["uid"]) + self._fallback_reason
-        )
+        self._layers = hello
+        base = hello.get("uid_base")
+        uids = f"uid{base}-{base + int(hello.get('uid_span', UID_SPAN)) - 1}" if base is not None else None
+        self.confined = confined(mode, landlock_abi=int(hello.get("landlock_abi", 0)), uid=base is not None)
+        self.isolation = self._describe(uids) + self._fallback_reason
 
     def _stderr_tail(self) -> str:
         if self._stderr is None:
@@ -429,10 +531,10 @@ class Sandbox:
     def _stop(self) -> None:
         self._pending_hello = None
         process, self._process = self._process, None
+        requests, self._requests = self._requests, None
+        if requests is not None:
+            requests.close()  # end of requests: the zygote exits by itself
         if process is not None:
-            if process.stdin is not None:
-                with contextlib.suppress(OSError):
-                    process.stdin.close()  # end of requests: the zygote exits by itself
             try:
                 process.wait(timeout=2)
             except subprocess.TimeoutExpired:

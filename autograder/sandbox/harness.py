@@ -15,6 +15,7 @@ import importlib.util
 import os
 import sys
 import traceback
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,9 @@ PRELOADED = (
 )
 
 Task = Callable[[str, dict[str, Any]], Any]
+
+IN_MEMORY: dict[str, str] = {}
+"""Sources run from memory (``hide_source``): no file of them exists for the code to read."""
 
 
 def warm_up() -> None:
@@ -125,6 +129,15 @@ def load_student_module(source_path: str) -> Any:
     name = os.path.splitext(os.path.basename(source_path))[0]
     if name in sys.modules:
         raise ImportError(f"the file name {name!r} hides a module the grader needs; rename it")
+    if source_path in IN_MEMORY:
+        # Compiled under the file's name (tracebacks still point at its lines) but
+        # with no file and no loader: nothing can read the source back.
+        code = compile(IN_MEMORY.pop(source_path), source_path, "exec")
+        module = types.ModuleType(name)
+        module.__file__ = source_path
+        sys.modules[name] = module
+        exec(code, module.__dict__)  # the sandboxed child, running the submission
+        return module
     spec = importlib.util.spec_from_file_location(name, source_path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {os.path.basename(source_path)}")

@@ -1,32 +1,45 @@
-"""Which isolation this machine allows, and the bubblewrap command line.
+"""Which isolation this machine allows, how it is described, and the bubblewrap command line.
 
-Two modes, chosen once per process (``AUTOGRADER_SANDBOX`` or ``Sandbox(mode=...)``
-override the automatic choice):
+Three modes, the best available chosen once per process (``AUTOGRADER_SANDBOX``
+or ``Sandbox(mode=...)`` override the automatic choice). Every mode also has
+rlimits, a scrubbed environment, an empty folder of the run's own, seccomp
+(x86-64 and arm64) and, when the grader is root, a uid of its own per run.
 
 - ``bwrap``: the zygote runs inside bubblewrap with new network, pid, ipc, uts and
-  mount namespaces. Only the system libraries, the Python install, the virtualenv
-  and this folder are mounted (read-only); ``/tmp`` is a small private tmpfs. The
-  project tree, the reference solutions and the other submissions do not exist
-  in there.
-- ``rlimits``: for containers that forbid namespaces (some Gradescope images). The
-  child still runs in its own process with resource limits, as an unprivileged uid
-  when we are root, and the zygote tries ``unshare(CLONE_NEWNET)``; the filesystem
-  is NOT isolated (anything world-readable can be read).
+  mount namespaces; only the system libraries, the Python install and the
+  virtualenv exist in there. Landlock is layered underneath when the kernel has it.
+- ``landlock``: no namespaces (a laptop without bubblewrap, Docker, Gradescope).
+  Each run confines itself with Landlock: it may read the interpreter, the venv
+  and the system libraries, and write only its own folder; TCP is refused
+  (ABI 4) and signals and abstract sockets stay inside the run (ABI 6).
+- ``rlimits``: neither (kernels before 5.13). Limits, seccomp and, as root, a uid
+  per run; the filesystem is NOT isolated (anything world-readable can be read).
+  Not root as well, nothing keeps student code from the grader's own rights, so
+  the sandbox refuses to run it unless told otherwise (``ALLOW_UNCONFINED_ENV``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import os
+import pwd
 import shutil
 import site
 import subprocess
 import sys
+import tempfile
 from typing import Literal, get_args
 
-Mode = Literal["bwrap", "rlimits"]
+from . import landlock
+
+Mode = Literal["bwrap", "landlock", "rlimits"]
 MODES: tuple[Mode, ...] = get_args(Mode)
 ENV_VAR = "AUTOGRADER_SANDBOX"
+ALLOW_UNCONFINED_ENV = "AUTOGRADER_ALLOW_UNCONFINED"
+"""Set to 1 (``autograder grade --allow-unconfined-code``) to run student code even
+where no layer keeps it from the grader's own rights."""
 
 SANDBOX_DIR = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_DIR = os.path.dirname(SANDBOX_DIR)
@@ -34,6 +47,13 @@ IMPORT_ROOT = os.path.dirname(PACKAGE_DIR)
 """The folder holding ``autograder/``: put on the zygote's ``sys.path``."""
 
 RUN_ROOT_IN_BWRAP = "/tmp"
+
+UID_BASE = 200_000
+"""Runs switch to uids from here up (when the grader is root): no account uses them."""
+UID_SPAN = 1000
+"""uids per sandbox (each run of one sandbox gets the next; see ``zygote.UID_SPAN``)."""
+UID_SLOTS = 1000
+"""Concurrent sandboxes on one machine (one per grading worker)."""
 
 # Environment of the zygote (and so of every child): nothing from the grader's
 # environment, so no tokens, HOME or PYTHONPATH leak in; one thread for torch
@@ -81,29 +101,120 @@ def bwrap_problem() -> str | None:
     return None
 
 
+@functools.cache
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI (0: none)."""
+    return landlock.abi()
+
+
+def landlock_problem() -> str | None:
+    if landlock_abi() < 1:
+        return "the kernel has no Landlock (Linux 5.13 or later, enabled in the lsm= list)"
+    return None
+
+
 def choose_mode(requested: str | None = None) -> Mode:
     """The mode to use: ``requested``, else ``$AUTOGRADER_SANDBOX``, else the best available."""
     wanted = requested or os.environ.get(ENV_VAR) or "auto"
     if wanted == "auto":
-        return "bwrap" if bwrap_problem() is None else "rlimits"
+        if bwrap_problem() is None:
+            return "bwrap"
+        return "landlock" if landlock_problem() is None else "rlimits"
     if wanted not in MODES:
         raise ValueError(
-            f"unknown sandbox mode {wanted!r}; expected 'auto', 'bwrap' or 'rlimits' "
+            f"unknown sandbox mode {wanted!r}; expected 'auto', 'bwrap', 'landlock' or 'rlimits' "
             f"(from Sandbox(mode=...) or ${ENV_VAR})"
         )
     if wanted == "bwrap" and (problem := bwrap_problem()) is not None:
-        raise SandboxUnavailable(f"{problem}; use mode 'rlimits' to run without namespaces")
-    return "bwrap" if wanted == "bwrap" else "rlimits"
+        raise SandboxUnavailable(f"{problem}; use mode 'landlock' or 'rlimits' to run without namespaces")
+    if wanted == "landlock" and (problem := landlock_problem()) is not None:
+        raise SandboxUnavailable(f"{problem}; use mode 'rlimits'")
+    return "bwrap" if wanted == "bwrap" else "landlock" if wanted == "landlock" else "rlimits"
 
 
-def describe(mode: Mode, *, network_namespace: bool, uid: int | None) -> str:
-    """The isolation string recorded on every result."""
-    user = f"uid{uid}" if uid is not None else "same-uid (not root: could not switch users)"
+def unconfined_allowed() -> bool:
+    return os.environ.get(ALLOW_UNCONFINED_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def confined(mode: Mode, *, landlock_abi: int, uid: bool) -> bool:
+    """Whether some layer keeps student code from the grader's own rights."""
+    return mode == "bwrap" or landlock_abi > 0 or uid
+
+
+UNCONFINED = "UNCONFINED: student code would run with the grader's own rights"
+
+
+def describe(
+    mode: Mode,
+    *,
+    landlock_abi: int = 0,
+    seccomp: bool = False,
+    network_namespace: bool = False,
+    uid: str | None = None,
+) -> str:
+    """The isolation string recorded on every result, e.g. ``landlock(abi7)+seccomp+uid200017+rlimits``.
+
+    ``uid``: ``"uid200017"`` for one run, a range for the sandbox, None when runs
+    keep the grader's uid (not root).
+    """
+    layers = []
     if mode == "bwrap":
-        return f"bwrap(net,pid,mount,ipc)+rlimits+{user}"
-    if network_namespace:
-        return f"rlimits+netns+{user} (no mount/pid namespaces: filesystem not isolated)"
-    return f"rlimits+{user} (no namespaces: network and filesystem not isolated)"
+        layers.append("bwrap(net,pid,mount,ipc)")
+    if landlock_abi:
+        layers.append(f"landlock(abi{landlock_abi})")
+    if seccomp:
+        layers.append("seccomp")
+    if network_namespace and mode != "bwrap":
+        layers.append("netns")
+    layers.append(uid or "same-uid")
+    layers.append("rlimits")
+    text = "+".join(layers)
+    if not confined(mode, landlock_abi=landlock_abi, uid=uid is not None):
+        return f"{text} ({UNCONFINED})"
+    if mode != "bwrap" and not landlock_abi:
+        return f"{text} (no Landlock or mount namespace: the filesystem is not isolated)"
+    return text
+
+
+def _taken_uids() -> list[tuple[int, int]]:
+    """uid ranges in use here: accounts, and subordinate ids of user namespaces."""
+    ranges = [(entry.pw_uid, entry.pw_uid + 1) for entry in pwd.getpwall()]
+    with contextlib.suppress(OSError, ValueError), open("/etc/subuid", encoding="utf-8") as subuid:
+        for line in subuid:
+            fields = line.strip().split(":")
+            if len(fields) == 3 and fields[1].isdigit() and fields[2].isdigit():
+                ranges.append((int(fields[1]), int(fields[1]) + int(fields[2])))
+    return ranges
+
+
+def claim_uid_base() -> tuple[int, int] | None:
+    """A block of ``UID_SPAN`` uids no account and no other sandbox on this machine uses.
+
+    Returns (first uid, lock descriptor); the block is ours while the descriptor
+    stays open (an exclusive ``flock`` on a file in a root-only folder). None
+    when not root (runs then keep our uid) or no block is free.
+    """
+    if os.geteuid() != 0:
+        return None
+    folder = os.path.join(tempfile.gettempdir(), "autograder-sandbox-uids")
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(folder, 0o700)
+    info = os.lstat(folder)
+    if not os.path.isdir(folder) or os.path.islink(folder) or info.st_uid != 0 or info.st_mode & 0o077:
+        raise SandboxUnavailable(f"{folder} must be a folder owned by root and closed to others")
+    taken = _taken_uids()
+    for slot in range(UID_SLOTS):
+        first = UID_BASE + slot * UID_SPAN
+        if any(start < first + UID_SPAN and first < end for start, end in taken):
+            continue
+        fd = os.open(os.path.join(folder, f"{slot}.lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        return first, fd
+    return None
 
 
 def _readonly_paths() -> list[str]:

@@ -1,12 +1,19 @@
 """The warm process that forks one limited child per run (trusted code).
 
 Started once per ``Sandbox`` (inside bubblewrap when available) as
-``python -I -B -c BOOT <import root> --uid N --run-root DIR [--network-namespace]``.
-It imports torch once, then serves requests read from its stdin: for each one it
-writes the student's file into a fresh folder and forks a child that limits
-itself, drops to the unprivileged uid and runs the task. The child's answer comes
-back on a pipe of its own (never stdout); the zygote enforces the wall-clock
-deadline, kills whatever the child left behind and answers on its stdout.
+``python -I -B -c BOOT <import root> --run-root DIR [--uid-base N] [--landlock]
+[--seccomp] [--network-namespace]``. It imports torch once, then serves requests.
+
+The zygote never holds a request: the grader sends it a small header (task,
+limits) and, with it, a file descriptor (a memfd) holding the request itself:
+the student's source and the payload. Only the forked child reads that
+descriptor, so no child can find an earlier student's code or the reference in
+memory it inherited. Each child gets a fresh folder, limits itself, switches to
+a uid of its own (when we are root), confines itself with Landlock and seccomp
+(when the grader asked for them and the start-up probe showed they work), and
+runs the task. Its answer comes back on a pipe of its own (never stdout); the
+zygote enforces the wall-clock deadline, kills whatever the child left behind
+and answers on its stdout.
 """
 
 from __future__ import annotations
@@ -21,20 +28,28 @@ import resource
 import select
 import shutil
 import signal
+import socket
+import stat
 import sys
 import time
 from typing import Any
 
-from . import harness
-from .protocol import read_frame, write_frame
+from . import harness, landlock, seccomp
+from .protocol import read_exactly, write_frame
 
 CLONE_NEWNET = 0x40000000
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
 OUTPUT_KEPT_BYTES = 64 * 1024
 OPEN_FILES = 256
 CHILD_FAILED_SETUP = 71
+UID_SPAN = 1000
+"""Runs of one zygote cycle through this many uids (``--uid-base`` .. + span - 1)."""
+MAX_REQUEST_BYTES = 64 * 1024 * 1024
+SHARED_TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+"""Where a run without Landlock could leave files; emptied of the run uid's files afterwards."""
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -45,12 +60,15 @@ def _prctl(option: int, value: int) -> bool:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="zygote")
-    parser.add_argument("--uid", type=int, required=True)
+    parser.add_argument("--uid-base", type=int, default=None)
     parser.add_argument("--run-root", required=True)
     parser.add_argument("--network-namespace", action="store_true")
+    parser.add_argument("--landlock", action="store_true")
+    parser.add_argument("--seccomp", action="store_true")
     options = parser.parse_args(argv)
 
-    requests, answers = os.dup(0), os.dup(1)
+    requests = socket.socket(fileno=os.dup(0))
+    answers = os.dup(1)
     # Stray prints from libraries must never land in the protocol pipe.
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -59,26 +77,48 @@ def main(argv: list[str]) -> None:
 
     network_namespace = False
     if options.network_namespace:
-        # Fallback mode: an empty network namespace (not even loopback is up)
-        # still works in many containers that refuse mount namespaces.
+        # An empty network namespace (not even loopback is up) still works in
+        # many containers that refuse mount namespaces.
         network_namespace = int(_libc.unshare(CLONE_NEWNET)) == 0
     # Orphans of the child (a double fork) are re-parented to us, so we can find
     # and kill them after each run instead of letting them linger.
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    # Not dumpable: no process of another uid may ptrace us or read /proc/<us>/mem.
+    _prctl(PR_SET_DUMPABLE, 0)
     harness.warm_up()
-    uid = options.uid if os.geteuid() == 0 else None
-    hello = {"network_namespace": network_namespace, "uid": uid, "vm_bytes": _vm_bytes()}
+    uid_base = options.uid_base if os.geteuid() == 0 else None
+    zygote = Zygote(answers, options.run_root, uid_base)
+    zygote.landlock_abi = landlock.abi() if options.landlock else 0
+    zygote.seccomp = options.seccomp and seccomp.supported()
+    layers = zygote.probe()
+    hello = {"network_namespace": network_namespace, "vm_bytes": _vm_bytes(), **layers}
     write_frame(answers, json.dumps(hello).encode())
 
-    zygote = Zygote(requests, answers, options.run_root, uid)
     while True:
         try:
-            frame = read_frame(requests)
+            header, request_fd = receive(requests)
         except EOFError:  # the grader is done; skip torch's slow interpreter shutdown
             os._exit(0)
-        header, result = zygote.serve(json.loads(frame))
-        write_frame(answers, json.dumps(header).encode())
+        try:
+            reply, result = zygote.serve(header, request_fd)
+        finally:
+            os.close(request_fd)
+        write_frame(answers, json.dumps(reply).encode())
         write_frame(answers, result)
+
+
+def receive(requests: socket.socket) -> tuple[dict[str, Any], int]:
+    """The next header and the descriptor sent with it; EOFError when the grader is done."""
+    first, fds, _, _ = socket.recv_fds(requests, 4, 1)
+    if not first:
+        raise EOFError("no more requests")
+    if len(fds) != 1:
+        for fd in fds:
+            os.close(fd)
+        raise EOFError("a request came without its descriptor")
+    prefix = first + read_exactly(requests.fileno(), 4 - len(first))
+    size = int.from_bytes(prefix, "big")
+    return json.loads(read_exactly(requests.fileno(), size)), fds[0]
 
 
 def _vm_bytes() -> int:
@@ -89,25 +129,136 @@ def _vm_bytes() -> int:
     return 0
 
 
+def read_paths() -> list[str]:
+    """What a confined child may read: the interpreter, the venv, torch, system libraries.
+
+    The folder holding ``autograder/`` (the project, with the reference and the
+    submissions nearby) and any folder above it are left out even when Python
+    lives there.
+    """
+    import site
+
+    import_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(harness.__file__))))
+    candidates = [
+        sys.base_prefix,
+        sys.base_exec_prefix,
+        sys.prefix,
+        sys.exec_prefix,
+        os.path.dirname(os.path.realpath(sys.executable)),
+        *site.getsitepackages(),
+        *_package_parents("torch", "numpy"),
+        "/usr/lib",
+        "/usr/lib64",
+        "/usr/lib32",
+        "/usr/libx32",
+        "/usr/local/lib",
+        "/lib",
+        "/lib64",
+        "/lib32",
+        "/libx32",
+        "/etc/ld.so.cache",
+        # What torch reads to size its thread pools.
+        "/proc/cpuinfo",
+        "/sys/devices/system/cpu",
+        "/dev/null",
+        "/dev/urandom",
+    ]
+    chosen = []
+    for path in candidates:
+        path = os.path.abspath(path)
+        if path == import_root or import_root.startswith(path.rstrip(os.sep) + os.sep):
+            continue
+        if path not in chosen:
+            chosen.append(path)
+    return chosen
+
+
+def _package_parents(*names: str) -> list[str]:
+    """The folders holding these (already imported) packages, wherever pip put them."""
+    found = []
+    for name in names:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(path, str):
+            found.append(os.path.dirname(os.path.dirname(os.path.realpath(path))))
+    return found
+
+
 class Zygote:
-    def __init__(self, requests: int, answers: int, run_root: str, uid: int | None) -> None:
-        self.requests = requests
+    def __init__(self, answers: int, run_root: str, uid_base: int | None) -> None:
         self.answers = answers
         self.run_root = run_root
-        self.uid = uid
+        self.uid_base = uid_base
+        self.landlock_abi = 0
+        self.seccomp = False
+        self.read_paths = read_paths()
         self.count = 0
 
-    def serve(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    def next_uid(self) -> int | None:
+        return None if self.uid_base is None else self.uid_base + self.count % UID_SPAN
+
+    def probe(self) -> dict[str, Any]:
+        """Fork one child that confines itself as a real run would, and see what held.
+
+        A layer the kernel refuses here (an old kernel, a container's seccomp
+        profile) is dropped and so never recorded; a layer that is recorded is
+        applied to every run, and a run whose layer fails does not start.
+        """
+        result_read, result_write = os.pipe()
         self.count += 1
+        uid = self.next_uid()
+        run_dir = self._make_run_dir(uid)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(result_read)
+                found = {"uid": False, "landlock": False, "seccomp": False}
+                if uid is not None:
+                    drop_privileges(uid)
+                    found["uid"] = os.getuid() == uid
+                _prctl(PR_SET_NO_NEW_PRIVS, 1)
+                if self.landlock_abi:
+                    with contextlib.suppress(OSError):
+                        landlock.restrict(read=self.read_paths, write=[run_dir], version=self.landlock_abi)
+                        found["landlock"] = _denied(lambda: os.listdir(self.run_root))
+                if self.seccomp:
+                    with contextlib.suppress(OSError):
+                        seccomp.install()
+                        found["seccomp"] = _denied(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                os.write(result_write, json.dumps(found).encode())
+            finally:
+                os._exit(0)
+        os.close(result_write)
+        data = b""
+        while chunk := os.read(result_read, 4096):
+            data += chunk
+        os.close(result_read)
+        os.waitpid(pid, 0)
+        shutil.rmtree(run_dir, ignore_errors=True)
+        try:
+            found = json.loads(data)
+        except ValueError:
+            found = {}
+        self.landlock_abi = self.landlock_abi if found.get("landlock") else 0
+        self.seccomp = bool(found.get("seccomp"))
+        return {
+            "landlock_abi": self.landlock_abi,
+            "seccomp": self.seccomp,
+            "uid_base": self.uid_base if found.get("uid") else None,
+            "uid_span": UID_SPAN,
+        }
+
+    def _make_run_dir(self, uid: int | None) -> str:
         run_dir = os.path.join(self.run_root, f"run-{self.count}")
         shutil.rmtree(run_dir, ignore_errors=True)
         os.mkdir(run_dir, 0o700)
-        source_path = os.path.join(run_dir, os.path.basename(request["filename"]))
-        with open(source_path, "w", encoding="utf-8") as source:
-            source.write(request["source"])
-        os.chmod(source_path, 0o444)
-        if self.uid is not None:
-            os.chown(run_dir, self.uid, self.uid)
+        if uid is not None:
+            os.chown(run_dir, uid, uid)
+        return run_dir
+
+    def serve(self, header: dict[str, Any], request_fd: int) -> tuple[dict[str, Any], bytes]:
+        self.count += 1
+        uid = self.next_uid()
+        run_dir = self._make_run_dir(uid)
         result_read, result_write = os.pipe()
         output_read, output_write = os.pipe()
         started = time.monotonic()
@@ -116,71 +267,136 @@ class Zygote:
             try:
                 os.close(result_read)
                 os.close(output_read)
-                os.close(self.requests)
                 os.close(self.answers)
-                run_child(request, run_dir, source_path, result_write, output_write, self.uid)
+                self.run_child(header, request_fd, run_dir, result_write, output_write, uid)
             finally:
                 os._exit(CHILD_FAILED_SETUP)
         os.close(result_write)
         os.close(output_write)
         try:
-            return supervise(pid, started, request["limits"], result_read, output_read)
+            reply, result = supervise(pid, started, header["limits"], result_read, output_read)
         finally:
             kill_descendants()
             os.close(result_read)
             os.close(output_read)
             shutil.rmtree(run_dir, ignore_errors=True)
+            if uid is not None and not self.landlock_abi:
+                remove_files_of(uid)
+        reply["uid"] = uid
+        return reply, result
 
+    def run_child(
+        self,
+        header: dict[str, Any],
+        request_fd: int,
+        run_dir: str,
+        result_fd: int,
+        output_fd: int,
+        uid: int | None,
+    ) -> None:
+        """In the forked child: read our own request, confine ourselves, run the task, answer, exit."""
+        os.setsid()  # its own process group, so the whole group can be killed at once
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        request = json.loads(_read_all(request_fd, MAX_REQUEST_BYTES))
+        os.close(request_fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output_fd, 1)
+        os.dup2(output_fd, 2)
+        os.close(devnull)
+        os.close(output_fd)
+        os.chdir(run_dir)
+        source_path = os.path.join(run_dir, os.path.basename(request["filename"]))
+        if request.get("hide_source"):
+            harness.IN_MEMORY[source_path] = request["source"]
+        else:
+            with open(source_path, "w", encoding="utf-8") as source:
+                source.write(request["source"])
+            os.chmod(source_path, 0o444)
+        # Built while root: the ruleset may name paths the run's uid cannot open itself.
+        ruleset = (
+            landlock.build(read=self.read_paths, write=[run_dir], version=self.landlock_abi)
+            if self.landlock_abi
+            else None
+        )
+        apply_limits(header["limits"], switching_user=uid is not None)
+        if uid is not None:
+            drop_privileges(uid)
+        # No setuid binary (su, mount, ...) can give root back after this.
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        if ruleset is not None:
+            landlock.enforce(ruleset)
+        if self.seccomp:
+            seccomp.install()
+        os.environ.clear()
+        os.environ.update(PATH="/usr/bin:/bin", HOME=run_dir, TMPDIR=run_dir, LANG="C.UTF-8")
+        import_root = os.path.dirname(os.path.dirname(os.path.dirname(harness.__file__)))
+        sys.path[:] = [path for path in sys.path if path and path != import_root]
+        sys.argv = [source_path]
 
-def run_child(
-    request: dict[str, Any],
-    run_dir: str,
-    source_path: str,
-    result_fd: int,
-    output_fd: int,
-    uid: int | None,
-) -> None:
-    """In the forked child: confine ourselves, run the task, write the result, exit."""
-    os.setsid()  # its own process group, so the whole group can be killed at once
-    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(output_fd, 1)
-    os.dup2(output_fd, 2)
-    os.close(devnull)
-    os.close(output_fd)
-    os.chdir(run_dir)
-    apply_limits(request["limits"], switching_user=uid is not None)
-    if uid is not None:
-        drop_privileges(uid)
-    # No setuid binary (su, mount, ...) can give root back after this.
-    _prctl(PR_SET_NO_NEW_PRIVS, 1)
-    os.environ.clear()
-    os.environ.update(PATH="/usr/bin:/bin", HOME=run_dir, TMPDIR=run_dir, LANG="C.UTF-8")
-    import_root = os.path.dirname(os.path.dirname(os.path.dirname(harness.__file__)))
-    sys.path[:] = [path for path in sys.path if path and path != import_root]
-    sys.argv = [source_path]
+        import torch
 
-    import torch
-
-    torch.set_num_threads(1)
-    me = os.getpid()
-    outcome = harness.execute(request["task"], source_path, request["payload"])
-    if os.getpid() != me:  # a process the student forked returned here: it has no say
+        torch.set_num_threads(1)
+        me = os.getpid()
+        outcome = harness.execute(request["task"], source_path, request["payload"])
+        if os.getpid() != me:  # a process the student forked returned here: it has no say
+            os._exit(0)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except Exception:
+            pass
+        try:
+            data = json.dumps(outcome).encode()
+        except (TypeError, ValueError) as error:
+            data = json.dumps({"status": "error", **harness.describe_error(error, source_path)}).encode()
+        view = memoryview(data)
+        while view:
+            view = view[os.write(result_fd, view) :]
         os._exit(0)
+
+
+def _read_all(fd: int, limit: int) -> bytes:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    size = 0
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise ValueError("the request is too large")
+    return b"".join(chunks)
+
+
+def _denied(action: Any) -> bool:
+    """Whether ``action`` fails for lack of permission (the probe's test that a layer holds)."""
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except Exception:
-        pass
-    try:
-        data = json.dumps(outcome).encode()
-    except (TypeError, ValueError) as error:
-        data = json.dumps({"status": "error", **harness.describe_error(error, source_path)}).encode()
-    view = memoryview(data)
-    while view:
-        view = view[os.write(result_fd, view) :]
-    os._exit(0)
+        action()
+    except OSError:
+        return True
+    return False
+
+
+def remove_files_of(uid: int) -> None:
+    """Without Landlock a run may write the shared temporary folders: remove what its uid left."""
+    for folder in SHARED_TEMP_FOLDERS:
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(folder, name)
+            try:
+                info = os.lstat(path)
+            except OSError:
+                continue
+            if info.st_uid != uid:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(path)
 
 
 def apply_limits(limits: dict[str, Any], *, switching_user: bool) -> None:
