@@ -9,6 +9,7 @@ answers that could be read are kept.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from autograder.safeio import UnsafePath, printable, read_student_file
 
 ANSWERS_FILE = "answers.yaml"
 MAX_ANSWERS_BYTES = 1_000_000
@@ -59,32 +62,35 @@ _AnswerLoader.yaml_implicit_resolvers = {
 
 
 def load_submission(folder: Path) -> Submission:
-    """Read ``folder/answers.yaml``. Never raises for bad content."""
-    name = folder.name
+    """Read ``folder/answers.yaml``. Never raises for bad content.
+
+    answers.yaml and the files it names must be plain files of the submission:
+    a symlink or a hard link (``tar -x`` keeps both) could point at the reference
+    or a classmate's answers, so it is refused with a message, not read.
+    """
+    name = submission_name(folder)
     path = folder / ANSWERS_FILE
-    if not path.is_file() and (folder / "answers.yml").is_file():
+    if not os.path.lexists(path) and os.path.lexists(folder / "answers.yml"):
         path = folder / "answers.yml"
-    if not path.is_file():
+    if not os.path.lexists(path):
         return Submission(
             name, folder, {}, (f"No {ANSWERS_FILE} in this submission: every answer counts as unanswered.",)
         )
     try:
-        size = path.stat().st_size
-        if size > MAX_ANSWERS_BYTES:
-            return Submission(
-                name,
-                folder,
-                {},
-                (f"{path.name} is {size:,} bytes; at most {MAX_ANSWERS_BYTES:,} are read. Nothing was graded.",),
-            )
-        raw = path.read_bytes()
-    except OSError as error:
-        return Submission(name, folder, {}, (f"{path.name} could not be opened: {error.strerror}.",))
+        raw = read_student_file(path, MAX_ANSWERS_BYTES)
+    except UnsafePath as error:
+        return Submission(name, folder, {}, (f"{printable(str(error))} Nothing was graded.",))
     answers, messages = parse_answers(raw, path.name)
     for answer_id, answer in answers.items():
         if answer.file is not None and answer.problem is None:
             answers[answer_id] = read_named_file(folder, answer.file)
     return Submission(name, folder, answers, tuple(messages))
+
+
+def submission_name(folder: Path) -> str:
+    """The name a submission is shown and filed under: its folder name, made printable
+    (a name that is not UTF-8, as old zip tools write them, is shown with ``\\xfc``)."""
+    return printable(folder.name)
 
 
 def read_named_file(folder: Path, name: str) -> Answer:
@@ -94,22 +100,36 @@ def read_named_file(folder: Path, name: str) -> Answer:
     if not name.strip() or relative.is_absolute() or ".." in relative.parts:
         return Answer(name, file=name, problem=f"'{name}' must name a file inside your submission, e.g. {example}.")
     path = folder / relative
+    missing = Answer(name, file=name, problem=f"The file '{name}' named by this answer is not in your submission.")
     try:
-        inside = path.resolve().is_relative_to(folder.resolve())
-        if not inside or path.is_symlink() or not path.is_file():
-            return Answer(name, file=name, problem=f"The file '{name}' named by this answer is not in your submission.")
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return Answer(name, file=name, problem=f"'{name}' is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read.")
-        return Answer(path.read_bytes().decode("utf-8"), file=name)
+        if not os.path.lexists(path) or not path.parent.resolve().is_relative_to(folder.resolve()):
+            return missing
+        raw = read_student_file(path, MAX_FILE_BYTES)
+        return Answer(raw.decode("utf-8"), file=name)
     except UnicodeDecodeError as error:
         return Answer(name, file=name, problem=f"'{name}' is not valid UTF-8 (byte {error.start}); save it as UTF-8.")
-    except OSError as error:
-        return Answer(name, file=name, problem=f"'{name}' could not be opened: {error.strerror}.")
+    except UnsafePath as error:
+        return Answer(name, file=name, problem=printable(str(error)))
+    except (OSError, ValueError):
+        return missing
 
 
 def parse_answers(raw: bytes, filename: str = ANSWERS_FILE) -> tuple[dict[str, Answer], list[str]]:
-    """answers.yaml bytes → (answers by id, messages)."""
+    """answers.yaml bytes → (answers by id, messages). Lone surrogates (YAML's ``"\\ud800"``)
+    are escaped into visible text: every later output must be able to encode them."""
+    answers, messages = _parse_answers(raw, filename)
+    clean = {
+        printable(answer_id): Answer(
+            printable(answer.text),
+            None if answer.file is None else printable(answer.file),
+            None if answer.problem is None else printable(answer.problem),
+        )
+        for answer_id, answer in answers.items()
+    }
+    return clean, [printable(message) for message in messages]
+
+
+def _parse_answers(raw: bytes, filename: str) -> tuple[dict[str, Answer], list[str]]:
     messages: list[str] = []
     try:
         text = raw.decode("utf-8")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from autograder.submission import MAX_ANSWERS_BYTES, Answer, load_submission, parse_answers
+from tests.conftest import HW9_REFERENCE
 
 NESTED = b"""
 q1:
@@ -117,7 +119,10 @@ FILE_REFERENCES = [
     ("../escape.py", "inside your submission"),
     ("/etc/passwd", "inside your submission"),
     ("missing.py", "not in your submission"),
-    ("link.py", "not in your submission"),
+    ("link.py", "is a symbolic link"),
+    ("hard.py", "is a hard link"),
+    ("fifo.py", "not a plain file"),
+    ("outside/escape.py", "not in your submission"),
     ("big.py", "at most"),
     ("latin1.py", "not valid UTF-8"),
 ]
@@ -130,6 +135,9 @@ def test_file_answers_are_read_from_inside_the_folder_only(tmp_path: Path, name:
     (tmp_path / "escape.py").write_text("secret", encoding="utf-8")
     (folder / "mha.py").write_text("class MultiHeadAttention: ...\n", encoding="utf-8")
     (folder / "link.py").symlink_to(tmp_path / "escape.py")
+    os.link(tmp_path / "escape.py", folder / "hard.py")
+    os.mkfifo(folder / "fifo.py")
+    (folder / "outside").symlink_to(tmp_path)
     (folder / "big.py").write_bytes(b"#" * 2_000_000)
     (folder / "latin1.py").write_bytes("# caf\xe9\n".encode("latin-1"))
     (folder / "answers.yaml").write_text(f"q3:\n  b: {{file: '{name}'}}\n", encoding="utf-8")
@@ -140,3 +148,69 @@ def test_file_answers_are_read_from_inside_the_folder_only(tmp_path: Path, name:
     else:
         assert answer.problem is not None and problem in answer.problem
         assert "secret" not in answer.text
+
+
+# How answers.yaml is made unsafe (given the reference answers, which it must never read) → the message.
+UNSAFE_ANSWER_FILES = {
+    "symlink": "is a symbolic link",
+    "hard link": "is a hard link",
+    "fifo": "not a plain file",
+    "folder": "not a plain file",
+}
+
+
+@pytest.mark.parametrize(("how", "problem"), UNSAFE_ANSWER_FILES.items(), ids=list(UNSAFE_ANSWER_FILES))
+def test_answers_file_that_is_not_a_plain_file_is_refused_not_read(tmp_path: Path, how: str, problem: str) -> None:
+    key = tmp_path / "reference.yaml"
+    key.write_bytes((HW9_REFERENCE / "answers.yaml").read_bytes())
+    folder = tmp_path / "student"
+    folder.mkdir()
+    answers = folder / "answers.yaml"
+    if how == "symlink":
+        answers.symlink_to(key)
+    elif how == "hard link":
+        os.link(key, answers)
+    elif how == "fifo":
+        os.mkfifo(answers)  # would block a plain open() forever
+    else:
+        answers.mkdir()
+    submission = load_submission(folder)
+    assert submission.answers == {}
+    assert len(submission.messages) == 1
+    assert problem in submission.messages[0] and "Nothing was graded" in submission.messages[0]
+
+
+def test_answers_yml_behind_a_symlink_is_refused_too(tmp_path: Path) -> None:
+    (tmp_path / "answers.yml").symlink_to(HW9_REFERENCE / "answers.yaml")
+    submission = load_submission(tmp_path)
+    assert submission.answers == {}
+    assert "answers.yml is a symbolic link" in submission.messages[0]
+
+
+# answers.yaml → (answer id, the text kept): lone surrogates become visible text that any output can encode.
+UNENCODABLE = [
+    (b'q1:\n  a: "\\ud800"\n', "q1.a", "\\ud800"),
+    (b'q1:\n  a: "sqrt(d) \\udfff"\n', "q1.a", "sqrt(d) \\udfff"),
+    (b'q1:\n  a: "M\\udcfcller"\n', "q1.a", "M\\xfcller"),
+    (b'"\\ud800": d\n', "\\ud800", "d"),
+    (b'q1:\n  a: ["\\ud800", d]\n', "q1.a", "[\\ud800, d]"),
+    (b'q3:\n  b: {file: "\\ud800.py"}\n', "q3.b", "\\ud800.py"),
+]
+
+
+@pytest.mark.parametrize(("raw", "answer_id", "text"), UNENCODABLE)
+def test_lone_surrogates_are_escaped_into_visible_text(raw: bytes, answer_id: str, text: str) -> None:
+    answers, messages = parse_answers(raw)
+    assert answers[answer_id].text == text
+    for answer_id, answer in answers.items():
+        (answer_id + answer.text + (answer.problem or "") + "".join(messages)).encode("utf-8")  # never raises
+
+
+def test_a_folder_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None:
+    folder = tmp_path / os.fsdecode(b"M\xfcller")  # what an old zip tool leaves; Python keeps \udcfc
+    folder.mkdir()
+    (folder / "answers.yaml").write_text("q3:\n  b: {file: mha.py}\n", encoding="utf-8")
+    (folder / "mha.py").write_text("class MultiHeadAttention: ...\n", encoding="utf-8")
+    submission = load_submission(folder)
+    assert submission.name == "M\\xfcller"
+    assert submission.answers["q3.b"].text.startswith("class MultiHeadAttention"), "the real folder is still read"
