@@ -9,7 +9,7 @@ batch), and write ``OUT/<submission>/results.json`` for every one of them.
 from __future__ import annotations
 
 import dataclasses
-import json
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from autograder import bounded, render
+from autograder import bounded, render, safeio, sandbox
 from autograder.graders import REGISTRY
 from autograder.gradescope import to_gradescope
 from autograder.grading import (
@@ -30,7 +30,7 @@ from autograder.grading import (
 )
 from autograder.result import Outcome, PartResult, SubmissionResult
 from autograder.spec import Part, ProblemSet, SpecError, load_problem_set
-from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission
+from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission, submission_name
 
 DEFAULT_PROBLEMS = Path("problems/hw9")
 DEFAULT_REFERENCE = Path("reference/hw9")
@@ -38,6 +38,8 @@ DEFAULT_OUT = Path("out")
 SUBMISSION_TIMEOUT = 30.0
 PART_TIMEOUT = 5.0
 RESULTS_FILE = "results.json"
+GRADER_FAILED = "The grader failed on this submission"
+"""How a submission-level failure (not the student's) starts its message; the CLI shows these."""
 
 
 class ConfigError(Exception):
@@ -142,26 +144,76 @@ def grade(
     """Grade every submission under ``path``; write ``out/<name>/results.json`` for each.
     ``key``: an answer key the caller already loaded (else it is loaded from the paths)."""
     key = key or load_key(problems=problems, reference=reference)
+    return _grade_and_write(path, key, out, jobs, [write_results], on_result)
+
+
+Writer = Callable[[SubmissionResult, Path], object]
+
+
+def _grade_and_write(
+    path: Path,
+    key: AnswerKey,
+    out: Path,
+    jobs: int,
+    writers: list[Writer],
+    on_result: Callable[[SubmissionResult], None] | None,
+) -> list[SubmissionResult]:
+    """Check the output folders, then grade and write each submission; one that fails
+    to grade or to write still gets a results.json saying so, and the batch goes on."""
     folders = find_submissions(path)
+    prepare_out(out, [submission_name(folder) for folder in folders])
+    _available_isolation()  # probed once, before the workers fork
     results = []
     for result in _grade_all(folders, key, jobs):
-        write_results(result, out / result.submission)
+        result = _write_all(result, key, out / result.submission, writers)
         if on_result is not None:
             on_result(result)
         results.append(result)
     return results
 
 
+def prepare_out(out: Path, names: Iterable[str]) -> None:
+    """Create ``out`` and ``out/<name>/`` (0755), before any student code runs, or raise
+    ConfigError for one that is a symlink, someone else's or writable by others."""
+    try:
+        safeio.ensure_folder(out)
+        for name in names:
+            safeio.ensure_folder(out / name)
+    except safeio.UnsafePath as error:
+        raise ConfigError(f"{error}; choose another --out") from None
+
+
+def _write_all(result: SubmissionResult, key: AnswerKey, folder: Path, writers: list[Writer]) -> SubmissionResult:
+    """``result`` as written; when writing fails, the grades are kept if results.json can still
+    be written, else a results.json with no grade says so."""
+    try:
+        for write in writers:
+            write(result, folder)
+        return result
+    except Exception as error:  # any failure here must cost this submission only
+        problem = f"{GRADER_FAILED} while writing its files ({type(error).__name__}: {error})."
+    kept = dataclasses.replace(result, messages=(*result.messages, problem))
+    try:
+        write_results(kept, folder)
+        return kept
+    except Exception:  # retried below with a result that holds no student text
+        failed = _failed(result.submission, key, problem)
+    try:
+        write_results(failed, folder)
+    except Exception as error:
+        failed = dataclasses.replace(
+            failed, messages=(*failed.messages, f"Not even results.json could be written ({error}).")
+        )
+    return failed
+
+
 def write_results(result: SubmissionResult, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / RESULTS_FILE
-    target.write_text(json.dumps(to_gradescope(result), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return target
+    return safeio.write_json(safeio.ensure_folder(folder) / RESULTS_FILE, to_gradescope(result))
 
 
 def _grade_all(folders: list[Path], key: AnswerKey, jobs: int) -> Iterable[SubmissionResult]:
     if jobs <= 1 or len(folders) <= 1:
-        yield from (grade_folder(folder, key) for folder in folders)
+        yield from (grade_folder_safely(folder, key) for folder in folders)
         return
     # fork: workers inherit the loaded key and imports instead of re-importing
     # sympy and unpickling the specs for every submission.
@@ -173,7 +225,7 @@ def _grade_all(folders: list[Path], key: AnswerKey, jobs: int) -> Iterable[Submi
             try:
                 yield future.result()
             except Exception as error:  # a worker that died still leaves a results file
-                yield _failed(folder.name, key, f"The grading process failed ({type(error).__name__}).")
+                yield _failed(submission_name(folder), key, f"{GRADER_FAILED} (its process: {type(error).__name__}).")
 
 
 _WORKER_KEY: AnswerKey | None = None
@@ -181,7 +233,15 @@ _WORKER_KEY: AnswerKey | None = None
 
 def _grade_folder_in_worker(folder: Path) -> SubmissionResult:
     assert _WORKER_KEY is not None, "set by _grade_all before the pool forks"
-    return grade_folder(folder, _WORKER_KEY)
+    return grade_folder_safely(folder, _WORKER_KEY)
+
+
+def grade_folder_safely(folder: Path, key: AnswerKey) -> SubmissionResult:
+    """:func:`grade_folder`, and a result that says so when grading itself failed."""
+    try:
+        return grade_folder(folder, key)
+    except Exception as error:  # one broken submission never stops the batch
+        return _failed(submission_name(folder), key, f"{GRADER_FAILED} ({type(error).__name__}: {error}).")
 
 
 def grade_folder(folder: Path, key: AnswerKey) -> SubmissionResult:
@@ -216,7 +276,21 @@ def grade_folder(folder: Path, key: AnswerKey) -> SubmissionResult:
         results[part.id] = grade_part(part, submission.answers.get(part.id), key.readings.get(part.id))
     _remember(submission, results)
     parts = tuple(results[part.id] for part in key.problems.parts)
-    return SubmissionResult(submission.name, parts, tuple(messages))
+    ran_code = any(
+        REGISTRY[part.kind].runs_code and submission.answers.get(part.id) is not None for part in key.problems.parts
+    )
+    return SubmissionResult(submission.name, parts, tuple(messages), isolation=_isolation(ran_code))
+
+
+def _isolation(ran_code: bool) -> str:
+    """What the sandbox recorded for this process's runs when code ran, else what a run would get."""
+    recorded = sandbox.shared().isolation if ran_code else ""
+    return recorded or _available_isolation()
+
+
+@functools.cache
+def _available_isolation() -> str:
+    return sandbox.isolation_available()
 
 
 _CACHE: dict[tuple[str, Answer | None], PartResult] = {}
@@ -249,7 +323,7 @@ def _grade_part_bounded(submission: Submission, key: AnswerKey, part_id: str) ->
 def _failed(name: str, key: AnswerKey, message: str) -> SubmissionResult:
     outcome = Outcome("needs_review", 0.0, f"{message} An instructor will grade this part.", "error:worker")
     parts = tuple(part_result(part, None, None, outcome) for part in key.problems.parts)
-    return SubmissionResult(name, parts, (message,))
+    return SubmissionResult(name, parts, (message,), isolation=_available_isolation())
 
 
 def check(folder: Path, *, problems: Path = DEFAULT_PROBLEMS) -> tuple[Submission, list[tuple[str, Read | None]]]:
@@ -275,18 +349,10 @@ def grade_with_feedback(
     key = load_key(problems=problems, reference=reference)
     references = {answer_id: answer.text for answer_id, answer in load_submission(reference).answers.items()}
 
-    def write_feedback(result: SubmissionResult) -> None:
-        render.write_graded(
-            result,
-            out / result.submission,
-            problems=key.problems,
-            references=references,
-            show_solutions=show_solutions,
-        )
-        if on_result is not None:
-            on_result(result)
+    def write_feedback(result: SubmissionResult, folder: Path) -> None:
+        render.write_graded(result, folder, problems=key.problems, references=references, show_solutions=show_solutions)
 
-    return grade(path, out=out, jobs=jobs, on_result=write_feedback, key=key)
+    return _grade_and_write(path, key, out, jobs, [write_results, write_feedback], on_result)
 
 
 def report(
@@ -301,7 +367,7 @@ def report(
     write ``report.html``, ``grades.csv`` and, with ``compare``, ``changes.html``."""
     try:
         return render.write_reports(out, overrides=overrides, compare_with=compare, show_solutions=show_solutions)
-    except (render.RecordError, render.OverrideError) as error:
+    except (render.RecordError, render.OverrideError, safeio.UnsafePath) as error:
         raise ConfigError(str(error)) from None
 
 
@@ -311,8 +377,10 @@ __all__ = [
     "check",
     "find_submissions",
     "grade",
+    "grade_folder_safely",
     "grade_with_feedback",
     "load_key",
+    "prepare_out",
     "report",
     "validate",
     "write_results",

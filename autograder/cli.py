@@ -7,14 +7,16 @@ the scores), 1 when the grader is misconfigured, 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
-from autograder import api, render
+from autograder import api, render, safeio
+from autograder.launch import ALLOW_UNCONFINED_FLAG, allow_unconfined_code
 from autograder.result import VERDICTS, SubmissionResult
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="submissions graded in parallel (default: 2 or the number of CPUs, if fewer)",
     )
     _add_show_solutions(grade)
+    _add_allow_unconfined(grade)
 
     check = commands.add_parser("check", help="show how each answer of a submission is read (no grading)")
     check.add_argument("submission", type=Path, help="a submission folder holding answers.yaml")
@@ -108,6 +111,15 @@ def _add_show_solutions(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_allow_unconfined(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        ALLOW_UNCONFINED_FLAG,
+        action="store_true",
+        help="run student code even where no isolation keeps it from your own files and rights "
+        "(by default such code parts go to review): only for code you trust",
+    )
+
+
 def _add_problems(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--problems",
@@ -117,8 +129,26 @@ def _add_problems(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _TerminalSafe(io.TextIOBase):
+    """Writes to ``stream`` with control characters and unencodable text escaped: names and
+    answers are student text, and an ESC sequence in a folder name could rewrite the terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(safeio.for_terminal(text))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def _error(message: str) -> None:
+    print(safeio.for_terminal(f"error: {message}"), file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    stdout = out or sys.stdout
+    stdout = cast(TextIO, _TerminalSafe(out or sys.stdout))  # a TextIOBase, used only through write()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -135,20 +165,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _gradescope(args, stdout)
         return _validate(args, stdout)
     except api.ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
+        _error(str(error))
         return EXIT_CONFIG
 
 
 def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.jobs < 1:
-        print("error: --jobs must be at least 1", file=sys.stderr)
+        _error("--jobs must be at least 1")
         return EXIT_USAGE
     if not args.path.is_dir():
-        print(
-            f"error: {args.path} is not a folder; give a submission folder or a folder of them",
-            file=sys.stderr,
-        )
+        _error(f"{args.path} is not a folder; give a submission folder or a folder of them")
         return EXIT_USAGE
+    if args.allow_unconfined_code:
+        allow_unconfined_code()  # before grading: the workers fork and inherit it
     shown = list(VERDICTS)
     labels = {"needs_review": "review"}
     header = f"{'submission':<28} {'score':>11}  " + " ".join(f"{labels.get(v, v):>10}" for v in shown)
@@ -159,9 +188,13 @@ def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
         counts = Counter(part.verdict for part in result.parts)
         score = f"{result.score:g}/{result.max_score:g}"
         print(
-            f"{result.submission[:28]:<28} {score:>11}  " + " ".join(f"{counts[v]:>10}" for v in shown),
+            f"{safeio.for_terminal(result.submission)[:28]:<28} {score:>11}  "
+            + " ".join(f"{counts[v]:>10}" for v in shown),
             file=stdout,
         )
+        for message in result.messages:
+            if message.startswith(api.GRADER_FAILED):
+                print(f"  ! {message}", file=stdout)
 
     results = api.grade_with_feedback(
         args.path,
@@ -174,16 +207,18 @@ def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
     )
     print(f"\nGraded {len(results)} submission(s); results in {args.out}/<submission>/results.json", file=stdout)
     print(f"Feedback in {args.out}/<submission>/feedback.html and feedback.md", file=stdout)
+    isolation = "; ".join(dict.fromkeys(result.isolation for result in results if result.isolation))
+    print(f"Student code isolation: {isolation or 'not recorded'}", file=stdout)
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace, stdout: TextIO) -> int:
     for folder in (args.out_dir, args.compare):
         if folder is not None and not folder.is_dir():
-            print(f"error: {folder} is not a folder; give the --out folder of 'autograder grade'", file=sys.stderr)
+            _error(f"{folder} is not a folder; give the --out folder of 'autograder grade'")
             return EXIT_USAGE
     if args.overrides is not None and not args.overrides.is_file():
-        print(f"error: {args.overrides}: no such overrides file", file=sys.stderr)
+        _error(f"{args.overrides}: no such overrides file")
         return EXIT_USAGE
     built = api.report(args.out_dir, overrides=args.overrides, compare=args.compare, show_solutions=args.show_solutions)
     summary = built.report
@@ -205,7 +240,7 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     if not args.submission.is_dir():
-        print(f"error: {args.submission} is not a folder", file=sys.stderr)
+        _error(f"{args.submission} is not a folder")
         return EXIT_USAGE
     submission, reads = api.check(args.submission, problems=args.problems)
     print(f"How {submission.name}'s answers were read (nothing is graded here):\n", file=stdout)
@@ -258,16 +293,19 @@ def _add_gradescope(commands: argparse._SubParsersAction[argparse.ArgumentParser
         help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})",
     )
     build.add_argument("-o", "--output", type=Path, default=Path("autograder.zip"), help="the zip to write")
-    actions.add_parser(
+    run = actions.add_parser(
         "run",
         help="what run_autograder does: grade $AUTOGRADER_ROOT/submission (default root /autograder)",
     )
+    _add_allow_unconfined(run)
 
 
 def _gradescope(args: argparse.Namespace, stdout: TextIO) -> int:
     from autograder import gradescope, gradescope_build
 
     if args.gradescope_command == "run":
+        if args.allow_unconfined_code:
+            allow_unconfined_code()
         return gradescope.run(gradescope.default_root(), log=stdout)
     zip_path = gradescope_build.build(args.output, problems=args.problems, reference=args.reference)
     print(f"wrote {zip_path}: upload it as the assignment's autograder (README: Gradescope)", file=stdout)

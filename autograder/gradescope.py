@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, TextIO
 
+from autograder import safeio
 from autograder.result import PartResult, SubmissionResult
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ def to_gradescope(result: SubmissionResult, *, reveal: Mapping[str, str] | None 
     }
     if result.messages:
         data["output"] = "\n".join(result.messages)
+    if result.isolation:
+        data["extra_data"] = {"isolation": result.isolation}
     return data
 
 
@@ -188,10 +191,10 @@ def run(root: Path, *, log: TextIO | None = None) -> int:
                 with _sandbox_memory(SANDBOX_MEMORY_BYTES):
                     data, code = _grade(root, Path(work), log)
             data["execution_time"] = max(1, round(time.monotonic() - started))
-            _write_json(results / RESULTS_FILE, data)
+            safeio.write_json(results / RESULTS_FILE, data)
     except Exception:
         traceback.print_exc(file=log)
-        _write_json(results / RESULTS_FILE, failure_results(INTERNAL_ERROR))
+        safeio.write_json(results / RESULTS_FILE, failure_results(INTERNAL_ERROR))
         return 1
     print(f"results: {results / RESULTS_FILE} (score {data['score']:g}, {time.monotonic() - started:.1f} s)", file=log)
     return code
@@ -234,17 +237,6 @@ def reference_texts(key: AnswerKey, reference: Path) -> dict[str, str]:
         return {}
     answers = load_submission(reference).answers
     return {answer_id: answers[answer_id].text for answer_id in shown if answer_id in answers}
-
-
-def _write_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Atomically: a reader never sees half a file, and a planted symlink is replaced, not followed."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    with open(temporary, "x", encoding="utf-8") as handle:
-        handle.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ The zip is reproducible: sorted entries, fixed timestamps and modes.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import tomllib
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
-from autograder import api
+from autograder import api, safeio
 from autograder.gradescope import CONFIG_FILE
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -66,16 +67,15 @@ def build(
         entries.update((f"{prefix}/{relative}", path) for relative, path in _files(base))
     entries.update((f"{config['reference']}/{relative}", path) for relative, path in _files(reference))
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(entries):
             content = entries[name]
             info = zipfile.ZipInfo(name, TIMESTAMP)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (0o100755 if name in EXECUTABLES else 0o100644) << 16
             archive.writestr(info, content if isinstance(content, bytes) else content.read_bytes())
-    partial.replace(out)
-    return out
+    return safeio.write_bytes(out, packed.getvalue())
 
 
 def _template_or_project(name: str) -> Path:

@@ -70,6 +70,10 @@ class SubmissionResult:
     messages: tuple[str, ...] = field(default=())
     """Problems with the submission as a whole: unknown ids, an unreadable
     answers.yaml, a grader error. Shown to the student."""
+    isolation: str = ""
+    """How student code was confined: the isolation the sandbox's runs recorded
+    when this submission had code answers, else what a run would get here
+    (``autograder.sandbox.isolation_available()``). Written to every results file."""
 
     @property
     def score(self) -> float:

@@ -238,6 +238,7 @@ def test_perfect_submission(make_root: Root) -> None:
     assert data["visibility"] == "visible" and data["stdout_visibility"] == "hidden"
     assert {test["visibility"] for test in data["tests"]} == {"visible"}
     assert data["output_format"] == "text" and isinstance(data["execution_time"], int)
+    assert data["extra_data"]["isolation"], "how the student's code was confined"
 
 
 def test_zip_with_a_folder_inside(make_root: Root) -> None:

@@ -20,6 +20,7 @@ import pytest
 from autograder.cli import EXIT_CONFIG, EXIT_OK, main
 from autograder.render.env import markdown_block, markdown_code
 from autograder.render.feedback import feedback_html
+from autograder.render.gradebook import grades_csv, safe_cell
 from autograder.render.mathtext import math_to_unicode
 from autograder.render.records import GradedPart, GradedQuestion, GradedSubmission
 from autograder.render.report import common_wrong_answers
@@ -272,6 +273,37 @@ def test_grades_csv(graded_out: Path) -> None:
             assert float(row[test["extra_data"]["id"]]) == pytest.approx(test["score"])
         q1 = [float(row[key]) for key in row if key.startswith("q1.")]
         assert float(row["q1"]) == pytest.approx(sum(q1))
+
+
+# A cell as written → as grades.csv holds it (OWASP's CSV injection advice: a leading quote).
+CSV_CELLS = [
+    ("alice", "alice"),
+    ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+    ("+1+1", "'+1+1"),
+    ("-2+3", "'-2+3"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "' =1+1"),
+    ("two\nlines", "two lines"),
+    ("bare\rreturn and\r\nwindows", "bare return and windows"),
+    ("0.5", "0.5"),
+]
+
+
+@pytest.mark.parametrize(("cell", "written"), CSV_CELLS)
+def test_csv_cells_cannot_become_formulas_or_rows(cell: str, written: str) -> None:
+    assert safe_cell(cell) == written
+    record = GradedSubmission(cell, ())
+    rows = list(csv.reader(io.StringIO(grades_csv([record]))))
+    assert rows[1][0] == written
+    assert len(rows) == 2
+
+
+def test_report_header_names_the_isolation_of_student_code(graded_out: Path) -> None:
+    line = parse_html(graded_out / "report.html").find("p", id="isolation").text()
+    recorded = {gradescope(graded_out, name)["extra_data"]["isolation"] for name in EXAMPLES}
+    assert line.startswith("Student code isolation: ")
+    assert all(isolation and isolation in line for isolation in recorded)
 
 
 # --- overrides, regrading, compare -------------------------------------------------------

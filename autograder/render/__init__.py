@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder import safeio
 from autograder.render.compare import SubmissionChange, changes_table, compare, write_changes
 from autograder.render.feedback import write_feedback
 from autograder.render.gradebook import write_grades
@@ -64,6 +65,7 @@ def write_reports(
     write ``report.html``, ``grades.csv`` and (with ``compare_with``) ``changes.html``."""
     overrides_path = overrides if overrides is not None else out / OVERRIDES_FILE
     records = apply_overrides(load_out_dir(out), load_overrides(overrides_path), overrides_path)
+    safeio.ensure_folder(out)  # refuse a folder someone else controls before writing into it
     changes = None
     written = []
     if compare_with is not None:

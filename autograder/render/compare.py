@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import safeio
 from autograder.render.env import environment
 from autograder.render.records import GradedSubmission
 from autograder.result import Verdict
@@ -109,6 +110,4 @@ def changes_html(changes: Sequence[SubmissionChange], *, old: str, new: str) -> 
 
 
 def write_changes(changes: Sequence[SubmissionChange], out: Path, *, old: str) -> Path:
-    target = out / CHANGES_FILE
-    target.write_text(changes_html(changes, old=old, new=str(out)), encoding="utf-8")
-    return target
+    return safeio.write_text(out / CHANGES_FILE, changes_html(changes, old=old, new=str(out)))

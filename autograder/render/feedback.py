@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder import safeio
 from autograder.render.env import environment
 from autograder.render.records import GradedSubmission
 
@@ -23,9 +24,8 @@ def feedback_markdown(record: GradedSubmission, *, show_solutions: bool = False)
 
 
 def write_feedback(record: GradedSubmission, folder: Path, *, show_solutions: bool = False) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    html = folder / FEEDBACK_HTML
-    html.write_text(feedback_html(record, show_solutions=show_solutions), encoding="utf-8")
-    markdown = folder / FEEDBACK_MD
-    markdown.write_text(feedback_markdown(record, show_solutions=show_solutions), encoding="utf-8")
-    return [html, markdown]
+    safeio.ensure_folder(folder)
+    return [
+        safeio.write_text(folder / FEEDBACK_HTML, feedback_html(record, show_solutions=show_solutions)),
+        safeio.write_text(folder / FEEDBACK_MD, feedback_markdown(record, show_solutions=show_solutions)),
+    ]

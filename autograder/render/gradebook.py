@@ -8,6 +8,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
+from autograder import safeio
 from autograder.render.env import points
 from autograder.render.records import GradedSubmission
 
@@ -24,28 +25,33 @@ def grades_csv(records: Sequence[GradedSubmission]) -> str:
             part_ids.extend(part.id for part in question.parts if part.id not in part_ids)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", *part_ids, *question_ids, "total", "max_total"])
+    rows = [["submission", *part_ids, *question_ids, "total", "max_total"]]
     for record in records:
         parts = {part.id: points(part.score) for part in record.parts}
         questions = {question.id: points(question.score) for question in record.questions}
-        writer.writerow(
+        rows.append(
             [
-                _safe(record.submission),
+                record.submission,
                 *(parts.get(part_id, "") for part_id in part_ids),
                 *(questions.get(question_id, "") for question_id in question_ids),
                 points(record.score),
                 points(record.max_score),
             ]
         )
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue()
 
 
-def _safe(cell: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula; a folder name must stay a name.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @, TAB or CR would run as a
+    formula (OWASP's CSV injection), so it gets a leading ``'``; a CR or LF, which some importers
+    take for the end of the row, becomes a space."""
+    flat = cell.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    return "'" + flat if cell.startswith(FORMULA_STARTS) else flat
 
 
 def write_grades(records: Sequence[GradedSubmission], out: Path) -> Path:
-    target = out / GRADES_FILE
-    target.write_text(grades_csv(records), encoding="utf-8")
-    return target
+    return safeio.write_text(out / GRADES_FILE, grades_csv(records))

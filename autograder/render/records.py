@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from autograder import safeio
 from autograder.result import VERDICTS, SubmissionResult, Verdict
 from autograder.spec import ProblemSet
 
@@ -88,6 +89,8 @@ class GradedSubmission:
     submission: str
     questions: tuple[GradedQuestion, ...]
     messages: tuple[str, ...] = ()
+    isolation: str = ""
+    """How student code was confined (:attr:`SubmissionResult.isolation`); empty when not recorded."""
 
     @property
     def parts(self) -> tuple[GradedPart, ...]:
@@ -136,7 +139,7 @@ def build_record(result: SubmissionResult, problems: ProblemSet, references: Map
     leftover = [_part_without_spec(part) for part in by_id.values()]
     if leftover:  # graded against parts this problem set does not have: keep them, never drop a grade
         questions.append(GradedQuestion("other", "Other answers", "", tuple(leftover)))
-    return GradedSubmission(result.submission, tuple(questions), result.messages)
+    return GradedSubmission(result.submission, tuple(questions), result.messages, result.isolation)
 
 
 def _part_without_spec(part: Any) -> GradedPart:
@@ -145,11 +148,8 @@ def _part_without_spec(part: Any) -> GradedPart:
 
 
 def write_record(record: GradedSubmission, folder: Path) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / RECORD_FILE
     data = {"format": RECORD_FORMAT, **dataclasses.asdict(record)}
-    target.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return target
+    return safeio.write_json(safeio.ensure_folder(folder) / RECORD_FILE, data)
 
 
 def load_out_dir(out: Path) -> list[GradedSubmission]:
@@ -186,7 +186,9 @@ def _load_record(path: Path) -> GradedSubmission:
             )
             for question in data["questions"]
         )
-        return GradedSubmission(str(data["submission"]), questions, tuple(data.get("messages", ())))
+        return GradedSubmission(
+            str(data["submission"]), questions, tuple(data.get("messages", ())), str(data.get("isolation", ""))
+        )
     except (ValueError, KeyError, TypeError) as error:
         raise RecordError(f"{path}: not a result record ({type(error).__name__}: {error}); grade again") from None
 
@@ -218,7 +220,8 @@ def _load_gradescope(path: Path) -> GradedSubmission:
             )
         questions = tuple(GradedQuestion(qid, qid, "", tuple(items)) for qid, items in parts.items())
         messages = tuple(str(data["output"]).splitlines()) if data.get("output") else ()
-        return GradedSubmission(path.parent.name, questions, messages)
+        isolation = str(data.get("extra_data", {}).get("isolation", ""))
+        return GradedSubmission(path.parent.name, questions, messages, isolation)
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         raise RecordError(f"{path}: not a Gradescope results file ({type(error).__name__}: {error})") from None
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from autograder import safeio
 from autograder.render import plots
 from autograder.render.compare import SubmissionChange
 from autograder.render.env import environment
@@ -90,6 +91,8 @@ class ClassReport:
     changes: tuple[SubmissionChange, ...] | None = None
     compared_with: str = ""
     links: dict[str, str] = field(default_factory=dict)
+    isolation: tuple[str, ...] = ()
+    """Every distinct way student code was confined in this grading (one, normally)."""
 
 
 def feedback_link(submission: str, part_id: str | None = None) -> str:
@@ -131,6 +134,7 @@ def class_report(
         changes=None if changes is None else tuple(changes),
         compared_with=compared_with,
         links={record.submission: feedback_link(record.submission) for record in records},
+        isolation=tuple(dict.fromkeys(record.isolation for record in records if record.isolation)),
     )
     if not plots_enabled:
         return report
@@ -222,6 +226,4 @@ def report_html(report: ClassReport) -> str:
 
 
 def write_report(report: ClassReport, out: Path) -> Path:
-    target = out / REPORT_FILE
-    target.write_text(report_html(report), encoding="utf-8")
-    return target
+    return safeio.write_text(out / REPORT_FILE, report_html(report))
