@@ -33,8 +33,8 @@ FOLDER_MODE = 0o755
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _SURROGATE = re.compile("[\ud800-\udfff]")
-# C0 controls but newline and tab, DEL, C1 controls: ESC sequences can rewrite a terminal.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls but newline, DEL, C1 controls: ESC sequences can rewrite a terminal.
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 class UnsafePath(Exception):
@@ -62,7 +62,7 @@ def _escape_surrogate(match: re.Match[str]) -> str:
 
 
 def for_terminal(text: str) -> str:
-    """:func:`printable`, and control characters (but newline and tab) as ``\\x1b``."""
+    """:func:`printable`, and control characters but newline (tab too) as ``\\x1b``."""
     return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", printable(text))
 
 
