@@ -12,12 +12,13 @@ import sys
 from collections.abc import Sequence
 
 ALLOW_UNCONFINED_FLAG = "--allow-unconfined-code"
-ALLOW_UNCONFINED_ENV = "AUTOGRADER_ALLOW_UNCONFINED"
-"""Set to "1": the sandbox runs student code even where nothing confines it to less than the
-grader's own rights (it refuses otherwise). Forked workers and the zygote's parent inherit it."""
 
 
 def allow_unconfined_code() -> None:
+    """Let the sandbox run student code even where nothing confines it to less than the grader's
+    own rights (it refuses otherwise); set in the environment, so forked workers inherit it."""
+    from autograder.sandbox import ALLOW_UNCONFINED_ENV
+
     os.environ[ALLOW_UNCONFINED_ENV] = "1"
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from autograder import api, render, safeio
 from autograder.cli import EXIT_CONFIG, EXIT_OK, main
-from autograder.launch import ALLOW_UNCONFINED_ENV
+from autograder.sandbox import ALLOW_UNCONFINED_ENV
 from tests.conftest import HW9_PROBLEMS, HW9_REFERENCE, ROOT, SUBMISSIONS, TINY
 
 SCHEMA = json.loads((ROOT / "tests" / "schemas" / "gradescope-results.schema.json").read_text(encoding="utf-8"))
