@@ -17,6 +17,10 @@ from typing import Any
 
 from autograder.sandbox import RunResult, Sandbox, SandboxError, shared
 
+#: Run statuses that are not the student's doing: the sandbox refused the run (e.g. no
+#: isolation here) or the child was killed by something its limits do not explain.
+NOT_THE_STUDENTS = frozenset({"crashed", "refused"})
+
 #: How a failing run is described to the student; the sandbox's own message follows.
 STATUS_SENTENCES = {
     "timeout": "did not finish within the time limit",
@@ -48,10 +52,15 @@ def prestart() -> None:
     sandbox().prestart()
 
 
-def run_module(source: str, payload: dict[str, Any], filename: str = "submission.py") -> RunResult:
-    """Run the sandbox's ``module`` task; a sandbox that cannot start becomes a ``crashed`` result."""
+def run_module(
+    source: str, payload: dict[str, Any], filename: str = "submission.py", *, hide_source: bool = False
+) -> RunResult:
+    """Run the sandbox's ``module`` task; a sandbox that cannot start becomes a ``crashed`` result.
+
+    ``hide_source``: the child runs the source from memory, with no file of it to read
+    (a template filled with reference answers the student's code must not see)."""
     try:
-        return sandbox().run("module", source, payload, filename=filename)
+        return sandbox().run("module", source, payload, filename=filename, hide_source=hide_source)
     except SandboxError as error:
         return RunResult("crashed", error_type="SandboxError", error_message=f"the sandbox could not start: {error}")
 

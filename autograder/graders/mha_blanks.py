@@ -10,8 +10,13 @@ reference earns its points: ``self.d_model``, ``num_heads * self.d_k`` and
 ``-1`` can all be right.
 
 The blank is read as a code fragment by the ``token`` kind's reader (names,
-attributes, numbers, arithmetic, calls of names) before it goes anywhere near
-the template, so a blank cannot inject statements.
+attributes, numbers, arithmetic, calls of names), so it cannot inject
+statements, and then checked against an allow-list (:mod:`._blanks`): only
+the names the template binds where the blank stands, a few harmless
+built-ins, torch / nn / math functions and attributes that are neither
+private nor a way to files, code or the system. A refused blank scores 0 and
+never runs. The filled template runs from memory (``hide_source``): no file
+of it, with the other blanks' reference answers, exists for the child to read.
 
 Params: ``template``, ``blank``, ``strip_prefix``, ``class_name``, ``init_args``,
 ``cases``, ``tolerance``.
@@ -19,13 +24,16 @@ Params: ``template``, ``blank``, ``strip_prefix``, ``class_name``, ``init_args``
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from autograder.graders import _modules, token
+from autograder.graders import _blanks, _modules, token
 from autograder.graders.base import GraderKind
 from autograder.graders.token import Fragment
+from autograder.mathread import Unreadable
 from autograder.result import Outcome
 from autograder.sandbox import RunResult
 from autograder.spec import Part, ProblemSet
@@ -40,6 +48,10 @@ WRONG_VALUES = (
     "(largest difference {difference:.3g}) on {case}."
 )
 NOT_RUN = "The autograder could not run the class with your blank ({reason})."
+UNDEFINED = (
+    "With {shown} in blank ({blank}) the class cannot run: NameError: name '{name}' is not defined "
+    "where blank ({blank}) stands."
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,34 @@ def _reader(params: Params) -> token.Params:
 
 
 def read(text: str, part: Part) -> Fragment:
-    return token.read_fragment(text, _reader(part.params))
+    """A code fragment the allow-list accepts where the blank stands; else Unreadable."""
+    fragment = token.read_fragment(text, _reader(part.params))
+    where = _scope_for_reading(part)
+    refusal = _blanks.refusal(fragment.text, where) if where is not None else ""
+    if refusal:
+        raise Unreadable(refusal)
+    return fragment
+
+
+def _scope_for_reading(part: Part) -> _blanks.Scope | None:
+    """The blank's scope; before bind (``autograder check``, the spec's rules) from the
+    template file. None when that cannot be read: bind then fails, and grade checks again."""
+    params: Params = part.params
+    source = params.source
+    if not source:
+        try:
+            source = (part.folder / params.template).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    try:
+        return _scope(source, params.blank)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _scope(source: str, blank: str) -> _blanks.Scope:
+    return _blanks.scope(source, blank)
 
 
 def bind(part: Part, problems: ProblemSet, readings: Mapping[str, Any]) -> Params:
@@ -81,15 +120,17 @@ def bind(part: Part, problems: ProblemSet, readings: Mapping[str, Any]) -> Param
     for other in problems.parts:
         if other.kind == part.kind and other.params.template == params.template and other.id in readings:
             fills[other.params.blank] = readings[other.id].text
-    missing = sorted(set(_blanks(source)) - set(fills))
+    missing = sorted(set(_blank_names(source)) - set(fills))
     if missing:
         raise ValueError(f"template {params.template}: no reference answer for blank(s) {', '.join(missing)}")
+    try:
+        _scope(source, params.blank)
+    except ValueError as error:
+        raise ValueError(f"template {params.template}: {error}") from None
     return replace(params, source=source, fills=fills)
 
 
-def _blanks(source: str) -> list[str]:
-    import re
-
+def _blank_names(source: str) -> list[str]:
     return re.findall(r"___\((\w+)\)___", source)
 
 
@@ -104,7 +145,10 @@ _REFERENCE_RUNS: dict[str, RunResult] = {}
 
 
 def reference_run(part: Part) -> RunResult:
-    """The fully reference-filled class, run once per process (all blanks of a template share it)."""
+    """The fully reference-filled class, run once per process (all blanks of a template share it).
+
+    Only a run that finished is kept: a failed one (a crash, a refusal) may be transient,
+    and keeping it would turn every later student's blanks into reviews."""
     params: Params = part.params
     payload = {
         "class_name": params.class_name,
@@ -113,15 +157,27 @@ def reference_run(part: Part) -> RunResult:
     }
     source = fill(params, {})
     key = repr((source, params.class_name, params.init_args, params.cases))
-    if key not in _REFERENCE_RUNS:
-        _REFERENCE_RUNS[key] = _modules.run_module(source, payload)
-    return _REFERENCE_RUNS[key]
+    if key in _REFERENCE_RUNS:
+        return _REFERENCE_RUNS[key]
+    run = _modules.run_module(source, payload, hide_source=True)
+    if run.status == "ok":
+        _REFERENCE_RUNS[key] = run
+    return run
 
 
 def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
     params: Params = part.params
+    names = {"shown": answer.text, "blank": params.blank}
+    # The allow-list again, with the bound template: nothing refused ever runs.
+    scope = _scope(params.source, params.blank)
+    refusal = _blanks.refusal(answer.text, scope)
+    if refusal:
+        return Outcome("unreadable", 0.0, refusal, "mha_blanks:not_allowed")
     if answer.text == reference.text:
         return Outcome("correct", 1.0, CORRECT, "mha_blanks:same_text")
+    undefined = _blanks.undefined(answer.text, scope)
+    if undefined:
+        return Outcome("incorrect", 0.0, UNDEFINED.format(name=undefined, **names), "mha_blanks:undefined_name")
     expected = reference_run(part)
     if expected.status != "ok":
         return Outcome("needs_review", 0.0, NOT_RUN.format(reason=_modules.failure(expected)), "error:reference")
@@ -131,11 +187,10 @@ def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
         "state_dict": {name: tensor["values"] for name, tensor in expected.value["state_dict"].items()},
         "calls": _modules.calls(params.cases, params.init_args[0]),
     }
-    run = _modules.run_module(fill(params, {params.blank: answer.text}), payload)
-    names = {"shown": answer.text, "blank": params.blank}
-    if run.status in ("crashed", "refused") and run.error_type == "SandboxError":
+    run = _modules.run_module(fill(params, {params.blank: answer.text}), payload, hide_source=True)
+    if run.status in _modules.NOT_THE_STUDENTS:
         return Outcome("needs_review", 0.0, NOT_RUN.format(reason=run.error_message), "error:sandbox")
-    if run.status != "ok":
+    if run.status != "ok":  # an exception, the time or the memory limit: the blank's doing
         return Outcome("incorrect", 0.0, CRASHES.format(error=_modules.failure(run), **names), "mha_blanks:crash")
     for case, got, want in zip(params.cases, run.value["outputs"], expected.value["outputs"], strict=True):
         where = _modules.describe_case(case)

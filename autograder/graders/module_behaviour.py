@@ -95,9 +95,9 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
         "attributes": sorted(params.attributes),
     }
     student = _modules.run_module(answer.source, payload, filename="mha.py")
-    if student.error_type == "SandboxError":
+    if student.status in _modules.NOT_THE_STUDENTS:
         return Outcome("needs_review", 0.0, NOT_RUN.format(reason=student.error_message), "error:sandbox")
-    if student.status != "ok":
+    if student.status != "ok":  # an exception, the time or the memory limit: the class's doing
         return Outcome("incorrect", 0.0, DOES_NOT_RUN.format(error=_modules.failure(student)), "module:does_not_run")
     for name, expected in sorted(params.attributes.items()):
         got = student.value["attributes"].get(name)

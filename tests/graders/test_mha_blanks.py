@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
+from autograder.api import AnswerKey
+from autograder.graders import _modules, mha_blanks
+from autograder.grading import grade_part
 from autograder.result import PartResult
+from autograder.sandbox import RunResult
+from autograder.submission import Answer
 
 Grade = Callable[[str, str], PartResult]
 
@@ -22,7 +28,11 @@ BEHAVES_LIKE_REFERENCE = [
     ("q3.a.e", "special.softmax"),
     ("q3.a.g", "-1"),
     ("q3.a.g", "d_model // self.d_k"),
+    ("q3.a.g", "x.size(2) // self.d_k"),
     ("q3.a.h", "self.W_o"),
+    ("q3.a.a", "int(math.sqrt(d_model * d_model))"),
+    ("q3.a.a", "self.W_q.out_features"),
+    ("q3.a.a", "max(d_model, 1)"),
 ]
 
 
@@ -41,7 +51,8 @@ MISBEHAVES = [
     ("q3.a.d", "V", "output differs from the reference's"),
     ("q3.a.e", "sigmoid", "unexpected keyword argument 'dim'"),
     ("q3.a.e", "log_softmax", "log-probabilities"),
-    ("q3.a.e", "F.softmax", "has no attribute 'F'"),
+    ("q3.a.e", "sofmax", "has no attribute 'sofmax'"),
+    ("q3.a.d", "math.sqrt(self.d_k) * Q", "output differs from the reference's"),
     ("q3.a.f", "K", "output differs from the reference's"),
     ("q3.a.g", "self.d_k", "invalid for input of size"),
     ("q3.a.h", "W_v", "output differs from the reference's"),
@@ -68,3 +79,145 @@ def test_a_wrong_blank_costs_only_its_own_part(grade_hw9: Grade) -> None:
 def test_blanks_that_are_not_fragments_never_reach_the_template(grade_hw9: Grade, text: str) -> None:
     result = grade_hw9("q3.a.a", text)
     assert result.verdict == "unreadable"
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Every sandbox run asked for while the test runs (the runs still happen)."""
+    asked: list[dict[str, Any]] = []
+    real = _modules.run_module
+
+    def recording(source: str, payload: dict[str, Any], filename: str = "submission.py", **options: Any) -> RunResult:
+        asked.append({"source": source, "filename": filename, **options})
+        return real(source, payload, filename, **options)
+
+    monkeypatch.setattr(_modules, "run_module", recording)
+    yield asked
+
+
+# (blank, a hostile blank, what its sentence names): refused, never run.
+HOSTILE_BLANKS = [
+    ("q3.a.a", "exec(bytes(range(105, 107)))", "exec is a Python built-in"),
+    ("q3.a.a", "eval(chr(49) + chr(50))", "eval is a Python built-in"),
+    ("q3.a.a", "d_model + len(chr(105) + chr(100))", "chr is a Python built-in"),
+    ("q3.a.a", "getattr(self, d_model)", "getattr is a Python built-in"),
+    ("q3.a.a", "__import__(d_model)", "__import__ starts with an underscore"),
+    ("q3.a.a", "torch.load(d_model)", "'load' is one of the names a blank never needs"),
+    ("q3.a.a", "torch.from_file(d_model, 0, 1)", "'from_file' is one of the names"),
+    ("q3.a.a", "torch.sys.modules", "torch.sys is not one of the namespaces"),
+    ("q3.a.a", "F.torch.load", "'torch' is one of the names"),
+    ("q3.a.a", "self.__dict__", "__dict__ starts with an underscore"),
+    ("q3.a.a", "open(d_model)", "open is a Python built-in"),
+    ("q3.a.a", "lambda: d_model", "a lambda"),
+    ("q3.a.a", "d_model + len('abc')", "text in quotes"),
+    ("q3.a.a", "vars(self)", "vars is a Python built-in"),
+    ("q3.a.a", "torch.utils.cpp_extension.load_inline", "torch.utils is not one of the namespaces"),
+    ("q3.a.d", "Q.untyped_storage()", "'untyped_storage' is one of the names"),
+    ("q3.a.e", "torch.load", "torch.load may not appear in a blank"),
+    ("q3.a.e", "from_file", "torch.from_file may not appear in a blank"),
+    ("q3.a.e", "F.softmax", "torch.F is not one of the namespaces"),
+    ("q3.a.h", "__dict__", "__dict__ starts with an underscore"),
+    ("q3.a.h", "self.load_state_dict", "self.load_state_dict may not appear in a blank"),
+]
+
+
+@pytest.mark.parametrize(("answer_id", "text", "fragment"), HOSTILE_BLANKS)
+def test_hostile_blanks_are_refused_and_never_run(
+    grade_hw9: Grade, runs: list[dict[str, Any]], answer_id: str, text: str, fragment: str
+) -> None:
+    result = grade_hw9(answer_id, text)
+    assert (result.verdict, result.score) == ("unreadable", 0)
+    assert fragment in result.feedback
+    assert runs == []
+
+
+def test_the_allow_list_holds_in_grade_too(hw9_key: AnswerKey, runs: list[dict[str, Any]]) -> None:
+    # A reading that never went through read (a bug elsewhere) still never runs.
+    part = hw9_key.problems.part("q3.a.a")
+    fragment = mha_blanks.Fragment(text="open(d_model)", names=frozenset({"open", "d_model"}))
+    outcome = mha_blanks.grade(fragment, hw9_key.readings["q3.a.a"], part)
+    assert outcome.verdict == "unreadable"
+    assert "open is a Python built-in" in outcome.feedback
+    assert runs == []
+
+
+@pytest.mark.parametrize(
+    ("answer_id", "text", "name"), [("q3.a.a", "d_k", "d_k"), ("q3.a.d", "q", "q"), ("q3.a.b", "2 * D", "D")]
+)
+def test_a_name_the_template_does_not_bind_there_is_a_name_error_without_running(
+    grade_hw9: Grade, runs: list[dict[str, Any]], answer_id: str, text: str, name: str
+) -> None:
+    result = grade_hw9(answer_id, text)
+    assert (result.verdict, result.score) == ("incorrect", 0)
+    assert f"NameError: name '{name}' is not defined" in result.feedback
+    assert runs == []
+
+
+def test_the_spec_rule_still_explains_a_name_from_another_method(grade_hw9: Grade) -> None:
+    result = grade_hw9("q3.a.g", "num_heads")
+    assert result.verdict == "incorrect"
+    assert "no local variable num_heads" in result.feedback
+
+
+def test_the_filled_template_runs_from_memory(grade_hw9: Grade, runs: list[dict[str, Any]]) -> None:
+    # The template holds the other blanks' reference answers: no file of it for the child to read.
+    mha_blanks._REFERENCE_RUNS.clear()
+    assert grade_hw9("q3.a.a", "self.d_model").verdict == "correct"
+    assert len(runs) == 2  # the reference, then the student's blank
+    assert all(run["hide_source"] is True for run in runs)
+
+
+def _fake_sandbox(monkeypatch: pytest.MonkeyPatch, *results: RunResult) -> list[str]:
+    """The next runs return these results, in order, then the real sandbox answers."""
+    queue = list(results)
+    sources: list[str] = []
+    real = _modules.run_module
+
+    def fake(source: str, payload: dict[str, Any], filename: str = "submission.py", **options: Any) -> RunResult:
+        sources.append(source)
+        return queue.pop(0) if queue else real(source, payload, filename, **options)
+
+    monkeypatch.setattr(_modules, "run_module", fake)
+    return sources
+
+
+KILLED = RunResult(
+    "crashed", error_type="crashed", error_message="killed by signal SIGSEGV before returning a result", signal=11
+)
+UNCONFINED = RunResult("refused", error_type="unconfined", error_message="Student code was not run: no isolation")
+
+
+def test_a_failed_reference_run_is_never_kept(hw9_key: AnswerKey, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mha_blanks, "_REFERENCE_RUNS", {})
+    part = hw9_key.problems.part("q3.a.a")
+    sources = _fake_sandbox(monkeypatch, KILLED)
+    first = grade_part(part, Answer("self.d_model"), hw9_key.readings["q3.a.a"])
+    assert first.verdict == "needs_review"
+    assert "killed by signal SIGSEGV" in first.feedback
+    assert mha_blanks._REFERENCE_RUNS == {}
+    # The next student's blank runs the reference again, and is graded.
+    second = grade_part(part, Answer("self.d_model"), hw9_key.readings["q3.a.a"])
+    assert second.verdict == "correct", second.feedback
+    assert len(sources) == 3
+    assert len(mha_blanks._REFERENCE_RUNS) == 1
+
+
+# A student's run that the sandbox refused, or that something killed the student's limits do not
+# explain, is for an instructor; running out of time or memory is the blank's doing.
+STUDENT_RUNS = [
+    (KILLED, "needs_review", "killed by signal SIGSEGV"),
+    (UNCONFINED, "needs_review", "Student code was not run"),
+    (RunResult("timeout", error_type="timeout", error_message="stopped after 5 s"), "incorrect", "time limit"),
+    (RunResult("memory", error_type="MemoryError", error_message="used more than 1536 MB"), "incorrect", "memory"),
+]
+
+
+@pytest.mark.parametrize(("run", "verdict", "fragment"), STUDENT_RUNS)
+def test_a_run_that_is_not_the_students_doing_goes_to_review(
+    grade_hw9: Grade, monkeypatch: pytest.MonkeyPatch, run: RunResult, verdict: str, fragment: str
+) -> None:
+    assert grade_hw9("q3.a.c", "self.d_model").verdict == "correct"  # the reference run is kept
+    _fake_sandbox(monkeypatch, run)
+    result = grade_hw9("q3.a.c", "self.d_model")
+    assert (result.verdict, result.score) == (verdict, 0)
+    assert fragment in result.feedback

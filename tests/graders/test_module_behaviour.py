@@ -4,11 +4,13 @@ with its own parameters in the reference implementation."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from autograder.graders import _modules
 from autograder.result import PartResult
+from autograder.sandbox import RunResult
 from tests.conftest import HW9_REFERENCE
 
 Grade = Callable[[str, str], PartResult]
@@ -124,4 +126,35 @@ UNREADABLE = [
 def test_code_that_is_not_a_class_is_unreadable(grade_hw9: Grade, text: str, fragment: str) -> None:
     result = grade_hw9("q3.b", text)
     assert result.verdict == "unreadable"
+    assert fragment in result.feedback
+
+
+# A run the sandbox refused, or that something killed the class's own limits do not explain,
+# is for an instructor; running out of time or memory is the class's doing.
+STUDENT_RUNS = [
+    (
+        RunResult("crashed", error_type="crashed", error_message="killed by signal SIGSEGV", signal=11),
+        "needs_review",
+        "killed by signal SIGSEGV",
+    ),
+    (
+        RunResult("refused", error_type="unconfined", error_message="Student code was not run: no isolation"),
+        "needs_review",
+        "Student code was not run",
+    ),
+    (RunResult("timeout", error_type="timeout", error_message="stopped after 5 s"), "incorrect", "did not finish"),
+    (RunResult("memory", error_type="MemoryError", error_message="used more than 1536 MB"), "incorrect", "memory"),
+]
+
+
+@pytest.mark.parametrize(("run", "verdict", "fragment"), STUDENT_RUNS)
+def test_a_run_that_is_not_the_students_doing_goes_to_review(
+    grade_hw9: Grade, monkeypatch: pytest.MonkeyPatch, run: RunResult, verdict: str, fragment: str
+) -> None:
+    def fake(source: str, payload: dict[str, Any], filename: str = "submission.py", **options: Any) -> RunResult:
+        return run
+
+    monkeypatch.setattr(_modules, "run_module", fake)
+    result = grade_hw9("q3.b", source("right_head_size_argument"))
+    assert (result.verdict, result.score) == (verdict, 0)
     assert fragment in result.feedback
