@@ -383,7 +383,8 @@ class Sandbox:
                 error_message=f"stopped after {limits.wall_seconds:g} s (wall-clock time limit)",
                 **fields,
             )
-        if number in (signal.SIGXCPU, signal.SIGKILL) and cpu_used >= limits.cpu_seconds - 0.05:
+        # SIGXCPU comes only from RLIMIT_CPU; a SIGKILL is ours only once the hard limit was used.
+        if number == signal.SIGXCPU or (number == signal.SIGKILL and cpu_used >= limits.cpu_seconds - 0.05):
             return self._result(
                 "timeout",
                 started,
