@@ -45,3 +45,14 @@ bench: $(STAMP)
 gradescope: $(STAMP)
 	$(BIN)/autograder validate problems/hw9 --reference reference/hw9
 	$(BIN)/autograder gradescope build --problems problems/hw9 --reference reference/hw9 -o dist/autograder.zip
+
+# The zip set up and graded in real Docker containers (README, "Gradescope"); as root, idempotent.
+.PHONY: gradescope-docker
+# `make gradescope-docker REF=main` builds the zip from that git revision instead of the working tree.
+gradescope-docker: $(STAMP)
+ifeq ($(REF),)
+	$(MAKE) gradescope
+	$(PYTHON) gradescope/docker_check.py --zip dist/autograder.zip
+else
+	$(PYTHON) gradescope/docker_check.py --ref $(REF)
+endif

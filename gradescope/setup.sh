@@ -4,12 +4,18 @@
 # /opt/autograder-venv with the pinned requirements, CPU-only torch and this
 # package, plus bubblewrap (namespaces for student code where the container
 # allows them; without it student code runs under rlimits as uid 65534).
+#
+# For mirrors and air-gapped campuses: AUTOGRADER_TORCH_INDEX replaces the CPU
+# index torch comes from (a PEP 503 index URL, e.g. file:///srv/wheels/simple);
+# set but empty, torch comes from pip's own configuration (PIP_INDEX_URL,
+# PIP_FIND_LINKS, pip.conf), like the requirements always do. The pin stays.
 set -euo pipefail
 
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VENV=/opt/autograder-venv
 TORCH="torch==2.13.0"
 TORCH_INDEX="https://download.pytorch.org/whl/cpu"
+if [ -n "${AUTOGRADER_TORCH_INDEX+set}" ]; then TORCH_INDEX="$AUTOGRADER_TORCH_INDEX"; fi
 export DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
 apt-get update
@@ -37,10 +43,15 @@ if ! "$PYTHON" -m venv "$VENV"; then  # Debian and Ubuntu package ensurepip apar
 fi
 
 # Pinned dependencies first (from PyPI), then torch from the CPU index (PyPI's
-# torch is the multi-GB CUDA build; its dependencies are already satisfied),
+# torch is the multi-GB CUDA build; its dependencies are already satisfied;
+# "$TORCH_INDEX" empty: wherever pip is configured to look),
 # then the package itself without touching the others.
 "$VENV/bin/python" -m pip install -r "$SOURCE/requirements.txt"
-"$VENV/bin/python" -m pip install --index-url "$TORCH_INDEX" "$TORCH"
+if [ -n "$TORCH_INDEX" ]; then
+    "$VENV/bin/python" -m pip install --index-url "$TORCH_INDEX" "$TORCH"
+else
+    "$VENV/bin/python" -m pip install "$TORCH"
+fi
 "$VENV/bin/python" -m pip install --no-deps "$SOURCE"
 
 # Fail the image build, not the first student, when something is off.
