@@ -19,6 +19,8 @@ import shutil
 import site
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,9 @@ def _as_user(uid: int) -> list[str]:
 
 
 def _runs_as(uid: int, python: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    command = [*_as_user(uid), python, "-I", "-c", "import torch, autograder.sandbox"]
+    # The sandbox starts its zygote with sys.executable: that must work too.
+    check = "import subprocess, sys, torch, autograder.sandbox; subprocess.run([sys.executable, '-c', ''], check=True)"
+    command = [*_as_user(uid), python, "-I", "-c", check]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -58,12 +62,22 @@ def _reachable_python(uid: int, folder: Path, env: dict[str, str]) -> tuple[str 
     return (python, "") if second.returncode == 0 else (None, second.stderr[-300:])
 
 
+@pytest.fixture
+def public_folder() -> Iterator[Path]:
+    """A folder the unprivileged user can reach (pytest's own tmp_path is root's, 0700)."""
+    folder = Path(tempfile.mkdtemp(prefix="autograder-unprivileged-"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="already unprivileged: the sandbox tests run as this user anyway")
-def test_the_sandbox_tests_pass_as_an_unprivileged_user(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def test_the_sandbox_tests_pass_as_an_unprivileged_user(public_folder: Path) -> None:
+    home = public_folder / "home"
     home.mkdir()
     os.chown(home, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
-    tmp_path.chmod(0o755)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
@@ -71,7 +85,7 @@ def test_the_sandbox_tests_pass_as_an_unprivileged_user(tmp_path: Path) -> None:
         "PYTHONDONTWRITEBYTECODE": "1",
         **({"CI": os.environ["CI"]} if "CI" in os.environ else {}),
     }
-    python, problem = _reachable_python(UNPRIVILEGED_UID, tmp_path, env)
+    python, problem = _reachable_python(UNPRIVILEGED_UID, public_folder, env)
     if python is None and not os.environ.get("CI"):
         pytest.skip(f"an unprivileged user cannot run this checkout's Python here: {problem}")
     assert python is not None, problem

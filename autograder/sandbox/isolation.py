@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import importlib.util
 import os
 import pwd
 import shutil
@@ -217,6 +218,14 @@ def claim_uid_base() -> tuple[int, int] | None:
     return None
 
 
+def _package_parent(name: str) -> list[str]:
+    """The folder a package would be imported from, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.origin:
+        return []
+    return [os.path.dirname(os.path.dirname(os.path.realpath(spec.origin)))]
+
+
 def _readonly_paths() -> list[str]:
     """What the child needs to see: libraries, the Python install, the venv, this folder."""
     candidates = [
@@ -227,6 +236,9 @@ def _readonly_paths() -> list[str]:
         sys.exec_prefix,
         os.path.dirname(os.path.realpath(sys.executable)),
         *site.getsitepackages(),
+        # Package folders added by .pth files or site.addsitedir, and wherever torch is.
+        *(path for path in sys.path if os.path.basename(path) in ("site-packages", "dist-packages")),
+        *_package_parent("torch"),
         SANDBOX_DIR,
         # autograder/__init__.py only (a version string): lets ``autograder.sandbox``
         # import through the editable-install finder while graders stay absent.
