@@ -12,8 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from autograder import bounded
+from autograder.api import PART_TIMEOUT, AnswerKey
+from autograder.grading import grade_part
 from autograder.result import PartResult
-from autograder.submission import parse_answers
+from autograder.submission import Answer, parse_answers
 
 Grade = Callable[[str, str], PartResult]
 
@@ -27,9 +30,11 @@ HOSTILE_TEXTS = {
     "dunder": "().__class__.__bases__[0].__subclasses__()",
     "bigint": "9" * 5_000,
     "control": "d\x00\x1b[31m",
+    # numerically (q^T k + 1)^2, but 10^7 terms when multiplied out: sympy went past 1.9 GB on it
+    "equal_but_huge": "(q^T k+1)^2 + (N+D+M+C+x1+x2+x3)^40 - (2N+2D+2M+2C+2x1+2x2+2x3)^40/2^40",
 }
 # One part of every automatic kind.
-PARTS = ["q1.a", "q2.a", "q2.b", "q3.a.e", "q4.a", "q4.f", "q6.b.ii", "q6.a"]
+PARTS = ["q1.a", "q2.a", "q2.b", "q3.a.e", "q4.a", "q4.f", "q6.b.i", "q6.b.ii", "q6.a"]
 
 
 @pytest.mark.parametrize("answer_id", PARTS)
@@ -42,6 +47,19 @@ def test_hostile_answer_costs_its_part_within_a_second(grade_hw9: Grade, answer_
     assert result.score == 0
     assert result.verdict in {"unreadable", "incorrect", "needs_review"}
     assert not Path("/tmp/ag-hostile").exists()
+
+
+def test_an_answer_equal_to_the_key_too_large_to_expand_goes_to_review_in_time(hw9_key: AnswerKey) -> None:
+    # In the forked, memory-limited child the math kinds are graded in, as `grade` does.
+    part = hw9_key.problems.part("q6.b.i")
+    answer = Answer(HOSTILE_TEXTS["equal_but_huge"])
+    start = time.monotonic()
+    finished = bounded.call(grade_part, part, answer, hw9_key.readings[part.id], timeout=PART_TIMEOUT)
+    assert time.monotonic() - start < PART_TIMEOUT
+    assert finished.status == "ok", finished.detail
+    assert finished.value is not None
+    assert (finished.value.verdict, finished.value.score) == ("needs_review", 0)
+    assert "too large to expand" in finished.value.feedback
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ Params: ``substitute`` (``{k: d/h}``, applied to both sides), ``assumable``
 from __future__ import annotations
 
 import functools
-import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -30,7 +29,7 @@ from typing import Any
 
 import sympy
 
-from autograder.equivalence import compare
+from autograder.equivalence import compare, expansion_size
 from autograder.graders._math import read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import BigOReading, Vocabulary, read_big_o, read_expression
@@ -331,23 +330,7 @@ def _sizes(expr: sympy.Expr) -> sympy.Expr:
 
 def expansion_cost(expr: sympy.Expr) -> int:
     """How many terms expanding ``expr`` may give, at most (capped): (b + d + n)^64 is large."""
-    cap = 10 * MAX_EXPANSION
-    if expr.is_Atom:
-        return 1
-    if isinstance(expr, sympy.Add):
-        return min(cap, sum(expansion_cost(arg) for arg in expr.args))
-    if isinstance(expr, sympy.Pow):
-        base = expansion_cost(expr.base)
-        exponent = expansion_cost(expr.exp)  # 2^(a + b) = 2^a·2^b
-        power = abs(int(expr.exp.p)) if expr.exp.is_Integer else 1
-        if base > 1 and power > 1:
-            # the monomials of degree `power` in `base` terms
-            base = cap if power > cap else math.comb(power + base - 1, base - 1)
-        return min(cap, base * exponent)
-    cost = 1
-    for arg in expr.args:
-        cost = min(cap, cost * expansion_cost(arg))
-    return cost
+    return expansion_size(expr, cap=10 * MAX_EXPANSION)
 
 
 def _comparable(*exprs: sympy.Expr) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy
 
+from autograder.equivalence import expandable
 from autograder.graders import _examples
 from autograder.graders._math import show, symbol_names
 from autograder.graders.base import GraderKind
@@ -26,6 +27,10 @@ CORRECT_ROUNDED = (
 )
 DIFFERENCE = "φ(x)ᵀφ(y) does not equal the kernel K(x, y). The difference φ(x)ᵀφ(y) − K(x, y) is:\n    {difference}"
 TOO_HIGH = "Component {index} ({component}) has degree {degree}, but the kernel has degree {kernel_degree} in {names}."
+TOO_LARGE = (
+    "φ(x)ᵀφ(y) is too large to expand and compare with the kernel (it multiplies out to thousands of terms); "
+    "an instructor will grade it."
+)
 MAX_COMPONENTS = 64
 MAX_SHOWN_TERMS = 8
 EXACT_DEGREE_LIMIT = 8
@@ -76,7 +81,10 @@ def matches(answer: ListReading, other: ListReading, part: Part) -> bool:
     degrees = [max((degree_bound(item, xs) or 0 for item in r.items), default=0) for r in (answer, other)]
     if degrees[0] != degrees[1] or degrees[0] > EXACT_DEGREE_LIMIT:
         return False  # cannot be the same inner product; and never expand huge powers
-    return bool(sympy.expand(inner_product(answer, part.params) - inner_product(other, part.params)) == 0)
+    mine, theirs = inner_product(answer, part.params), inner_product(other, part.params)
+    if not expandable(mine, theirs):
+        return False  # other symbols to high powers, (N + D)^64·x1: not expanded either
+    return bool(sympy.expand(mine - theirs) == 0)
 
 
 def grade(answer: ListReading, reference: ListReading, part: Part) -> Outcome:
@@ -84,6 +92,8 @@ def grade(answer: ListReading, reference: ListReading, part: Part) -> Outcome:
     too_high = _degree_problem(answer, params)
     if too_high:
         return Outcome("incorrect", 0.0, too_high, "feature_map:degree")
+    if not expandable(inner_product(answer, params), params.kernel_expr):
+        return Outcome("needs_review", 0.0, TOO_LARGE, "feature_map:too_large")
     diff = difference(answer, params)
     if diff == 0:
         return Outcome("correct", 1.0, CORRECT, "feature_map:identity")
@@ -102,7 +112,7 @@ def _degree_problem(answer: ListReading, params: Params) -> str:
         degree = degree_bound(item, xs)
         if degree is None or degree <= kernel_degree:
             continue
-        if degree <= EXACT_DEGREE_LIMIT:  # cheap to expand: the bound may overstate (cancellation)
+        if degree <= EXACT_DEGREE_LIMIT and expandable(item):  # cheap: the bound may overstate (cancellation)
             degree = sympy.Poly(item, *sorted(xs, key=str)).total_degree()
         if degree > kernel_degree:
             names = ", ".join(sorted(str(x) for x in xs))

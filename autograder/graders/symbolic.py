@@ -26,6 +26,10 @@ EXTRA_NAMES = "Your answer depends on {names}, which the expected answer does no
 MISSING_NAMES = "Your answer does not depend on {names}, but the expected answer does."
 SEVERAL_VALUES = "Your answer gives {count} values ({values}); the question asks for one expression."
 UNDECIDED = "The autograder could not decide whether your expression equals the expected one."
+TOO_LARGE = (
+    "Your expression is too large to expand and compare exactly (it multiplies out to thousands of terms); "
+    "an instructor will grade it."
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ def grade(answer: Reading, reference: Reading, part: Part) -> Outcome:
     if comparison.equal is True:
         message = CORRECT_NUMERIC if comparison.method == "numeric" else CORRECT
         return Outcome("correct", 1.0, message, f"symbolic:equal:{comparison.method}")
+    if comparison.method == "too_large":
+        return Outcome("needs_review", 0.0, TOO_LARGE, "symbolic:too_large")
     if comparison.equal is None:
         return Outcome("needs_review", 0.0, UNDECIDED, "symbolic:undecided")
     return Outcome("incorrect", 0.0, explain_difference(mine[0], expected[0]), "symbolic:different")
