@@ -81,18 +81,24 @@ def test_blanks_that_are_not_fragments_never_reach_the_template(grade_hw9: Grade
     assert result.verdict == "unreadable"
 
 
-@pytest.fixture
-def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """Every sandbox run asked for while the test runs (the runs still happen)."""
+def _sandbox(monkeypatch: pytest.MonkeyPatch, *results: RunResult) -> list[dict[str, Any]]:
+    """Record every sandbox run asked for; the first ones get ``results``, the others really run."""
+    queue = list(results)
     asked: list[dict[str, Any]] = []
     real = _modules.run_module
 
     def recording(source: str, payload: dict[str, Any], filename: str = "submission.py", **options: Any) -> RunResult:
         asked.append({"source": source, "filename": filename, **options})
-        return real(source, payload, filename, **options)
+        return queue.pop(0) if queue else real(source, payload, filename, **options)
 
     monkeypatch.setattr(_modules, "run_module", recording)
-    yield asked
+    return asked
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Every sandbox run asked for while the test runs (the runs still happen)."""
+    yield _sandbox(monkeypatch)
 
 
 # (blank, a hostile blank, what its sentence names): refused, never run.
@@ -167,20 +173,6 @@ def test_the_filled_template_runs_from_memory(grade_hw9: Grade, runs: list[dict[
     assert all(run["hide_source"] is True for run in runs)
 
 
-def _fake_sandbox(monkeypatch: pytest.MonkeyPatch, *results: RunResult) -> list[str]:
-    """The next runs return these results, in order, then the real sandbox answers."""
-    queue = list(results)
-    sources: list[str] = []
-    real = _modules.run_module
-
-    def fake(source: str, payload: dict[str, Any], filename: str = "submission.py", **options: Any) -> RunResult:
-        sources.append(source)
-        return queue.pop(0) if queue else real(source, payload, filename, **options)
-
-    monkeypatch.setattr(_modules, "run_module", fake)
-    return sources
-
-
 KILLED = RunResult(
     "crashed", error_type="crashed", error_message="killed by signal SIGSEGV before returning a result", signal=11
 )
@@ -190,7 +182,7 @@ UNCONFINED = RunResult("refused", error_type="unconfined", error_message="Studen
 def test_a_failed_reference_run_is_never_kept(hw9_key: AnswerKey, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mha_blanks, "_REFERENCE_RUNS", {})
     part = hw9_key.problems.part("q3.a.a")
-    sources = _fake_sandbox(monkeypatch, KILLED)
+    asked = _sandbox(monkeypatch, KILLED)
     first = grade_part(part, Answer("self.d_model"), hw9_key.readings["q3.a.a"])
     assert first.verdict == "needs_review"
     assert "killed by signal SIGSEGV" in first.feedback
@@ -198,7 +190,7 @@ def test_a_failed_reference_run_is_never_kept(hw9_key: AnswerKey, monkeypatch: p
     # The next student's blank runs the reference again, and is graded.
     second = grade_part(part, Answer("self.d_model"), hw9_key.readings["q3.a.a"])
     assert second.verdict == "correct", second.feedback
-    assert len(sources) == 3
+    assert len(asked) == 3
     assert len(mha_blanks._REFERENCE_RUNS) == 1
 
 
@@ -217,7 +209,7 @@ def test_a_run_that_is_not_the_students_doing_goes_to_review(
     grade_hw9: Grade, monkeypatch: pytest.MonkeyPatch, run: RunResult, verdict: str, fragment: str
 ) -> None:
     assert grade_hw9("q3.a.c", "self.d_model").verdict == "correct"  # the reference run is kept
-    _fake_sandbox(monkeypatch, run)
+    _sandbox(monkeypatch, run)
     result = grade_hw9("q3.a.c", "self.d_model")
     assert (result.verdict, result.score) == (verdict, 0)
     assert fragment in result.feedback
