@@ -47,8 +47,6 @@ from .isolation import (
     ENV_VAR,
     IMPORT_ROOT,
     RUN_ROOT_IN_BWRAP,
-    UID_BASE,
-    UID_SPAN,
     Mode,
     SandboxUnavailable,
     bwrap_command,
@@ -148,6 +146,9 @@ class SandboxError(RuntimeError):
     """The sandbox itself (not the student's code) could not start."""
 
 
+PER_RUN_UID = "uid-per-run"
+"""How a sandbox (not one run) names its uids: each run records its own, e.g. ``uid200017``."""
+
 UNCONFINED_REFUSAL = (
     "Student code was not run: on this machine no isolation layer would keep it from the "
     "grader's own rights (no bubblewrap namespaces, no Landlock, and the grader is not root). "
@@ -164,7 +165,7 @@ def isolation_available() -> str:
     own start-up probe, recorded on every result, has the last word.
     """
     mode = choose_mode(None)
-    uid = f"uid-per-run({UID_BASE}+)" if os.geteuid() == 0 else None
+    uid = PER_RUN_UID if os.geteuid() == 0 else None
     network = mode == "bwrap" or _can_unshare_network()
     abi = landlock_abi() if mode in ("bwrap", "landlock") else 0
     return describe(mode, landlock_abi=abi, seccomp=seccomp.supported(), network_namespace=network, uid=uid)
@@ -518,7 +519,7 @@ class Sandbox:
         self._zygote_vm_bytes = int(hello.get("vm_bytes", 0))
         self._layers = hello
         base = hello.get("uid_base")
-        uids = f"uid{base}-{base + int(hello.get('uid_span', UID_SPAN)) - 1}" if base is not None else None
+        uids = PER_RUN_UID if base is not None else None
         self.confined = confined(mode, landlock_abi=int(hello.get("landlock_abi", 0)), uid=base is not None)
         self.isolation = self._describe(uids) + self._fallback_reason
 
