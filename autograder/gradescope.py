@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from autograder import safeio
 from autograder.result import PartResult, SubmissionResult
+from autograder.sandbox.isolation import UID_BASE
 
 if TYPE_CHECKING:
     from autograder.api import AnswerKey
@@ -53,8 +54,10 @@ DEFAULT_ROOT = Path("/autograder")
 CONFIG_FILE = "autograder.json"
 """Written into the zip by the builder: where the specs and the reference are, relative to source/."""
 RESULTS_FILE = "results.json"
-SANDBOX_UID = 65534
-"""The uid the sandbox runs student code as when the grader is root (``Sandbox(uid=...)``'s default)."""
+SANDBOX_UID = UID_BASE
+"""A uid of the block the sandbox's runs switch to when the grader is root: the probe of
+``protected`` checks what such a run could still reach (Landlock, where the kernel has it,
+keeps runs from these folders as well)."""
 SANDBOX_MEMORY_BYTES = 896 * 1024 * 1024
 """Address space of one student run here (``Limits`` allows 1.5 GiB). Gradescope gives the whole
 container 768 MB: the warm zygote maps ~585 MiB (~220 MB resident), so student code may touch
@@ -174,7 +177,7 @@ def run(root: Path, *, log: TextIO | None = None) -> int:
 
     A valid results.json is written whatever happens. While anything runs,
     ``source/`` and ``results/`` are root-only (0700), so student code, which the
-    sandbox runs as uid 65534, can neither read the reference nor forge results;
+    sandbox runs as a uid of its own, can neither read the reference nor forge results;
     results are written after the sandbox has stopped.
     """
     log = log or sys.stdout

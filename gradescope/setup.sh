@@ -3,7 +3,8 @@
 # zip is unpacked in /autograder/source. It installs a Python >= 3.11 venv in
 # /opt/autograder-venv with the pinned requirements, CPU-only torch and this
 # package, plus bubblewrap (namespaces for student code where the container
-# allows them; without it student code runs under rlimits as uid 65534).
+# allows them; Docker refuses them, and then Landlock, seccomp and a uid per run
+# confine student code).
 #
 # For mirrors and air-gapped campuses: AUTOGRADER_TORCH_INDEX replaces the CPU
 # index torch comes from (a PEP 503 index URL, e.g. file:///srv/wheels/simple);
@@ -20,7 +21,7 @@ export DEBIAN_FRONTEND=noninteractive PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION
 
 apt-get update
 apt-get install -y --no-install-recommends bubblewrap \
-    || echo "setup.sh: bubblewrap is not available; student code will run under rlimits + uid 65534"
+    || echo "setup.sh: bubblewrap is not available; student code will run under Landlock + seccomp + a uid per run"
 
 python_is_recent() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
 PYTHON=""
