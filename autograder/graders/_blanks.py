@@ -212,12 +212,17 @@ def denied(name: str) -> bool:
     return name in DENIED_ATTRIBUTES or any(part in lowered for part in DENIED_PARTS)
 
 
-def refusal(text: str, where: Scope) -> str:
-    """Why the blank ``text`` may not be used where it stands; empty when it may."""
+def refusal(text: str, where: Scope, *, namespaces: bool = True) -> str:
+    """Why the blank ``text`` may not be used where it stands; empty when it may.
+
+    ``namespaces=False`` leaves out one reason: a chain through a module attribute
+    that is not an allowed namespace (``torch.F.softmax``). Such a blank is still
+    never run, but it is a wrong answer (it would not run), not an unreadable one.
+    """
     expression = _parse(text, where)
     if expression is None:
         return DOES_NOT_FIT.format(prefix=where.prefix, shown=text)
-    return _refusal(expression, where)
+    return _refusal(expression, where, namespaces)
 
 
 def undefined(text: str, where: Scope) -> str:
@@ -245,15 +250,15 @@ def _parse(text: str, where: Scope) -> ast.expr | None:
         return None
 
 
-def _refusal(node: ast.expr, where: Scope) -> str:
+def _refusal(node: ast.expr, where: Scope, namespaces: bool) -> str:
     if isinstance(node, ast.Name | ast.Attribute):
-        return _chain_refusal(node, where)
+        return _chain_refusal(node, where, namespaces)
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         return ""
     if isinstance(node, ast.UnaryOp):
-        return _refusal(node.operand, where)
+        return _refusal(node.operand, where, namespaces)
     if isinstance(node, ast.BinOp):
-        return _refusal(node.left, where) or _refusal(node.right, where)
+        return _refusal(node.left, where, namespaces) or _refusal(node.right, where, namespaces)
     if isinstance(node, ast.Call):
         for keyword in node.keywords:
             if keyword.arg is None:
@@ -261,7 +266,7 @@ def _refusal(node: ast.expr, where: Scope) -> str:
             if keyword.arg.startswith("_"):
                 return NOT_ALLOWED_PRIVATE.format(name=keyword.arg)
         for part in (node.func, *node.args, *(keyword.value for keyword in node.keywords)):
-            found = _refusal(part, where)
+            found = _refusal(part, where, namespaces)
             if found:
                 return found
         return ""
@@ -269,19 +274,19 @@ def _refusal(node: ast.expr, where: Scope) -> str:
     return NOT_ALLOWED_SYNTAX.format(what=what)
 
 
-def _chain_refusal(node: ast.Name | ast.Attribute, where: Scope) -> str:
+def _chain_refusal(node: ast.Name | ast.Attribute, where: Scope, namespaces: bool) -> str:
     attributes: list[str] = []
     root: ast.expr = node
     while isinstance(root, ast.Attribute):
         attributes.insert(0, root.attr)
         root = root.value
     if not isinstance(root, ast.Name):  # an attribute of a computed value: only the template writes those
-        return _refusal(root, where) or _attribute_refusal(ast.unparse(node), attributes)
+        return _refusal(root, where, namespaces) or _attribute_refusal(ast.unparse(node), attributes)
     for name in (root.id, *attributes):
         if name.startswith("_"):
             return NOT_ALLOWED_PRIVATE.format(name=name)
     if root.id in where.modules:
-        return _module_refusal(root.id, where.modules[root.id], attributes)
+        return _module_refusal(root.id, where.modules[root.id], attributes, namespaces)
     if root.id not in where.values and root.id in _BUILTINS and root.id not in SAFE_BUILTINS:
         return NOT_ALLOWED_BUILTIN.format(name=root.id, safe=", ".join(sorted(SAFE_BUILTINS)))
     return _attribute_refusal(".".join((root.id, *attributes)), attributes)
@@ -296,14 +301,25 @@ def _attribute_refusal(chain: str, attributes: list[str]) -> str:
     return ""
 
 
-def _module_refusal(local: str, module: str, attributes: list[str]) -> str:
+#: Names modules use for the allowed namespaces (``torch.functional.F`` is torch.nn.functional):
+#: denied as attributes, but a chain through one where it does not exist (``torch.F.softmax``)
+#: is a wrong answer, not a hostile one.
+NAMESPACE_ALIASES = frozenset({"F", "nn", "init", "functional", "linalg", "special", "fft"})
+
+
+def _unsafe_namespace(name: str) -> bool:
+    """A segment that names something dangerous in itself (``sys``, ``_C``, ``load``)."""
+    return name.startswith("_") or (denied(name) and name not in NAMESPACE_ALIASES)
+
+
+def _module_refusal(local: str, module: str, attributes: list[str], namespaces: bool) -> str:
     path = [*module.split("."), *attributes]
     chain = ".".join(path)
     if path[0] not in {allowed.split(".")[0] for allowed in ALLOWED_MODULES}:
         return NOT_ALLOWED_MODULE.format(name=local, module=module)
     for end in range(1, len(path)):
         namespace = ".".join(path[:end])
-        if namespace not in ALLOWED_MODULES:
+        if namespace not in ALLOWED_MODULES and (namespaces or _unsafe_namespace(path[end - 1])):
             allowed = ", ".join(sorted(ALLOWED_MODULES))
             return NOT_ALLOWED_NAMESPACE.format(chain=chain, namespace=namespace, allowed=allowed)
     if chain not in ALLOWED_MODULES and (path[-1].startswith("_") or denied(path[-1])):

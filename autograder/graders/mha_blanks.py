@@ -47,6 +47,7 @@ WRONG_VALUES = (
     "With {shown} in blank ({blank}) the class runs, but its output differs from the reference's "
     "(largest difference {difference:.3g}) on {case}."
 )
+OUTSIDE = "With {shown} in blank ({blank}) the class would not run: {reason}"
 NOT_RUN = "The autograder could not run the class with your blank ({reason})."
 UNDEFINED = (
     "With {shown} in blank ({blank}) the class cannot run: NameError: name '{name}' is not defined "
@@ -81,7 +82,7 @@ def read(text: str, part: Part) -> Fragment:
     """A code fragment the allow-list accepts where the blank stands; else Unreadable."""
     fragment = token.read_fragment(text, _reader(part.params))
     where = _scope_for_reading(part)
-    refusal = _blanks.refusal(fragment.text, where) if where is not None else ""
+    refusal = _blanks.refusal(fragment.text, where, namespaces=False) if where is not None else ""
     if refusal:
         raise Unreadable(refusal)
     return fragment
@@ -170,9 +171,12 @@ def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
     names = {"shown": answer.text, "blank": params.blank}
     # The allow-list again, with the bound template: nothing refused ever runs.
     scope = _scope(params.source, params.blank)
-    refusal = _blanks.refusal(answer.text, scope)
+    refusal = _blanks.refusal(answer.text, scope, namespaces=False)
     if refusal:
         return Outcome("unreadable", 0.0, refusal, "mha_blanks:not_allowed")
+    outside = _blanks.refusal(answer.text, scope)
+    if outside:  # readable, never run, and it would not run as the class's code either
+        return Outcome("incorrect", 0.0, OUTSIDE.format(reason=outside, **names), "mha_blanks:outside_namespaces")
     if answer.text == reference.text:
         return Outcome("correct", 1.0, CORRECT, "mha_blanks:same_text")
     undefined = _blanks.undefined(answer.text, scope)

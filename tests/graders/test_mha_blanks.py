@@ -121,10 +121,24 @@ HOSTILE_BLANKS = [
     ("q3.a.d", "Q.untyped_storage()", "'untyped_storage' is one of the names"),
     ("q3.a.e", "torch.load", "torch.load may not appear in a blank"),
     ("q3.a.e", "from_file", "torch.from_file may not appear in a blank"),
-    ("q3.a.e", "F.softmax", "torch.F is not one of the namespaces"),
     ("q3.a.h", "__dict__", "__dict__ starts with an underscore"),
     ("q3.a.h", "self.load_state_dict", "self.load_state_dict may not appear in a blank"),
 ]
+
+
+OUTSIDE_NAMESPACES = [
+    ("q3.a.e", "F.softmax", "torch.F is not one of the namespaces"),  # torch.F.softmax: no such thing
+]
+
+
+@pytest.mark.parametrize(("answer_id", "text", "fragment"), OUTSIDE_NAMESPACES)
+def test_a_chain_outside_the_allowed_namespaces_is_wrong_and_never_run(
+    grade_hw9: Grade, runs: list[dict[str, Any]], answer_id: str, text: str, fragment: str
+) -> None:
+    result = grade_hw9(answer_id, text)
+    assert (result.verdict, result.score) == ("incorrect", 0)
+    assert fragment in result.feedback
+    assert runs == []
 
 
 @pytest.mark.parametrize(("answer_id", "text", "fragment"), HOSTILE_BLANKS)
