@@ -126,27 +126,19 @@ HOSTILE_BLANKS = [
 ]
 
 
-OUTSIDE_NAMESPACES = [
-    ("q3.a.e", "F.softmax", "torch.F is not one of the namespaces"),  # torch.F.softmax: no such thing
+# Readable, but through a namespace that does not exist (torch.F.softmax): wrong, and never run either.
+NEVER_RUN = [
+    *((answer_id, text, "unreadable", fragment) for answer_id, text, fragment in HOSTILE_BLANKS),
+    ("q3.a.e", "F.softmax", "incorrect", "torch.F is not one of the namespaces"),
 ]
 
 
-@pytest.mark.parametrize(("answer_id", "text", "fragment"), OUTSIDE_NAMESPACES)
-def test_a_chain_outside_the_allowed_namespaces_is_wrong_and_never_run(
-    grade_hw9: Grade, runs: list[dict[str, Any]], answer_id: str, text: str, fragment: str
-) -> None:
-    result = grade_hw9(answer_id, text)
-    assert (result.verdict, result.score) == ("incorrect", 0)
-    assert fragment in result.feedback
-    assert runs == []
-
-
-@pytest.mark.parametrize(("answer_id", "text", "fragment"), HOSTILE_BLANKS)
+@pytest.mark.parametrize(("answer_id", "text", "verdict", "fragment"), NEVER_RUN)
 def test_hostile_blanks_are_refused_and_never_run(
-    grade_hw9: Grade, runs: list[dict[str, Any]], answer_id: str, text: str, fragment: str
+    grade_hw9: Grade, runs: list[dict[str, Any]], answer_id: str, text: str, verdict: str, fragment: str
 ) -> None:
     result = grade_hw9(answer_id, text)
-    assert (result.verdict, result.score) == ("unreadable", 0)
+    assert (result.verdict, result.score) == (verdict, 0)
     assert fragment in result.feedback
     assert runs == []
 
