@@ -400,3 +400,42 @@ def test_the_filter_lists_every_denied_call_for_every_architecture() -> None:
 
 def test_landlock_reports_its_abi() -> None:
     assert landlock_abi() == max(0, int(ctypes.CDLL(None).syscall(444, None, 0, 1)))
+
+
+# ---------------------------------------------------------------- a whole batch, in every mode
+
+
+SUBMISSIONS = ROOT / "submissions"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_hostile_batch_in_every_mode_leaves_the_control_its_full_marks(mode: str, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    batch = tmp_path / "batch"
+    for name in ("01-perfect-plain", "09-hostile-code"):
+        shutil.copytree(SUBMISSIONS / name, batch / name)
+    out = tmp_path / "out"
+    planted = Path("/tmp/hostile-was-here")  # what 09's q3.b tries to write
+    planted.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "autograder", "grade", str(batch), "--out", str(out), "--jobs", "2"]
+    command += ["--problems", str(ROOT / "problems" / "hw9"), "--reference", str(ROOT / "reference" / "hw9")]
+    env = {**os.environ, "AUTOGRADER_SANDBOX": mode}
+    env.pop("AUTOGRADER_ALLOW_UNCONFINED", None)
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+
+    control = json.loads((out / "01-perfect-plain" / "results.json").read_text())
+    hostile = json.loads((out / "09-hostile-code" / "results.json").read_text())
+    isolation = control["extra_data"]["isolation"]
+    assert isolation.startswith("bwrap" if mode == "bwrap" else "landlock" if mode == "landlock" else "seccomp")
+    assert not planted.exists()
+    if "UNCONFINED" in isolation:  # not root, no layer: nothing runs (blanks equal to the key need no run)
+        refused = [t for t in control["tests"] if "Student code was not run" in t["output"]]
+        assert "q3.b" in {t["extra_data"]["id"] for t in refused}
+        assert all(t["extra_data"]["verdict"] == "needs_review" for t in refused)
+    else:
+        assert control["score"] == 41
+        assert hostile["score"] == 2  # q3.a.g and q4.e, its only honest answers
