@@ -317,6 +317,23 @@ def test_a_hidden_source_has_no_file_to_read(pair: tuple[Sandbox, Sandbox]) -> N
     assert "line 2" in failing.traceback and "raise ValueError" not in failing.traceback
 
 
+def test_a_run_inherits_no_descriptor_but_stdio_and_its_result_pipe(pair: tuple[Sandbox, Sandbox]) -> None:
+    # The zygote holds the grader's socket (the next student's request comes on it),
+    # its answer pipe and whatever torch opened: none of it may reach student code.
+    spy = """
+    import stat
+    for fd in range(3, 1024):
+        try:
+            mode = os.fstat(fd).st_mode
+        except OSError:
+            continue
+        FOUND.append([fd, "pipe" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "other"])
+    """
+    found = _found(_run(pair[0], _module(spy)))
+
+    assert [kind for _, kind in found] == ["pipe"]  # the result pipe, and nothing else
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="leftovers are found by the run's own uid")
 def test_without_landlock_what_a_run_leaves_in_tmp_is_removed() -> None:
     leftover = Path(f"/tmp/sandbox-leftover-{uuid.uuid4().hex}")

@@ -265,9 +265,9 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             try:
-                os.close(result_read)
-                os.close(output_read)
-                os.close(self.answers)
+                # Only what this run needs: not the grader's socket (the next student's
+                # request), not the zygote's answer pipe, nothing torch or Python opened.
+                close_other_fds({0, 1, 2, request_fd, result_write, output_write})
                 self.run_child(header, request_fd, run_dir, result_write, output_write, uid)
             finally:
                 os._exit(CHILD_FAILED_SETUP)
@@ -354,6 +354,18 @@ class Zygote:
         while view:
             view = view[os.write(result_fd, view) :]
         os._exit(0)
+
+
+def close_other_fds(keep: set[int]) -> None:
+    """Close every descriptor but ``keep`` (a forked child inherits all of the zygote's)."""
+    highest = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 16)
+    start = 0
+    for end in [*sorted(keep), highest]:
+        # Never an empty range: CPython turns closerange(n, n) into close_range(n, n - 1),
+        # which for n = 0 closes every descriptor.
+        if start < end:
+            os.closerange(start, end)
+        start = max(start, end + 1)
 
 
 def _read_all(fd: int, limit: int) -> bytes:
