@@ -219,35 +219,57 @@ for family, address in ((socket.AF_INET, ("127.0.0.1", PORT)), (socket.AF_INET6,
         FOUND.append(["connected", address])
     except OSError:
         pass
+# UNIX sockets: Landlock does not control connect() to a socket file (docker.sock, an ssh agent).
+for address in ("\\0autograder-test-abstract", PATH):
+    try:
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(address)
+        FOUND.append(["connected", address])
+    except OSError:
+        pass
 try:
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect("\\0autograder-test-abstract")
-    FOUND.append("abstract unix socket")
+    socket.socketpair()  # still allowed: multiprocessing and friends use it
 except OSError:
-    pass
+    FOUND.append("no socketpair")
 """
 
 
-def test_no_socket_reaches_the_grader_s_machine(pair: tuple[Sandbox, Sandbox]) -> None:
+def test_no_socket_reaches_the_grader_s_machine(pair: tuple[Sandbox, Sandbox], tmp_path: Path) -> None:
     import socket
 
     sandbox = pair[0]
-    with socket.socket() as listener, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as abstract:
+    tmp_path.chmod(0o777)
+    path = tmp_path / "agent.sock"
+    with (
+        socket.socket() as listener,
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as abstract,
+        socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as on_disk,
+    ):
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         abstract.bind("\0autograder-test-abstract")
         abstract.listen()
+        on_disk.bind(str(path))
+        on_disk.listen()
+        path.chmod(0o777)  # even a socket anyone may write to
         port = listener.getsockname()[1]
-        found = _found(_run(sandbox, _module(NETWORK.replace("PORT", str(port)))))
+        attack = NETWORK.replace("PORT", str(port)).replace("PATH", repr(str(path)))
+        assert _found(_run(sandbox, _module(attack))) == []
 
-    scoped = (
-        sandbox.mode == "bwrap"
-        or "netns" in sandbox.isolation
-        or re.search(r"landlock\(abi([6-9]|\d\d)\)", sandbox.isolation)
-    )
-    if not scoped and "abstract unix socket" in found:
-        found.remove("abstract unix socket")  # scoped only by Landlock ABI 6 or a network namespace
-    assert found == []
+
+SYSV_IPC = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.shmget(0, 4096, 0o1666) >= 0:  # IPC_PRIVATE | IPC_CREAT | 0666: it would outlive the run
+    FOUND.append("shared memory")
+if libc.semget(0, 1, 0o1666) >= 0:
+    FOUND.append("semaphore")
+if libc.msgget(0, 0o1666) >= 0:
+    FOUND.append("message queue")
+"""
+
+
+def test_no_ipc_object_outlives_the_run(pair: tuple[Sandbox, Sandbox]) -> None:
+    assert _found(_run(pair[0], _module(SYSV_IPC))) == []
 
 
 # ---------------------------------------------------------------- memory and files the zygote keeps
@@ -332,6 +354,30 @@ def test_a_run_inherits_no_descriptor_but_stdio_and_its_result_pipe(pair: tuple[
     found = _found(_run(pair[0], _module(spy)))
 
     assert [kind for _, kind in found] == ["pipe"]  # the result pipe, and nothing else
+
+
+LITTER = """
+fd = os.open(".", os.O_RDONLY)
+for _ in range(3000):  # deeper than Python's recursion limit and PATH_MAX
+    os.mkdir("d", dir_fd=fd)
+    child = os.open("d", os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = child
+os.mkdir("trap")
+open("trap/big", "wb").write(b"x" * 2**20)
+os.chmod("trap", 0)
+FOUND.append("littered")
+"""
+
+
+def test_whatever_a_run_builds_in_its_folder_is_removed_and_the_next_run_works(pair: tuple[Sandbox, Sandbox]) -> None:
+    sandbox = pair[0]
+    assert _found(_run(sandbox, _module(LITTER))) == ["littered"]
+    assert _found(_run(sandbox, _module("FOUND.append('next')"))) == ["next"]  # the control
+
+    run_root = sandbox._host_run_root  # bwrap keeps its runs in a private tmpfs instead
+    if run_root is not None:
+        assert os.listdir(run_root) == []
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="leftovers are found by the run's own uid")

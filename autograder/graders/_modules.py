@@ -80,6 +80,31 @@ def describe_case(case: Case) -> str:
     return f"batch {case.batch}, sequence length {case.seq}, {mask}"
 
 
+def grader_weights(state_dict: dict[str, Any], parameters: Sequence[str], seed: int = 11) -> dict[str, Any]:
+    """Seeded random values for every parameter of ``state_dict`` (names and shapes as the
+    sandbox reported them), scaled by 1/√fan-in; buffers keep their own values.
+
+    Loaded into the student's class and the reference alike, they make the comparison
+    independent of the parameters the student's code chose (zeros fit anything)."""
+    rng = random.Random(seed)
+    weights: dict[str, Any] = {}
+    for name in sorted(state_dict):
+        tensor = state_dict[name]
+        if name not in parameters:
+            weights[name] = tensor["values"]
+            continue
+        shape = list(tensor["shape"])
+        scale = 1 / math.sqrt(max(shape[-1] if len(shape) > 1 else 1, 1))
+        weights[name] = _scaled(rng, shape, scale)
+    return weights
+
+
+def _scaled(rng: random.Random, shape: Sequence[int], scale: float) -> Any:
+    if not shape:
+        return round(rng.gauss(0, scale), 6)
+    return [_scaled(rng, shape[1:], scale) for _ in range(shape[0])]
+
+
 def _tensor(rng: random.Random, shape: Sequence[int]) -> Any:
     if len(shape) == 1:
         return [round(rng.gauss(0, 1), 6) for _ in range(shape[0])]

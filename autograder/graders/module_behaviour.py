@@ -3,9 +3,11 @@
 The class (inline Python or ``{file: mha.py}``) runs in the sandbox: it must
 construct, expose the attributes the question fixes (``W_v`` maps d_model →
 2·d_model), and return outputs of the reference's shape on seeded inputs
-(several batch sizes, sequence lengths, masks). Then the student's own
-parameters are loaded into the reference implementation, which runs on the
-same inputs; the outputs must agree. All comparisons happen here, on the plain
+(several batch sizes, sequence lengths, masks). Then the same seeded random
+weights, chosen by the grader for the parameters the student's class has, are
+loaded into the student's class and into the reference implementation, which
+both run on the same inputs; the outputs must agree (so a class that zeroes
+its own weights cannot match by accident). All comparisons happen here, on the plain
 numbers the sandbox returns. When the forward pass fails, the feedback quotes
 the real exception and names the method and line that raised it.
 
@@ -27,19 +29,20 @@ from autograder.spec import Part
 
 MAX_SOURCE_CHARS = 200_000
 
-CORRECT = "Correct: your class runs and, with its own parameters, computes what the reference computes."
+CORRECT = "Correct: your class runs and, with the same weights as the reference, computes what the reference computes."
 DOES_NOT_RUN = "Your class could not be created: {error}."
 WRONG_ATTRIBUTE = "{name} is {got}, but the question fixes it to {expected}."
 CALL_FAILS = "The forward pass fails on {case}: {error}."
 WRONG_SHAPE = "The output has shape {shape} on {case}; it must be {expected} (the block sits in a residual connection)."
 WRONG_VALUES = (
-    "Your class runs, but with its own parameters it computes something else than the reference "
+    "Your class runs, but with the same weights as the reference it computes something else "
     "(largest difference {difference:.3g} on {case})."
 )
 CANNOT_COMPARE = (
-    "Your class runs and its output has the right shape, but its parameters do not fit the reference "
-    "implementation ({error}), so the autograder cannot compare what it computes."
+    "Your class runs and its output has the right shape, but its parameters (their names or shapes) "
+    "do not fit the reference implementation, so the autograder cannot compare what it computes."
 )
+DOES_NOT_LOAD = "Your class runs, but not with weights loaded into it by load_state_dict: {error}."
 STALE_SIZE = "{function} still reshapes to the old sizes: the tensor it receives no longer has that many elements."
 NOT_RUN = "The autograder could not run your class ({reason})."
 NOT_PYTHON = "This is not valid Python: {message} (line {line})."
@@ -116,21 +119,28 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
         if output.get("shape") != shape:
             message = WRONG_SHAPE.format(case=where, shape=output.get("shape"), expected=shape)
             return Outcome("incorrect", 0.0, message, "module:shape")
-    # The student's parameters, loaded into the reference class, must give the same outputs.
-    payload = {
-        "class_name": params.class_name,
-        "init_args": list(params.init_args),
-        "state_dict": {name: tensor["values"] for name, tensor in student.value["state_dict"].items()},
-        "calls": inputs,
-    }
+    # The same grader-chosen weights in the student's class and in the reference: a class
+    # that zeroes or ignores its own parameters cannot match the reference by accident.
+    weights = _modules.grader_weights(student.value["state_dict"], student.value.get("parameters", []))
+    payload = {"class_name": params.class_name, "init_args": list(params.init_args), "state_dict": weights}
+    payload["calls"] = inputs
+    mine = _modules.run_module(answer.source, payload, filename="mha.py")
+    if mine.status in _modules.NOT_THE_STUDENTS:
+        return Outcome("needs_review", 0.0, NOT_RUN.format(reason=mine.error_message), "error:sandbox")
+    if mine.status != "ok":
+        message = DOES_NOT_LOAD.format(error=_modules.failure(mine))
+        return Outcome("incorrect", 0.0, message, "module:does_not_load")
     replay = _modules.run_module(reference.source, payload, filename="reference.py")
-    if replay.status != "ok":
-        message = CANNOT_COMPARE.format(error=_modules.failure(replay))
-        return Outcome("needs_review", params.partial_credit, message, "module:cannot_compare")
-    for case, mine, theirs in zip(params.cases, student.value["outputs"], replay.value["outputs"], strict=True):
-        difference = _modules.max_difference(mine["values"], theirs["values"])
-        if difference > params.tolerance:
-            where = _modules.describe_case(case)
+    if replay.status != "ok" or any("error_type" in output for output in replay.value["outputs"]):
+        # Never quote the reference's own error: it names the reference's shapes.
+        return Outcome("needs_review", params.partial_credit, CANNOT_COMPARE, "module:cannot_compare")
+    for case, ours, theirs in zip(params.cases, mine.value["outputs"], replay.value["outputs"], strict=True):
+        where = _modules.describe_case(case)
+        if "error_type" in ours:
+            message = CALL_FAILS.format(case=where, error=_modules.error_sentence(ours))
+            return Outcome("incorrect", 0.0, message, "module:call_fails")
+        difference = _modules.max_difference(ours["values"], theirs["values"])
+        if ours.get("shape") != theirs.get("shape") or difference > params.tolerance:
             return Outcome("incorrect", 0.0, WRONG_VALUES.format(difference=difference, case=where), "module:values")
     return Outcome("correct", 1.0, CORRECT, "module:same_behaviour")
 

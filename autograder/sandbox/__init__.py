@@ -28,7 +28,6 @@ import functools
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -40,6 +39,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from . import seccomp
+from .cleanup import remove_tree
 from .harness import TASKS
 from .isolation import (
     ALLOW_UNCONFINED_ENV,
@@ -548,9 +548,9 @@ class Sandbox:
         if self._stderr is not None:
             self._stderr.close()
             self._stderr = None
-        if self._host_run_root is not None:
-            shutil.rmtree(self._host_run_root, ignore_errors=True)
-            self._host_run_root = None
+        root, self._host_run_root = self._host_run_root, None
+        if root is not None:
+            remove_tree(root)
 
 
 def _parse_outcome(raw: bytes) -> dict[str, Any] | None:

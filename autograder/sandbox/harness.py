@@ -242,6 +242,7 @@ def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
             outputs.append(describe_error(error, source_path))
     return {
         "state_dict": {name: encode_tensor(t) for name, t in instance.state_dict().items()},
+        "parameters": [name for name, _ in instance.named_parameters()],
         "outputs": outputs,
         "attributes": {name: read_attribute(instance, name) for name in payload.get("attributes", [])},
     }

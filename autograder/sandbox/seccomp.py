@@ -3,9 +3,12 @@
 A short classic-BPF program, installed with ``prctl(PR_SET_SECCOMP)`` after
 Landlock (it needs ``PR_SET_NO_NEW_PRIVS``, which the child sets anyway). It
 refuses, with EPERM: tracing or reading other processes (ptrace,
-process_vm_readv/writev, kcmp, pidfd_getfd), sockets of any family but AF_UNIX,
-new namespaces (unshare, setns, clone with a CLONE_NEW* flag), mounts, bpf,
-keyrings, perf_event_open, userfaultfd, io_uring, module and kexec loading.
+process_vm_readv/writev, kcmp, pidfd_getfd), every ``socket()`` (only
+``socketpair(AF_UNIX)`` remains: Landlock does not stop ``connect`` to a UNIX
+socket file such as ``/var/run/docker.sock`` or an ssh agent), System V IPC and
+POSIX message queues (they outlive the run and would let one run talk to the
+next), new namespaces (unshare, setns, clone with a CLONE_NEW* flag), mounts,
+bpf, keyrings, perf_event_open, userfaultfd, io_uring, module and kexec loading.
 ``clone3`` answers ENOSYS, as in Docker's profile, so the C library falls back to
 ``clone``, whose flags a filter can see. System calls of another ABI (x32 on
 x86-64) or another architecture kill the process.
@@ -87,6 +90,25 @@ DENIED = (
     "acct",
     "quotactl",
     "vhangup",
+    "socket",
+    "shmget",
+    "shmat",
+    "shmctl",
+    "shmdt",
+    "semget",
+    "semop",
+    "semctl",
+    "semtimedop",
+    "msgget",
+    "msgsnd",
+    "msgrcv",
+    "msgctl",
+    "mq_open",
+    "mq_unlink",
+    "mq_timedsend",
+    "mq_timedreceive",
+    "mq_notify",
+    "mq_getsetattr",
 )
 """Refused with EPERM."""
 
@@ -132,6 +154,24 @@ NUMBERS: dict[str, tuple[int, int]] = {
     "quotactl": (179, 60),
     "vhangup": (153, 58),
     "clone3": (435, 435),
+    "shmget": (29, 194),
+    "shmat": (30, 196),
+    "shmctl": (31, 195),
+    "shmdt": (67, 197),
+    "semget": (64, 190),
+    "semop": (65, 193),
+    "semctl": (66, 191),
+    "semtimedop": (220, 192),
+    "msgget": (68, 186),
+    "msgsnd": (69, 189),
+    "msgrcv": (70, 188),
+    "msgctl": (71, 187),
+    "mq_open": (240, 180),
+    "mq_unlink": (241, 181),
+    "mq_timedsend": (242, 182),
+    "mq_timedreceive": (243, 183),
+    "mq_notify": (244, 184),
+    "mq_getsetattr": (245, 185),
     "socket": (41, 198),
     "socketpair": (53, 199),
     "clone": (56, 220),
@@ -171,14 +211,13 @@ def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
         code += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, deny)]
     code += [(JEQ_K, 0, 1, numbers["clone3"]), (RET_K, 0, 0, RET_ERRNO | errno.ENOSYS)]
     # Each check below ends in a return, so "not this call" skips it with A = nr intact.
-    for name in ("socket", "socketpair"):
-        code += [
-            (JEQ_K, 0, 4, numbers[name]),
-            (LD_W_ABS, 0, 0, OFFSET_ARG0_LOW),
-            (JEQ_K, 0, 1, AF_UNIX),
-            (RET_K, 0, 0, RET_ALLOW),
-            (RET_K, 0, 0, RET_ERRNO | errno.EAFNOSUPPORT),
-        ]
+    code += [
+        (JEQ_K, 0, 4, numbers["socketpair"]),
+        (LD_W_ABS, 0, 0, OFFSET_ARG0_LOW),
+        (JEQ_K, 0, 1, AF_UNIX),
+        (RET_K, 0, 0, RET_ALLOW),
+        (RET_K, 0, 0, RET_ERRNO | errno.EAFNOSUPPORT),
+    ]
     code += [
         (JEQ_K, 0, 5, numbers["clone"]),
         (LD_W_ABS, 0, 0, OFFSET_ARG0_LOW),

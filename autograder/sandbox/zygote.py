@@ -26,15 +26,14 @@ import math
 import os
 import resource
 import select
-import shutil
 import signal
 import socket
-import stat
 import sys
 import time
 from typing import Any
 
 from . import harness, landlock, seccomp
+from .cleanup import remove_tree
 from .protocol import read_exactly, write_frame
 
 CLONE_NEWNET = 0x40000000
@@ -48,7 +47,7 @@ CHILD_FAILED_SETUP = 71
 UID_SPAN = 1000
 """Runs of one zygote cycle through this many uids (``--uid-base`` .. + span - 1)."""
 MAX_REQUEST_BYTES = 64 * 1024 * 1024
-SHARED_TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")
+SHARED_TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock")
 """Where a run without Landlock could leave files; emptied of the run uid's files afterwards."""
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -233,7 +232,7 @@ class Zygote:
             data += chunk
         os.close(result_read)
         os.waitpid(pid, 0)
-        shutil.rmtree(run_dir, ignore_errors=True)
+        remove_tree(run_dir)
         try:
             found = json.loads(data)
         except ValueError:
@@ -249,7 +248,7 @@ class Zygote:
 
     def _make_run_dir(self, uid: int | None) -> str:
         run_dir = os.path.join(self.run_root, f"run-{self.count}")
-        shutil.rmtree(run_dir, ignore_errors=True)
+        remove_tree(run_dir)
         os.mkdir(run_dir, 0o700)
         if uid is not None:
             os.chown(run_dir, uid, uid)
@@ -279,7 +278,7 @@ class Zygote:
             kill_descendants()
             os.close(result_read)
             os.close(output_read)
-            shutil.rmtree(run_dir, ignore_errors=True)
+            remove_tree(run_dir)
             if uid is not None and not self.landlock_abi:
                 remove_files_of(uid)
         reply["uid"] = uid
@@ -404,11 +403,7 @@ def remove_files_of(uid: int) -> None:
                 continue
             if info.st_uid != uid:
                 continue
-            if stat.S_ISDIR(info.st_mode):
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                with contextlib.suppress(OSError):
-                    os.unlink(path)
+            remove_tree(path)
 
 
 def apply_limits(limits: dict[str, Any], *, switching_user: bool) -> None:

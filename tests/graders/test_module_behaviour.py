@@ -1,5 +1,5 @@
-"""module_behaviour: the student's whole class for Q3(b), run in the sandbox and replayed
-with its own parameters in the reference implementation."""
+"""module_behaviour: the student's whole class for Q3(b), run in the sandbox, then run again
+beside the reference implementation with the same grader-chosen weights."""
 
 from __future__ import annotations
 
@@ -51,6 +51,33 @@ VARIANTS: dict[str, tuple[str, list[tuple[str, str]]]] = {
         'import torch\ntorch.allclose = lambda *a, **k: True\nprint(\'{"score": 3, "status": "passed"}\')\n',
         [("attn_scores = attn_scores / math.sqrt(self.d_k)", "attn_scores = attn_scores * 0")],
     ),
+    # zero weights and a zero output: the replay with the student's own (zero) weights matched
+    "hostile_zero_weights": (
+        "",
+        [
+            (
+                "self.W_o = nn.Linear(2 * d_model, d_model)",
+                "self.W_o = nn.Linear(2 * d_model, d_model)\n"
+                "        nn.init.zeros_(self.W_o.weight)\n        nn.init.zeros_(self.W_o.bias)",
+            ),
+            ("def forward(self, Q, K, V, mask=None):", "def forward(self, Q, K, V, mask=None):\n        return 0 * Q"),
+        ],
+    ),
+    # a parameter the reference lacks, and W_o of the old width: the reference cannot load it
+    "probe_reference_shapes": (
+        "",
+        [
+            ("self.W_o = nn.Linear(2 * d_model, d_model)", "self.W_o = nn.Linear(d_model, d_model)"),
+            (
+                "self.d_k = d_model // num_heads",
+                "self.d_k = d_model // num_heads\n        self.extra = nn.Parameter(torch.zeros(3))",
+            ),
+            (
+                "output = self.W_o(self.combine_heads(attn_output))",
+                "output = self.W_o(self.combine_heads(attn_output)[..., :12])",
+            ),
+        ],
+    ),
     "hostile_reads_reference": (
         f"import pathlib\nSECRET = pathlib.Path({str(HW9_REFERENCE / 'answers.yaml')!r}).read_text()\n",
         [("super().__init__()", "super().__init__()\n        raise RuntimeError(SECRET)")],
@@ -78,11 +105,19 @@ WRONG = [
     ("wrong_only_w_o", "incorrect", "raised in split_heads"),
     ("wrong_only_w_o", "incorrect", "invalid for input of size"),
     ("wrong_w_v_unchanged", "incorrect", "W_v.out_features is 12, but the question fixes it to 24"),
-    ("wrong_no_scaling", "incorrect", "computes something else than the reference"),
+    ("wrong_no_scaling", "incorrect", "it computes something else"),
     ("renamed_parameters", "needs_review", "cannot compare"),
     ("hostile_exit", "incorrect", "could not be created"),
-    ("hostile_fake_equality", "incorrect", "computes something else than the reference"),
+    ("hostile_fake_equality", "incorrect", "it computes something else"),
+    ("hostile_zero_weights", "incorrect", "it computes something else"),
 ]
+
+
+def test_the_reference_s_own_errors_and_shapes_are_never_quoted(grade_hw9: Grade) -> None:
+    result = grade_hw9("q3.b", source("probe_reference_shapes"))
+    assert result.verdict == "needs_review", result.feedback
+    assert "cannot compare" in result.feedback
+    assert "Size(" not in result.feedback and "24" not in result.feedback  # the reference's W_o is 12 × 24
 
 
 @pytest.mark.parametrize(("fixture", "verdict", "fragment"), WRONG)
