@@ -502,3 +502,25 @@ def test_a_hostile_batch_in_every_mode_leaves_the_control_its_full_marks(mode: s
     else:
         assert control["score"] == 41
         assert hostile["score"] == 2  # q3.a.g and q4.e, its only honest answers
+
+
+@pytest.mark.parametrize("mode", [mode for mode in MODES if mode != "bwrap"])  # bwrap's runs live in its tmpfs
+def test_a_grader_that_dies_leaves_no_run_folder(mode: str) -> None:
+    import subprocess
+    import sys
+    import time
+
+    # A grading worker ends with os._exit: no atexit, no close(); the zygote cleans up itself.
+    script = (
+        "import os, sys\nfrom autograder.sandbox import Sandbox\n"
+        f"s = Sandbox(mode={mode!r}, allow_unconfined=True)\ns.start()\ns.run('echo', '', {{}})\n"
+        "print(s._host_run_root, flush=True)\nos._exit(0)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    run_root = Path(completed.stdout.strip())
+    assert run_root.name.startswith("autograder-sandbox-"), completed.stderr
+    for _ in range(100):
+        if not run_root.exists():
+            break
+        time.sleep(0.05)
+    assert not run_root.exists()

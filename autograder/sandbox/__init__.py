@@ -478,7 +478,7 @@ class Sandbox:
             self._host_run_root = tempfile.mkdtemp(prefix="autograder-sandbox-")
             # Traversable, not listable: each run's own folder is the only one it can open.
             os.chmod(self._host_run_root, 0o711)
-            arguments = ["--run-root", self._host_run_root, "--network-namespace"]
+            arguments = ["--run-root", self._host_run_root, "--network-namespace", "--remove-run-root"]
         if mode in ("bwrap", "landlock") and landlock_abi():
             arguments.append("--landlock")
         if seccomp.supported():

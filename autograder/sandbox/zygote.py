@@ -64,6 +64,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--network-namespace", action="store_true")
     parser.add_argument("--landlock", action="store_true")
     parser.add_argument("--seccomp", action="store_true")
+    parser.add_argument("--remove-run-root", action="store_true", help="remove --run-root when the grader goes")
     options = parser.parse_args(argv)
 
     requests = socket.socket(fileno=os.dup(0))
@@ -96,7 +97,9 @@ def main(argv: list[str]) -> None:
     while True:
         try:
             header, request_fd = receive(requests)
-        except EOFError:  # the grader is done; skip torch's slow interpreter shutdown
+        except EOFError:  # the grader is done (or died); skip torch's slow interpreter shutdown
+            if options.remove_run_root:  # even when the grader could not (a worker ends with os._exit)
+                remove_tree(options.run_root)
             os._exit(0)
         try:
             reply, result = zygote.serve(header, request_fd)
