@@ -524,3 +524,15 @@ def test_a_grader_that_dies_leaves_no_run_folder(mode: str) -> None:
             break
         time.sleep(0.05)
     assert not run_root.exists()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="only root switches uids")
+def test_without_a_free_block_of_uids_nothing_runs_as_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    import autograder.sandbox as sandbox_module
+    from autograder.sandbox import SandboxError
+
+    monkeypatch.setattr(sandbox_module, "claim_uid_base", lambda: None)
+    sandbox = Sandbox(mode="rlimits")
+    with pytest.raises(SandboxError, match="in use or taken"):
+        sandbox.run("echo", "", {})
+    sandbox.close()

@@ -47,6 +47,8 @@ from .isolation import (
     ENV_VAR,
     IMPORT_ROOT,
     RUN_ROOT_IN_BWRAP,
+    UID_BASE,
+    UID_SPAN,
     Mode,
     SandboxUnavailable,
     bwrap_command,
@@ -466,9 +468,13 @@ class Sandbox:
         """Start the zygote process; returns when it began (for the start deadline)."""
         began = time.monotonic()
         if self.uid_base is None and os.geteuid() == 0:
-            claimed = claim_uid_base()
-            if claimed is not None:
-                self.uid_base, self._uid_lock = claimed
+            try:
+                claimed = claim_uid_base()
+            except (OSError, SandboxUnavailable) as error:
+                raise SandboxError(f"no block of uids for the runs: {error}") from None
+            if claimed is None:  # never run student code as root
+                raise SandboxError(f"every block of {UID_SPAN} uids from {UID_BASE} up is in use or taken")
+            self.uid_base, self._uid_lock = claimed
         if mode == "bwrap":
             tmp_size = max(64 * MiB, 4 * self.limits.file_size_bytes)
             prefix = bwrap_command(tmp_size)
