@@ -27,7 +27,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 UNPRIVILEGED_UID = 64_000 + os.getpid() % 1000
-FILES = ["tests/test_sandbox.py", "tests/test_sandbox_isolation.py", "tests/test_cli.py"]
+FILES = [
+    "tests/test_sandbox.py",
+    "tests/test_sandbox_isolation.py",
+    "tests/test_sandbox_cleanup.py",
+    "tests/graders/test_mha_blanks.py",
+    "tests/graders/test_module_behaviour.py",
+    "tests/test_cli.py",
+]
 
 
 def _as_user(uid: int) -> list[str]:
