@@ -22,11 +22,13 @@ import random
 from dataclasses import dataclass
 from typing import Literal
 
+import mpmath
 import sympy
 
 Method = Literal["structure", "symbolic", "numeric", "too_large", "none"]
 DIGITS = 30
 TOLERANCE = sympy.Float("1e-12", DIGITS)
+TOLERANCE_MP = mpmath.mpf("1e-12")
 MAX_EXPANSION_TERMS = 2000
 """Most terms an exact comparison may expand to (estimated by :func:`expansion_size` first).
 Measured: (a + b + … + g)^8, 3003 terms, takes sympy 1 s to expand; ^10, 8008 terms, 4 s."""
@@ -104,7 +106,7 @@ def _numeric(a: sympy.Expr, b: sympy.Expr, samples: int, seed: int) -> bool | No
         if left is None or right is None:
             continue
         scale = max(abs(left), abs(right), 1)
-        if abs(left - right) > TOLERANCE * scale:
+        if abs(left - right) > TOLERANCE_MP * scale:
             return False
         agreed += 1
         if agreed >= samples:
@@ -112,14 +114,19 @@ def _numeric(a: sympy.Expr, b: sympy.Expr, samples: int, seed: int) -> bool | No
     return None
 
 
-def _evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> complex | None:
+def _evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> mpmath.mpc | None:
+    """The value at ``point`` as an mpmath complex: its exponent range is unbounded, so
+    ``exp(10^40)`` stays a (huge) number instead of a Python ``inf`` that compares equal to
+    everything (``inf - x > tolerance * inf`` is False)."""
     try:
         value = expr.evalf(DIGITS, subs=point)
         if not value.is_number or value.has(sympy.zoo, sympy.oo, -sympy.oo, sympy.nan):
             return None
-        return complex(value)
+        real, imaginary = value.as_real_imag()
+        number = mpmath.mpc(mpmath.mpf(real), mpmath.mpf(imaginary))
     except (TypeError, ValueError, ZeroDivisionError, OverflowError, AttributeError):
         return None
+    return number if mpmath.isfinite(number) else None
 
 
 def _symbolic_zero(difference: sympy.Expr) -> bool:

@@ -25,6 +25,9 @@ DIFFERENT = [
     (1 / sympy.sqrt(d), sympy.sqrt(d)),
     (d**2, d),
     (sympy.sqrt(x**2), x),  # |x| ≠ x for a real x that may be negative
+    # Past a float's range: complex() gives inf, and inf - x > tol * inf is False ("agrees").
+    (sympy.exp(sympy.Integer(10) ** 40), sympy.sqrt(d)),
+    ((((d**64) ** 64) ** 64) ** 64, sympy.sqrt(d)),
 ]
 
 
