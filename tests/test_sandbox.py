@@ -451,19 +451,32 @@ def test_a_fork_bomb_is_contained_and_leaves_nothing_behind(sandbox: Sandbox) ->
     _still_works(sandbox)
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="leftovers are found by the sandbox's uid")
-def test_a_daemon_escaping_the_process_group_is_killed(sandbox: Sandbox) -> None:
+def test_no_second_process_can_be_started_but_threads_can(sandbox: Sandbox) -> None:
+    # seccomp refuses fork, vfork and clone without CLONE_THREAD: a daemon cannot outlive the
+    # run, and 32 processes cannot each take the memory limit (RLIMIT_AS is per process).
     escape = """
-    if os.fork() == 0:
-        os.setsid()
-        if os.fork() == 0:
-            time.sleep(100)
-        os._exit(0)
+    FOUND = []
+    for start in (os.fork, lambda: __import__("subprocess").run(["true"])):
+        try:
+            if start() == 0:
+                os._exit(0)
+            FOUND.append("started")
+        except OSError as error:
+            FOUND.append(type(error).__name__)
+    import threading
+    worker = threading.Thread(target=lambda: FOUND.append("thread"))
+    worker.start()
+    worker.join()
     """
-    result = _run_module(sandbox, _in_module(escape))
+    result = _run_module(sandbox, _in_module(escape, "found = FOUND"), attributes=["found"])
 
-    assert result.status == "ok"
-    assert _processes_of(_uid_of(result)) == []
+    assert result.status == "ok", result
+    assert result.value["attributes"]["found"] == {
+        "type": "list",
+        "repr": "['PermissionError', 'PermissionError', 'thread']",
+    }
+    if IS_ROOT:
+        assert _processes_of(_uid_of(result)) == []
 
 
 def test_localhost_of_the_grader_is_unreachable(sandbox: Sandbox) -> None:

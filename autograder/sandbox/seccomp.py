@@ -7,7 +7,8 @@ process_vm_readv/writev, kcmp, pidfd_getfd), every ``socket()`` (only
 ``socketpair(AF_UNIX)`` remains: Landlock does not stop ``connect`` to a UNIX
 socket file such as ``/var/run/docker.sock`` or an ssh agent), System V IPC and
 POSIX message queues (they outlive the run and would let one run talk to the
-next), new namespaces (unshare, setns, clone with a CLONE_NEW* flag), mounts,
+next), new processes (fork, vfork, clone without CLONE_THREAD: threads stay allowed) and
+new namespaces (unshare, setns, clone with a CLONE_NEW* flag), mounts,
 bpf, keyrings, perf_event_open, userfaultfd, io_uring, module and kexec loading.
 ``clone3`` answers ENOSYS, as in Docker's profile, so the C library falls back to
 ``clone``, whose flags a filter can see. System calls of another ABI (x32 on
@@ -183,6 +184,9 @@ ARCHES: dict[str, tuple[int, dict[str, int]]] = {
     for index, (machine, arch) in enumerate(AUDIT_ARCH.items())
 }
 """Per architecture: its AUDIT_ARCH value and the numbers of the calls the filter looks at."""
+CLONE_THREAD = 0x00010000
+PROCESS_CALLS = {"x86_64": (57, 58)}
+"""fork and vfork, which arm64 does not have (its C library forks with clone)."""
 X32_BIT = 0x40000000
 
 
@@ -209,6 +213,8 @@ def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
         code += [(JGE_K, 0, 1, X32_BIT), (RET_K, 0, 0, RET_KILL_PROCESS)]
     for name in DENIED:
         code += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, deny)]
+    for number in PROCESS_CALLS.get(machine or platform.machine(), ()):
+        code += [(JEQ_K, 0, 1, number), (RET_K, 0, 0, deny)]
     code += [(JEQ_K, 0, 1, numbers["clone3"]), (RET_K, 0, 0, RET_ERRNO | errno.ENOSYS)]
     # Each check below ends in a return, so "not this call" skips it with A = nr intact.
     code += [
@@ -218,11 +224,13 @@ def program(machine: str | None = None) -> list[tuple[int, int, int, int]]:
         (RET_K, 0, 0, RET_ALLOW),
         (RET_K, 0, 0, RET_ERRNO | errno.EAFNOSUPPORT),
     ]
+    # clone: a thread (CLONE_THREAD) with no CLONE_NEW* flag, nothing else. No second
+    # process means RLIMIT_AS bounds the run's memory (32 processes would get 32 times it).
     code += [
         (JEQ_K, 0, 5, numbers["clone"]),
         (LD_W_ABS, 0, 0, OFFSET_ARG0_LOW),
-        (AND_K, 0, 0, CLONE_NEW_FLAGS),
-        (JEQ_K, 0, 1, 0),
+        (AND_K, 0, 0, CLONE_NEW_FLAGS | CLONE_THREAD),
+        (JEQ_K, 0, 1, CLONE_THREAD),
         (RET_K, 0, 0, RET_ALLOW),
         (RET_K, 0, 0, deny),
     ]
