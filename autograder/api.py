@@ -28,6 +28,10 @@ from autograder.grading import (
     read_answer,
     submission_messages,
 )
+from autograder.render.compare import CHANGES_FILE
+from autograder.render.gradebook import GRADES_FILE
+from autograder.render.overrides import OVERRIDES_FILE
+from autograder.render.report import REPORT_FILE
 from autograder.result import Outcome, PartResult, SubmissionResult
 from autograder.spec import Part, ProblemSet, SpecError, load_problem_set
 from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission, submission_name
@@ -161,15 +165,44 @@ def _grade_and_write(
     """Check the output folders, then grade and write each submission; one that fails
     to grade or to write still gets a results.json saying so, and the batch goes on."""
     folders = find_submissions(path)
-    prepare_out(out, [submission_name(folder) for folder in folders])
+    names = output_names(folders)
+    prepare_out(out, names)
     _available_isolation()  # probed once, before the workers fork
     results = []
-    for result in _grade_all(folders, key, jobs):
+    for folder, name, result in zip(folders, names, _grade_all(folders, key, jobs), strict=True):
+        if name != result.submission:
+            note = RENAMED.format(name=name, shown=submission_name(folder))
+            result = dataclasses.replace(result, submission=name, messages=(*result.messages, note))
         result = _write_all(result, key, out / result.submission, writers)
         if on_result is not None:
             on_result(result)
         results.append(result)
     return results
+
+
+OUT_FILES = frozenset({REPORT_FILE, GRADES_FILE, CHANGES_FILE, OVERRIDES_FILE})
+"""What ``report`` writes beside the submissions' folders in OUT: no submission is filed under one."""
+RENAMED = (
+    "Filed as {name}: the folder name {shown} is already taken in the output folder "
+    "(another submission that prints alike, or one of the report's own files)."
+)
+
+
+def output_names(folders: Iterable[Path]) -> list[str]:
+    """The folder each submission is filed under in OUT: its printable name, made unique
+    (a non-UTF-8 ``M\\xfcller`` and a literal ``M\\xfcller`` print alike) and never one of
+    OUT's own files, so no result overwrites another."""
+    taken = set(OUT_FILES)
+    names = []
+    for folder in folders:
+        base = name = submission_name(folder)
+        number = 2
+        while name in taken:
+            name = f"{base}-{number}"
+            number += 1
+        taken.add(name)
+        names.append(name)
+    return names
 
 
 def prepare_out(out: Path, names: Iterable[str]) -> None:

@@ -61,6 +61,12 @@ _AnswerLoader.yaml_implicit_resolvers = {
 }
 
 
+LINKED_FOLDER = (
+    "This submission's folder is a symbolic link, so it was not read and nothing was graded; "
+    "copy the files into a folder of their own."
+)
+
+
 def load_submission(folder: Path) -> Submission:
     """Read ``folder/answers.yaml``. Never raises for bad content.
 
@@ -69,6 +75,8 @@ def load_submission(folder: Path) -> Submission:
     or a classmate's answers, so it is refused with a message, not read.
     """
     name = submission_name(folder)
+    if folder.is_symlink():  # it could point at the reference or at a classmate's folder
+        return Submission(name, folder, {}, (LINKED_FOLDER,))
     path = folder / ANSWERS_FILE
     if not os.path.lexists(path) and os.path.lexists(folder / "answers.yml"):
         path = folder / "answers.yml"

@@ -365,3 +365,30 @@ def test_isolation_is_recorded_in_every_output(hostile_batch: tuple[Path, str]) 
     assert control in line
     header = (out / "report.html").read_text(encoding="utf-8").split('<p id="isolation">', 1)[1].split("</p>", 1)[0]
     assert header.startswith("Student code isolation: ") and control in header
+
+
+# --- names that clash in OUT, and a submission folder that is a link -------------------
+
+
+def test_names_that_clash_in_out_are_filed_apart_and_linked_folders_are_not_read(tmp_path: Path) -> None:
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    literal = "M\\xfcller"  # prints exactly like the non-UTF-8 name below
+    for name in (os.fsencode(literal), b"M\xfcller", b"report.html", b"grades.csv"):
+        shutil.copytree(SUBMISSIONS / CONTROL, os.fsdecode(bytes(submissions) + b"/" + name))
+    os.symlink(HW9_REFERENCE, submissions / "linked-to-the-key")
+    out = tmp_path / "out"
+
+    code, printed = grade(submissions, out)
+    assert code == EXIT_OK, printed
+    assert run("report", str(out))[0] == EXIT_OK  # a folder named report.html no longer breaks it
+
+    filed = sorted(child.name for child in out.iterdir() if (child / "results.json").exists())
+    assert filed == sorted([literal, f"{literal}-2", "report.html-2", "grades.csv-2", "linked-to-the-key"])
+    for name in (literal, f"{literal}-2", "report.html-2", "grades.csv-2"):
+        assert load(out, name)["score"] == PERFECT_SCORE  # every copy of the control, none lost
+    assert "Filed as report.html-2" in load(out, "report.html-2")["output"]
+    linked = load(out, "linked-to-the-key")
+    assert linked["score"] == 0
+    assert "symbolic link" in linked["output"]
+    assert (out / "report.html").is_file() and (out / "grades.csv").is_file()
