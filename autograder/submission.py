@@ -21,8 +21,11 @@ import yaml
 from autograder.safeio import UnsafePath, printable, read_student_file
 
 ANSWERS_FILE = "answers.yaml"
-MAX_ANSWERS_BYTES = 1_000_000
+MAX_ANSWERS_BYTES = 256_000
+"""A real answers.yaml is a few kB (a whole class inline included); the cap bounds parsing time."""
 MAX_ANSWER_IDS = 500
+SALVAGE_BUDGET_FACTOR = 4
+"""A broken file is re-read block by block: at most this many times its size in all."""
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 8
 MAX_NESTING = 50
@@ -55,10 +58,22 @@ class _AnswerLoader(yaml.SafeLoader):
     """SafeLoader whose only implicit type is null: every other scalar stays text."""
 
 
-_AnswerLoader.yaml_implicit_resolvers = {
+class _FastAnswerLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml when built in
+    """The same on libyaml's parser (PyYAML's wheels include it), tens of times faster:
+    a hostile 1 MB file costs about a second instead of minutes, and parsing happens
+    before grading's time limits. libyaml refuses lone surrogates (``"\\ud800"``), which
+    the pure-Python parser reads, so a file it refuses is read again by that one when
+    small enough (``EXACT_PARSE_CHARS``)."""
+
+
+_NULL_ONLY = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+_AnswerLoader.yaml_implicit_resolvers = _NULL_ONLY
+_FastAnswerLoader.yaml_implicit_resolvers = _NULL_ONLY
+EXACT_PARSE_CHARS = 100_000
+"""Files up to this size that libyaml refuses are read again by the pure-Python parser."""
 
 
 LINKED_FOLDER = (
@@ -148,16 +163,20 @@ def _parse_answers(raw: bytes, filename: str) -> tuple[dict[str, Answer], list[s
             "the answers with bad bytes could not be read. Save the file as UTF-8."
         )
     text = text.lstrip("\ufeff")
+    loader: type[yaml.SafeLoader] = _FastAnswerLoader
     try:
         if _nesting(text) > MAX_NESTING:
             raise yaml.YAMLError(f"nested more than {MAX_NESTING} levels deep")
-        for event in yaml.parse(text, Loader=_AnswerLoader):
-            if isinstance(event, yaml.AliasEvent):
-                messages.append(
-                    f"{filename} uses a YAML alias (*name); aliases are not allowed. Write each answer out."
-                )
-                return {}, messages
-        data = yaml.load(text, Loader=_AnswerLoader)
+        try:
+            data = _load(text, loader)
+        except (yaml.YAMLError, RecursionError):
+            if len(text) > EXACT_PARSE_CHARS or loader is _AnswerLoader:
+                raise
+            loader = _AnswerLoader
+            data = _load(text, loader)
+    except _AliasFound:
+        messages.append(f"{filename} uses a YAML alias (*name); aliases are not allowed. Write each answer out.")
+        return {}, messages
     except (yaml.YAMLError, RecursionError) as error:
         messages.append(
             f"{filename} is not valid YAML{_where(error)}: {_problem(error)}. "
@@ -166,7 +185,10 @@ def _parse_answers(raw: bytes, filename: str) -> tuple[dict[str, Answer], list[s
             'e.g. e: "lambda: 0".'
         )
         salvaged: dict[str, Answer] = {}
-        _salvage(text.splitlines(), 0, "", salvaged, messages, depth=0)
+        budget = [SALVAGE_BUDGET_FACTOR * len(text)]
+        _salvage(text.splitlines(), 0, "", salvaged, messages, depth=0, budget=budget, loader=loader)
+        if budget[0] <= 0:
+            messages.append(f"{filename} is too broken to read block by block; the rest was ignored.")
         return salvaged, messages
     if data is None:
         messages.append(f"{filename} is empty: every answer counts as unanswered.")
@@ -204,7 +226,14 @@ def _flatten(node: Mapping[Any, Any], prefix: str, out: dict[str, Answer], messa
 
 
 def _salvage(
-    lines: list[str], first_line: int, prefix: str, out: dict[str, Answer], messages: list[str], depth: int
+    lines: list[str],
+    first_line: int,
+    prefix: str,
+    out: dict[str, Answer],
+    messages: list[str],
+    depth: int,
+    budget: list[int],
+    loader: type[yaml.SafeLoader],
 ) -> None:
     """Read a broken answers.yaml block by block, so one bad answer costs that answer only.
 
@@ -216,11 +245,14 @@ def _salvage(
     for index, start in enumerate(starts):
         end = starts[index + 1] if index + 1 < len(starts) else len(lines)
         chunk = lines[start:end]
+        block = "\n".join(chunk)
+        budget[0] -= len(block)  # each level re-parses its blocks: bound the total work
+        if budget[0] <= 0 or len(out) >= MAX_ANSWER_IDS:
+            return
         try:
-            block = "\n".join(chunk)
             if _nesting(block) > MAX_NESTING:
                 raise yaml.YAMLError(f"nested more than {MAX_NESTING} levels deep")
-            data = yaml.load(block, Loader=_AnswerLoader)
+            data = yaml.load(block, Loader=loader)
         except (yaml.YAMLError, RecursionError) as error:
             key, _, rest = chunk[0].partition(":")
             answer_id = f"{prefix}{key.strip()}"
@@ -228,7 +260,7 @@ def _salvage(
             if not rest.strip() and children and depth < MAX_DEPTH:
                 indent = min(len(line) - len(line.lstrip()) for line in children)
                 body = [line[indent:] for line in chunk[1:]]
-                _salvage(body, first_line + start + 1, f"{answer_id}.", out, messages, depth + 1)
+                _salvage(body, first_line + start + 1, f"{answer_id}.", out, messages, depth + 1, budget, loader)
             else:
                 line_no = first_line + start + 1
                 out[answer_id] = Answer(
@@ -239,6 +271,17 @@ def _salvage(
             continue
         if isinstance(data, Mapping):
             _flatten(data, prefix, out, messages, depth)
+
+
+class _AliasFound(Exception):
+    """answers.yaml uses an alias (*name): refused, since aliases are how YAML bombs grow."""
+
+
+def _load(text: str, loader: type[yaml.SafeLoader]) -> Any:
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.AliasEvent):
+            raise _AliasFound
+    return yaml.load(text, Loader=loader)
 
 
 def _nesting(text: str) -> int:

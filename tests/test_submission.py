@@ -214,3 +214,19 @@ def test_a_folder_name_that_is_not_utf8_is_shown_escaped(tmp_path: Path) -> None
     submission = load_submission(folder)
     assert submission.name == "M\\xfcller"
     assert submission.answers["q3.b"].text.startswith("class MultiHeadAttention"), "the real folder is still read"
+
+
+def test_a_hostile_yaml_file_is_parsed_in_bounded_work() -> None:
+    # Nested keys over hundreds of flow lists, broken on the last line: the pure-Python parser
+    # and a re-parse per nesting level once took minutes here, before any deadline applies.
+    head = "".join(f"{'  ' * level}k{level}:\n" for level in range(8))
+    body = "".join(f"{'  ' * 8}l{n}: [{', '.join(['a'] * 180)}]\n" for n in range(200))
+    raw = (head + body + "bad: a: b\n").encode()
+    assert len(raw) < MAX_ANSWERS_BYTES
+
+    import time
+
+    started = time.process_time()
+    _, messages = parse_answers(raw)
+    assert time.process_time() - started < 20  # loose guard; bench/ measures speed
+    assert any("not valid YAML" in message for message in messages)
