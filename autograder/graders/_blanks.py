@@ -65,6 +65,9 @@ DENIED_ATTRIBUTES = frozenset(
         # Functions and methods that reach memory, files or code.
         "apply_", "compile", "data_ptr", "dump", "dumps", "from_file", "load", "map2_", "map_",
         "numpy", "save", "set_", "tofile",
+        # Uninitialised memory: it holds what the process held before (payloads, tracebacks).
+        "empty", "empty_like", "empty_strided", "empty_permuted", "new_empty", "new_empty_strided",
+        "frombuffer", "as_strided", "resize_",
     }
 )  # fmt: skip
 """Attributes no blank may use: other modules, files, code, raw memory."""

@@ -119,6 +119,8 @@ HOSTILE_BLANKS = [
     ("q3.a.a", "vars(self)", "vars is a Python built-in"),
     ("q3.a.a", "torch.utils.cpp_extension.load_inline", "torch.utils is not one of the namespaces"),
     ("q3.a.d", "Q.untyped_storage()", "'untyped_storage' is one of the names"),
+    ("q3.a.d", "Q.reshape(list(torch.empty(400, dtype=torch.uint8)))", "'empty' is one of the names"),
+    ("q3.a.d", "Q.new_empty(400)", "'new_empty' is one of the names"),
     ("q3.a.e", "torch.load", "torch.load may not appear in a blank"),
     ("q3.a.e", "from_file", "torch.from_file may not appear in a blank"),
     ("q3.a.h", "__dict__", "__dict__ starts with an underscore"),
