@@ -18,7 +18,7 @@ private nor a way to files, code or the system. A refused blank scores 0 and
 never runs. The filled template runs from memory (``hide_source``): no file
 of it, with the other blanks' reference answers, exists for the child to read.
 
-Params: ``template``, ``blank``, ``strip_prefix``, ``class_name``, ``init_args``,
+Params: ``template``, ``blank``, ``strip_prefix``, ``class_name``, ``init_args``, ``also_init_args``,
 ``cases``, ``tolerance``.
 """
 
@@ -40,7 +40,7 @@ from autograder.spec import Part, ProblemSet
 
 CORRECT = "Correct."
 CORRECT_EQUIVALENT = "Correct: with {shown} in blank ({blank}) the class behaves exactly like the reference."
-CRASHES = "With {shown} in blank ({blank}) the class does not run: {error}."
+CRASHES = "With {shown} in blank ({blank}) the class{built} does not run: {error}."
 CALL_FAILS = "With {shown} in blank ({blank}) the forward pass fails on {case}: {error}."
 WRONG_SHAPE = "With {shown} in blank ({blank}) the output has shape {shape} instead of {expected} on {case}."
 WRONG_VALUES = (
@@ -66,6 +66,9 @@ class Params:
     class_name: str = "MultiHeadAttention"
     init_args: tuple[int, ...] = (12, 3)
     """Constructor arguments; the first is the model width of the inputs."""
+    also_init_args: tuple[tuple[int, ...], ...] = ((20, 4),)
+    """Further constructor arguments every blank is also run with, so a constant that only
+    fits ``init_args`` (``12`` for ``d_model``) does not pass."""
     cases: tuple[_modules.Case, ...] = _modules.DEFAULT_CASES
     tolerance: float = 1e-6
     source: str = field(default="", metadata={"internal": True})
@@ -145,19 +148,21 @@ def fill(params: Params, answers: Mapping[str, str]) -> str:
 _REFERENCE_RUNS: dict[str, RunResult] = {}
 
 
-def reference_run(part: Part) -> RunResult:
-    """The fully reference-filled class, run once per process (all blanks of a template share it).
+def reference_run(part: Part, init_args: tuple[int, ...] | None = None) -> RunResult:
+    """The fully reference-filled class built with ``init_args`` (default: the part's), run once
+    per process (all blanks of a template share it).
 
     Only a run that finished is kept: a failed one (a crash, a refusal) may be transient,
     and keeping it would turn every later student's blanks into reviews."""
     params: Params = part.params
+    init_args = init_args or params.init_args
     payload = {
         "class_name": params.class_name,
-        "init_args": list(params.init_args),
-        "calls": _modules.calls(params.cases, params.init_args[0]),
+        "init_args": list(init_args),
+        "calls": _modules.calls(params.cases, init_args[0]),
     }
     source = fill(params, {})
-    key = repr((source, params.class_name, params.init_args, params.cases))
+    key = repr((source, params.class_name, init_args, params.cases))
     if key in _REFERENCE_RUNS:
         return _REFERENCE_RUNS[key]
     run = _modules.run_module(source, payload, hide_source=True)
@@ -182,22 +187,36 @@ def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
     undefined = _blanks.undefined(answer.text, scope)
     if undefined:
         return Outcome("incorrect", 0.0, UNDEFINED.format(name=undefined, **names), "mha_blanks:undefined_name")
-    expected = reference_run(part)
+    for init_args in (params.init_args, *params.also_init_args):
+        outcome = _same_behaviour(answer, part, init_args, names)
+        if outcome is not None:
+            return outcome
+    return Outcome("correct", 1.0, CORRECT_EQUIVALENT.format(**names), "mha_blanks:same_behaviour")
+
+
+def _same_behaviour(answer: Fragment, part: Part, init_args: tuple[int, ...], names: dict[str, str]) -> Outcome | None:
+    """None when the class with this blank behaves like the reference, built with ``init_args``."""
+    params: Params = part.params
+    expected = reference_run(part, init_args)
     if expected.status != "ok":
         return Outcome("needs_review", 0.0, NOT_RUN.format(reason=_modules.failure(expected)), "error:reference")
     payload: dict[str, Any] = {
         "class_name": params.class_name,
-        "init_args": list(params.init_args),
+        "init_args": list(init_args),
         "state_dict": {name: tensor["values"] for name, tensor in expected.value["state_dict"].items()},
-        "calls": _modules.calls(params.cases, params.init_args[0]),
+        "calls": _modules.calls(params.cases, init_args[0]),
     }
     run = _modules.run_module(fill(params, {params.blank: answer.text}), payload, hide_source=True)
     if run.status in _modules.NOT_THE_STUDENTS:
         return Outcome("needs_review", 0.0, NOT_RUN.format(reason=run.error_message), "error:sandbox")
+    other_build = "" if init_args == params.init_args else f"{params.class_name}{tuple(init_args)}"
+    built = f" ({other_build})" if other_build else ""
     if run.status != "ok":  # an exception, the time or the memory limit: the blank's doing
-        return Outcome("incorrect", 0.0, CRASHES.format(error=_modules.failure(run), **names), "mha_blanks:crash")
+        error = _without_reference_shapes(_modules.failure(run))
+        message = CRASHES.format(built=f" built as {other_build}" if other_build else "", error=error, **names)
+        return Outcome("incorrect", 0.0, message, "mha_blanks:crash")
     for case, got, want in zip(params.cases, run.value["outputs"], expected.value["outputs"], strict=True):
-        where = _modules.describe_case(case)
+        where = _modules.describe_case(case) + built
         if "error_type" in got:
             message = CALL_FAILS.format(case=where, error=_modules.error_sentence(got), **names)
             return Outcome("incorrect", 0.0, message, "mha_blanks:call_fails")
@@ -208,7 +227,20 @@ def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
         if difference > params.tolerance:
             message = WRONG_VALUES.format(case=where, difference=difference, **names)
             return Outcome("incorrect", 0.0, message, "mha_blanks:values")
-    return Outcome("correct", 1.0, CORRECT_EQUIVALENT.format(**names), "mha_blanks:same_behaviour")
+    return None
+
+
+_MISMATCH = re.compile(r"size mismatch for ([\w.]+)")
+
+
+def _without_reference_shapes(error: str) -> str:
+    """A failed load of the reference's weights names their shapes, which are the answers of
+    other blanks: say which parameters do not fit, not how large the reference's are."""
+    if "Error(s) in loading state_dict" not in error:
+        return error
+    names = sorted(set(_MISMATCH.findall(error)))
+    which = ", ".join(names) if names else "some parameters"
+    return f"with this blank, {which} do not have the shapes the rest of the class needs"
 
 
 def matches(answer: Fragment, other: Fragment, part: Part) -> bool:

@@ -177,7 +177,7 @@ def test_the_filled_template_runs_from_memory(grade_hw9: Grade, runs: list[dict[
     # The template holds the other blanks' reference answers: no file of it for the child to read.
     mha_blanks._REFERENCE_RUNS.clear()
     assert grade_hw9("q3.a.a", "self.d_model").verdict == "correct"
-    assert len(runs) == 2  # the reference, then the student's blank
+    assert len(runs) == 4  # for each of the two builds: the reference, then the student's blank
     assert all(run["hide_source"] is True for run in runs)
 
 
@@ -198,8 +198,8 @@ def test_a_failed_reference_run_is_never_kept(hw9_key: AnswerKey, monkeypatch: p
     # The next student's blank runs the reference again, and is graded.
     second = grade_part(part, Answer("self.d_model"), hw9_key.readings["q3.a.a"])
     assert second.verdict == "correct", second.feedback
-    assert len(asked) == 3
-    assert len(mha_blanks._REFERENCE_RUNS) == 1
+    assert len(asked) == 5  # the failed reference; then, for each of two builds, reference and blank
+    assert len(mha_blanks._REFERENCE_RUNS) == 2
 
 
 # A student's run that the sandbox refused, or that something killed the student's limits do not
@@ -221,3 +221,15 @@ def test_a_run_that_is_not_the_students_doing_goes_to_review(
     result = grade_hw9("q3.a.c", "self.d_model")
     assert (result.verdict, result.score) == (verdict, 0)
     assert fragment in result.feedback
+
+
+# Constants that fit only the default build (d_model 12, 3 heads): run again with another width.
+CONSTANTS = [("q3.a.a", "12"), ("q3.a.b", "12"), ("q3.a.c", "12"), ("q3.a.g", "3")]
+
+
+@pytest.mark.parametrize(("answer_id", "text"), CONSTANTS)
+def test_a_constant_that_fits_only_one_width_is_wrong(grade_hw9: Grade, answer_id: str, text: str) -> None:
+    result = grade_hw9(answer_id, text)
+    assert result.verdict == "incorrect", result.feedback
+    assert "MultiHeadAttention(20, 4)" in result.feedback
+    assert "Size(" not in result.feedback  # the reference's shapes are the answer: never quoted
