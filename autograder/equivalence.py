@@ -27,8 +27,7 @@ import sympy
 
 Method = Literal["structure", "symbolic", "numeric", "too_large", "none"]
 DIGITS = 30
-TOLERANCE = sympy.Float("1e-12", DIGITS)
-TOLERANCE_MP = mpmath.mpf("1e-12")
+TOLERANCE = mpmath.mpf("1e-12")
 MAX_EXPANSION_TERMS = 2000
 """Most terms an exact comparison may expand to (estimated by :func:`expansion_size` first).
 Measured: (a + b + … + g)^8, 3003 terms, takes sympy 1 s to expand; ^10, 8008 terms, 4 s."""
@@ -106,7 +105,7 @@ def _numeric(a: sympy.Expr, b: sympy.Expr, samples: int, seed: int) -> bool | No
         if left is None or right is None:
             continue
         scale = max(abs(left), abs(right), 1)
-        if abs(left - right) > TOLERANCE_MP * scale:
+        if abs(left - right) > TOLERANCE * scale:
             return False
         agreed += 1
         if agreed >= samples:

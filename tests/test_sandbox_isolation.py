@@ -14,16 +14,23 @@ import ctypes
 import json
 import os
 import re
+import shutil
+import socket
+import subprocess
+import sys
 import textwrap
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
-from autograder.sandbox import RunResult, Sandbox, bwrap_problem, seccomp
+import autograder.sandbox as sandbox_module
+from autograder.sandbox import RunResult, Sandbox, SandboxError, bwrap_problem, seccomp
 from autograder.sandbox.isolation import confined, describe, landlock_abi
 from autograder.sandbox.zygote import read_paths
 
@@ -234,7 +241,6 @@ except OSError:
 
 
 def test_no_socket_reaches_the_grader_s_machine(pair: tuple[Sandbox, Sandbox], tmp_path: Path) -> None:
-    import socket
 
     sandbox = pair[0]
     tmp_path.chmod(0o777)
@@ -432,7 +438,6 @@ def test_the_isolation_string_names_each_layer() -> None:
 def test_confined_runs_may_read_python_and_torch_but_not_the_project() -> None:
     paths = read_paths()
     assert not any(str(ROOT) == path or str(ROOT).startswith(path.rstrip("/") + "/") for path in paths)
-    import torch
 
     assert any(str(Path(torch.__file__).resolve()).startswith(path + "/") for path in paths)
 
@@ -473,9 +478,6 @@ SUBMISSIONS = ROOT / "submissions"
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_hostile_batch_in_every_mode_leaves_the_control_its_full_marks(mode: str, tmp_path: Path) -> None:
-    import shutil
-    import subprocess
-    import sys
 
     batch = tmp_path / "batch"
     for name in ("01-perfect-plain", "09-hostile-code"):
@@ -506,9 +508,6 @@ def test_a_hostile_batch_in_every_mode_leaves_the_control_its_full_marks(mode: s
 
 @pytest.mark.parametrize("mode", [mode for mode in MODES if mode != "bwrap"])  # bwrap's runs live in its tmpfs
 def test_a_grader_that_dies_leaves_no_run_folder(mode: str) -> None:
-    import subprocess
-    import sys
-    import time
 
     # A grading worker ends with os._exit: no atexit, no close(); the zygote cleans up itself.
     script = (
@@ -528,8 +527,6 @@ def test_a_grader_that_dies_leaves_no_run_folder(mode: str) -> None:
 
 @pytest.mark.skipif(not IS_ROOT, reason="only root switches uids")
 def test_without_a_free_block_of_uids_nothing_runs_as_root(monkeypatch: pytest.MonkeyPatch) -> None:
-    import autograder.sandbox as sandbox_module
-    from autograder.sandbox import SandboxError
 
     monkeypatch.setattr(sandbox_module, "claim_uid_base", lambda: None)
     sandbox = Sandbox(mode="rlimits")

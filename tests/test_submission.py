@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -223,8 +224,6 @@ def test_a_hostile_yaml_file_is_parsed_in_bounded_work() -> None:
     body = "".join(f"{'  ' * 8}l{n}: [{', '.join(['a'] * 180)}]\n" for n in range(200))
     raw = (head + body + "bad: a: b\n").encode()
     assert len(raw) < MAX_ANSWERS_BYTES
-
-    import time
 
     started = time.process_time()
     _, messages = parse_answers(raw)

@@ -95,20 +95,15 @@ def grader_weights(state_dict: dict[str, Any], parameters: Sequence[str], seed: 
             continue
         shape = list(tensor["shape"])
         scale = 1 / math.sqrt(max(shape[-1] if len(shape) > 1 else 1, 1))
-        weights[name] = _scaled(rng, shape, scale)
+        weights[name] = _tensor(rng, shape, scale)
     return weights
 
 
-def _scaled(rng: random.Random, shape: Sequence[int], scale: float) -> Any:
+def _tensor(rng: random.Random, shape: Sequence[int], scale: float = 1.0) -> Any:
+    """Seeded normal values of this shape as nested lists (a number for shape [])."""
     if not shape:
         return round(rng.gauss(0, scale), 6)
-    return [_scaled(rng, shape[1:], scale) for _ in range(shape[0])]
-
-
-def _tensor(rng: random.Random, shape: Sequence[int]) -> Any:
-    if len(shape) == 1:
-        return [round(rng.gauss(0, 1), 6) for _ in range(shape[0])]
-    return [_tensor(rng, shape[1:]) for _ in range(shape[0])]
+    return [_tensor(rng, shape[1:], scale) for _ in range(shape[0])]
 
 
 def _mask(rng: random.Random, case: Case) -> Any:

@@ -218,12 +218,14 @@ def claim_uid_base() -> tuple[int, int] | None:
     return None
 
 
-def _package_parent(name: str) -> list[str]:
-    """The folder a package would be imported from, found without importing it."""
-    spec = importlib.util.find_spec(name)
-    if spec is None or not spec.origin:
-        return []
-    return [os.path.dirname(os.path.dirname(os.path.realpath(spec.origin)))]
+def package_folders(*names: str) -> list[str]:
+    """The folders these packages are (or would be) imported from, found without importing them."""
+    found = []
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            found.append(os.path.dirname(os.path.dirname(os.path.realpath(spec.origin))))
+    return found
 
 
 def _readonly_paths() -> list[str]:
@@ -238,7 +240,7 @@ def _readonly_paths() -> list[str]:
         *site.getsitepackages(),
         # Package folders added by .pth files or site.addsitedir, and wherever torch is.
         *(path for path in sys.path if os.path.basename(path) in ("site-packages", "dist-packages")),
-        *_package_parent("torch"),
+        *package_folders("torch"),
         SANDBOX_DIR,
         # autograder/__init__.py only (a version string): lets ``autograder.sandbox``
         # import through the editable-install finder while graders stay absent.

@@ -8,7 +8,7 @@ profile allows its three system calls, so it holds on an instructor's laptop and
 on Gradescope alike. The restriction is per thread: the sandbox applies it in a
 freshly forked, single-threaded child, before any student code runs.
 
-Only the child calls :func:`restrict`; :func:`abi` is safe anywhere.
+Only the child calls :func:`enforce`; :func:`abi` is safe anywhere.
 """
 
 from __future__ import annotations
@@ -77,11 +77,6 @@ def handled_fs(version: int) -> int:
     if version >= 5:
         rights |= FS_IOCTL_DEV
     return rights
-
-
-def restrict(*, read: Iterable[str], write: Iterable[str], version: int) -> None:
-    """:func:`build` then :func:`enforce`, for a process that can open every path itself."""
-    enforce(build(read=read, write=write, version=version))
 
 
 def build(*, read: Iterable[str], write: Iterable[str], version: int) -> int:

@@ -30,10 +30,12 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 from . import harness, landlock, seccomp
 from .cleanup import remove_tree
+from .isolation import package_folders
 from .protocol import read_exactly, write_frame
 
 CLONE_NEWNET = 0x40000000
@@ -148,7 +150,7 @@ def read_paths() -> list[str]:
         sys.exec_prefix,
         os.path.dirname(os.path.realpath(sys.executable)),
         *site.getsitepackages(),
-        *_package_parents("torch", "numpy"),
+        *package_folders("torch", "numpy"),
         "/usr/lib",
         "/usr/lib64",
         "/usr/lib32",
@@ -173,16 +175,6 @@ def read_paths() -> list[str]:
         if path not in chosen:
             chosen.append(path)
     return chosen
-
-
-def _package_parents(*names: str) -> list[str]:
-    """The folders holding these (already imported) packages, wherever pip put them."""
-    found = []
-    for name in names:
-        path = getattr(sys.modules.get(name), "__file__", None)
-        if isinstance(path, str):
-            found.append(os.path.dirname(os.path.dirname(os.path.realpath(path))))
-    return found
 
 
 class Zygote:
@@ -213,19 +205,10 @@ class Zygote:
         if pid == 0:
             try:
                 os.close(result_read)
-                found = {"uid": False, "landlock": False, "seccomp": False}
-                if uid is not None:
-                    drop_privileges(uid)
-                    found["uid"] = os.getuid() == uid
-                _prctl(PR_SET_NO_NEW_PRIVS, 1)
-                if self.landlock_abi:
-                    with contextlib.suppress(OSError):
-                        landlock.restrict(read=self.read_paths, write=[run_dir], version=self.landlock_abi)
-                        found["landlock"] = _denied(lambda: os.listdir(self.run_root))
-                if self.seccomp:
-                    with contextlib.suppress(OSError):
-                        seccomp.install()
-                        found["seccomp"] = _denied(lambda: socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                found = self.confine(run_dir, uid, strict=False)
+                found["landlock"] = found["landlock"] and _denied(lambda: os.listdir(self.run_root))
+                inet = socket.AF_INET
+                found["seccomp"] = found["seccomp"] and _denied(lambda: socket.socket(inet, socket.SOCK_STREAM))
                 os.write(result_write, json.dumps(found).encode())
             finally:
                 os._exit(0)
@@ -248,6 +231,34 @@ class Zygote:
             "uid_base": self.uid_base if found.get("uid") else None,
             "uid_span": UID_SPAN,
         }
+
+    def confine(
+        self, run_dir: str, uid: int | None, *, limits: dict[str, Any] | None = None, strict: bool = True
+    ) -> dict[str, bool]:
+        """Every layer, in the order a run needs them (the probe and the runs share it):
+        the Landlock ruleset built while root (it may name paths the run's uid cannot open
+        itself), limits set while root, the uid switch, no new privileges (no setuid binary
+        gives root back), then Landlock and seccomp enforced. ``strict``: a layer that fails
+        raises (a run then does not start); else it is reported as not applied (the probe)."""
+        applied = {"uid": False, "landlock": False, "seccomp": False}
+        ruleset = None
+        if self.landlock_abi:
+            try:
+                ruleset = landlock.build(read=self.read_paths, write=[run_dir], version=self.landlock_abi)
+            except OSError:
+                if strict:
+                    raise
+        if limits is not None:
+            apply_limits(limits, switching_user=uid is not None)
+        if uid is not None:
+            drop_privileges(uid)
+            applied["uid"] = os.getuid() == uid
+        _prctl(PR_SET_NO_NEW_PRIVS, 1)
+        if ruleset is not None:
+            applied["landlock"] = _layer(lambda: landlock.enforce(ruleset), strict)
+        if self.seccomp:
+            applied["seccomp"] = _layer(seccomp.install, strict)
+        return applied
 
     def _make_run_dir(self, uid: int | None) -> str:
         run_dir = os.path.join(self.run_root, f"run-{self.count}")
@@ -315,21 +326,7 @@ class Zygote:
             with open(source_path, "w", encoding="utf-8") as source:
                 source.write(request["source"])
             os.chmod(source_path, 0o444)
-        # Built while root: the ruleset may name paths the run's uid cannot open itself.
-        ruleset = (
-            landlock.build(read=self.read_paths, write=[run_dir], version=self.landlock_abi)
-            if self.landlock_abi
-            else None
-        )
-        apply_limits(header["limits"], switching_user=uid is not None)
-        if uid is not None:
-            drop_privileges(uid)
-        # No setuid binary (su, mount, ...) can give root back after this.
-        _prctl(PR_SET_NO_NEW_PRIVS, 1)
-        if ruleset is not None:
-            landlock.enforce(ruleset)
-        if self.seccomp:
-            seccomp.install()
+        self.confine(run_dir, uid, limits=header["limits"])
         os.environ.clear()
         os.environ.update(PATH="/usr/bin:/bin", HOME=run_dir, TMPDIR=run_dir, LANG="C.UTF-8")
         import_root = os.path.dirname(os.path.dirname(os.path.dirname(harness.__file__)))
@@ -380,6 +377,17 @@ def _read_all(fd: int, limit: int) -> bytes:
         if size > limit:
             raise ValueError("the request is too large")
     return b"".join(chunks)
+
+
+def _layer(install: Callable[[], None], strict: bool) -> bool:
+    """Apply one layer: True when it took, False (or, ``strict``, the error) when the kernel refused."""
+    try:
+        install()
+    except OSError:
+        if strict:
+            raise
+        return False
+    return True
 
 
 def _denied(action: Any) -> bool:
