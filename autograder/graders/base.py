@@ -74,3 +74,8 @@ class GraderKind:
     and memory itself; the others are graded in a forked child with a deadline."""
     needs_reference: bool = True
     """False when the reference answer is only shown, never compared (free text)."""
+    check_reference: Callable[[Part, Any], str | None] | None = None
+    """Optional, for ``autograder validate``: given the bound part and its reference reading,
+    a sentence saying why the reference would not earn full credit on this grader (a
+    reference blank whose filled template does not run, a reference class that fails on
+    the declared inputs), or None when it is fine. Code kinds run the sandbox here."""
