@@ -3,6 +3,11 @@
 The schema is documented in ``docs/spec.md``. Every error names the file and
 the key path and, for a misspelt key or kind, suggests the closest valid one:
 ``q4.yaml: parts.f.kind: unknown kind 'complexty', did you mean 'complexity'?``
+
+Every value is checked against the type its field declares, never coerced: a
+boolean must be a YAML boolean (``show_reference: flase`` is refused rather than
+read as true), text must be text, a list must be a list. A folder may hold
+``set.yaml`` (:data:`SET_FILE`), which names the set's reference folder.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ PART_KEYS = (
 )
 QUESTION_KEYS = ("id", "title", "statement", "symbols", "aliases", "functions", "parts")
 RULE_KEYS = ("answer", "answers", "mentions", "credit", "message", "note")
+SET_FILE = "set.yaml"
+"""The problem set's own file in its folder (not a question): its title and reference folder."""
+SET_KEYS = ("title", "reference")
 
 
 class SpecError(Exception):
@@ -108,6 +116,10 @@ class Question:
 class ProblemSet:
     name: str
     questions: tuple[Question, ...]
+    title: str = ""
+    """``set.yaml``'s title; empty when the folder has no set file or it gives none."""
+    reference: Path | None = None
+    """The reference folder ``set.yaml`` names (resolved against the set's folder), if any."""
 
     @property
     def parts(self) -> tuple[Part, ...]:
@@ -138,7 +150,12 @@ def load_problem_set(directory: Path) -> ProblemSet:
     """Load and check every ``*.yaml`` question in ``directory``."""
     if not directory.is_dir():
         raise SpecError(str(directory), "not a folder of question specs (*.yaml)")
-    files = sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+    files = [
+        path
+        for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
+        if path.name != SET_FILE
+    ]
+    title, reference = load_set_file(directory)
     if not files:
         raise SpecError(str(directory), "no question specs (*.yaml) in this folder")
     questions = [load_question(path) for path in files]
@@ -149,7 +166,37 @@ def load_problem_set(directory: Path) -> ProblemSet:
                 raise SpecError(part.where, f"answer id '{part.id}' is also defined in {seen[part.id]}")
             seen[part.id] = part.where
     questions.sort(key=lambda q: _natural_key(q.id))
-    return ProblemSet(name=directory.name, questions=tuple(questions))
+    return ProblemSet(name=directory.name, questions=tuple(questions), title=title, reference=reference)
+
+
+def load_set_file(directory: Path) -> tuple[str, Path | None]:
+    """``set.yaml`` → (title, reference folder); ("", None) when the folder has none.
+
+    The reference is a path relative to the set's folder, so a set and its key move
+    together. It is not required to exist here: specs load without their key (``check``
+    on a student's machine); the commands that read the key say when it is missing."""
+    path = directory / SET_FILE
+    if not path.exists():
+        return "", None
+    where = SET_FILE
+    data = _read_yaml(path, where)
+    if not isinstance(data, Mapping):
+        raise SpecError(where, f"expected a mapping with reference and title, not {describe(data)}")
+    _check_keys(data, SET_KEYS, where)
+    title = _text(data.get("title", ""), f"{where}: title")
+    if "reference" not in data:
+        return title, None
+    named = _text(data["reference"], f"{where}: reference")
+    if not named.strip():
+        raise SpecError(f"{where}: reference", "expected a folder path, not empty text")
+    return title, (directory / named).resolve()
+
+
+def _read_yaml(path: Path, where: str) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise SpecError(where, f"not valid YAML: {error}") from None
 
 
 def _natural_key(text: str) -> tuple[Any, ...]:
@@ -158,18 +205,15 @@ def _natural_key(text: str) -> tuple[Any, ...]:
 
 def load_question(path: Path) -> Question:
     where = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise SpecError(where, f"not valid YAML: {error}") from None
+    data = _read_yaml(path, where)
     if not isinstance(data, Mapping):
         raise SpecError(where, "a question spec must be a mapping with id, title and parts")
     _check_keys(data, QUESTION_KEYS, where)
     qid = _required_str(data, "id", where)
     symbols = _mapping(data.get("symbols", {}), f"{where}: symbols")
-    aliases = {str(k): str(v) for k, v in _mapping(data.get("aliases", {}), f"{where}: aliases").items()}
+    aliases = _text_mapping(data.get("aliases", {}), f"{where}: aliases")
     functions = _str_list(data.get("functions", []), f"{where}: functions")
-    raw_parts = _mapping(data.get("parts"), f"{where}: parts")
+    raw_parts = _mapping(data.get("parts", {}), f"{where}: parts")
     if not raw_parts:
         raise SpecError(f"{where}: parts", "a question needs at least one part")
     parts = tuple(
@@ -178,8 +222,8 @@ def load_question(path: Path) -> Question:
     )
     return Question(
         id=qid,
-        title=str(data.get("title", qid)),
-        statement=str(data.get("statement", "")),
+        title=_text(data.get("title", qid), f"{where}: title"),
+        statement=_text(data.get("statement", ""), f"{where}: statement"),
         parts=parts,
         source=str(path),
     )
@@ -211,7 +255,9 @@ def _load_part(
 
     points = data.get("points", 1)
     if isinstance(points, bool) or not isinstance(points, int | float) or points < 0:
-        raise SpecError(f"{where}.points", f"points must be a number ≥ 0, not {points!r}")
+        raise SpecError(f"{where}.points", f"points must be a number ≥ 0, not {describe(points)}")
+    if not isinstance(show_reference := data.get("show_reference", False), bool):
+        raise SpecError(f"{where}.show_reference", f"expected true or false, not {describe(show_reference)}")
     raw_params = {name: data[name] for name in param_names if name in data}
     params = build_dataclass(kind.params, raw_params, where)
     if kind.prepare is not None:
@@ -223,16 +269,16 @@ def _load_part(
     part = Part(
         id=f"{qid}.{key}",
         question=qid,
-        title=str(data.get("title", key)),
-        prompt=str(data.get("prompt", "")),
+        title=_text(data.get("title", key), f"{where}.title"),
+        prompt=_text(data.get("prompt", ""), f"{where}.prompt"),
         points=float(points),
         kind=kind_name,
         params=params,
         vocabulary=vocabulary,
         accept=tuple(_str_list(data.get("accept", []), f"{where}.accept")),
         reject=tuple(_str_list(data.get("reject", []), f"{where}.reject")),
-        show_reference=bool(data.get("show_reference", False)),
-        example=str(data.get("example", "")),
+        show_reference=show_reference,
+        example=_answer_text(data.get("example", ""), f"{where}.example"),
         where=where,
         folder=folder,
     )
@@ -251,7 +297,7 @@ def _load_rule(part: Part, index: int, raw: Any, where: str) -> Rule:
     message = _required_str(data, "message", where)
     answers = _str_list(data.get("answers", []), f"{where}.answers")
     if "answer" in data:
-        answers.insert(0, str(data["answer"]))
+        answers.insert(0, _answer_text(data["answer"], f"{where}.answer"))
     mentions = _str_list(data.get("mentions", []), f"{where}.mentions")
     if not answers and not mentions:
         raise SpecError(where, "a rule needs 'answer', 'answers' or 'mentions'")
@@ -261,7 +307,7 @@ def _load_rule(part: Part, index: int, raw: Any, where: str) -> Rule:
             raise SpecError(f"{where}.mentions", f"'{name}' is not a declared symbol{suggest(name, known)}")
     credit = data.get("credit", 0.0)
     if isinstance(credit, bool) or not isinstance(credit, int | float) or not 0 <= credit <= 1:
-        raise SpecError(f"{where}.credit", f"credit is a share of the points from 0 to 1, not {credit!r}")
+        raise SpecError(f"{where}.credit", f"credit is a share of the points from 0 to 1, not {describe(credit)}")
     kind = REGISTRY[part.kind]
     readings = []
     for answer in answers:
@@ -274,7 +320,7 @@ def _load_rule(part: Part, index: int, raw: Any, where: str) -> Rule:
         credit=float(credit),
         answers=tuple(answers),
         mentions=tuple(mentions),
-        note=str(data.get("note", f"rule:{index}")),
+        note=_text(data.get("note", f"rule:{index}"), f"{where}.note"),
         readings=tuple(readings),
     )
 
@@ -286,7 +332,11 @@ def build_vocabulary(
     table: dict[str, sympy.Symbol] = {}
     vectors: set[str] = set()
     for name, flags_text in symbols.items():
-        flags = str(flags_text or "").split()
+        if flags_text is not None and not isinstance(flags_text, str):
+            raise SpecError(
+                f"{where}: symbols.{name}", f"expected flags as text ('positive integer'), not {describe(flags_text)}"
+            )
+        flags = (flags_text or "").split()
         for flag in flags:
             if flag not in SYMBOL_FLAGS:
                 raise SpecError(f"{where}: symbols.{name}", f"unknown flag '{flag}'{suggest(flag, SYMBOL_FLAGS)}")
@@ -310,10 +360,13 @@ def build_vocabulary(
 
 
 def build_dataclass(cls: type[Any], data: Mapping[str, Any], where: str) -> Any:
-    """Build a frozen dataclass from YAML data, checking keys and simple types."""
+    """Build a frozen dataclass from YAML data: every key known, every value of its field's type."""
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
-    _check_keys(data, names, where)
+    fields = [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
+    _check_keys(data, [f.name for f in fields], where)
+    missing = [f.name for f in fields if f.name not in data and _required(f)]
+    if missing:
+        raise SpecError(where, f"missing '{missing[0]}' ({type_name(hints[missing[0]])})")
     values = {name: _convert(hints[name], value, f"{where}.{name}") for name, value in data.items()}
     try:
         return cls(**values)
@@ -321,39 +374,118 @@ def build_dataclass(cls: type[Any], data: Mapping[str, Any], where: str) -> Any:
         raise SpecError(where, str(error)) from None
 
 
+def _required(field: dataclasses.Field[Any]) -> bool:
+    return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+
+
+def type_name(hint: Any) -> str:
+    """A field's type in the words of a spec author (``a list of whole numbers``), for messages."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(type_name(arg) for arg in args)
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(arg) for arg in args)
+    if origin is tuple:
+        return f"a list of {_plural(type_name(args[0]))}"
+    if origin in (dict, Mapping):
+        return f"a mapping of names to {_plural(type_name(args[1]))}"
+    if dataclasses.is_dataclass(hint):
+        return "a mapping with " + ", ".join(f.name for f in dataclasses.fields(hint) if not f.metadata.get("internal"))
+    return _SCALAR_NAMES.get(hint, "anything")
+
+
+_SCALAR_NAMES: dict[Any, str] = {
+    float: "a number",
+    int: "a whole number",
+    bool: "true or false",
+    str: "text",
+    type(None): "null",
+}
+
+
+def _plural(name: str) -> str:
+    """``a number`` → ``numbers``, for "a list of numbers"."""
+    plain = name.removeprefix("a ").removeprefix("an ")
+    if plain == "text" or plain.startswith(("one of", "true or", "anything")):
+        return plain
+    head, _, rest = plain.partition(" of ")
+    return f"{head}s of {rest}" if rest else f"{head}s"
+
+
+def describe(value: Any) -> str:
+    """A YAML value as its author wrote it, for "expected …, not …" messages."""
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return f"the text {shown!r}" if value else "empty text"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
 def _convert(hint: Any, value: Any, where: str) -> Any:
+    """``value`` as the type ``hint`` declares, or a SpecError; never a silent coercion."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        (inner,) = [arg for arg in args if arg is not type(None)]
-        return _convert(inner, value, where)
     if hint is Any:
         return value
+    if origin in (typing.Union, types.UnionType):
+        return _convert_union(hint, args, value, where)
+    if origin is typing.Literal:
+        if value in args and not isinstance(value, bool):
+            return value
+        raise SpecError(where, f"expected {type_name(hint)}, not {describe(value)}{_close(value, args)}")
     if origin is tuple:
-        return tuple(_convert(args[0], item, f"{where}[{i}]") for i, item in enumerate(_list(value, where)))
+        return tuple(_convert(args[0], item, f"{where}[{i}]") for i, item in enumerate(_list(value, where, hint)))
     if origin in (dict, Mapping) or hint is dict:
-        return {str(k): _convert(args[1], v, f"{where}.{k}") for k, v in _mapping(value, where).items()}
+        value_hint = args[1] if args else Any
+        return {k: _convert(value_hint, v, f"{where}.{k}") for k, v in _mapping(value, where, hint).items()}
     if dataclasses.is_dataclass(hint):
-        return build_dataclass(typing.cast(type[Any], hint), _mapping(value, where), where)
+        return build_dataclass(typing.cast(type[Any], hint), _mapping(value, where, hint), where)
+    return _convert_scalar(hint, value, where)
+
+
+def _convert_union(hint: Any, args: tuple[Any, ...], value: Any, where: str) -> Any:
+    if value is None and type(None) in args:
+        return None
+    arms = [arg for arg in args if arg is not type(None)]
+    for arm in arms:
+        try:
+            return _convert(arm, value, where)
+        except SpecError:
+            if len(arms) == 1:
+                raise
+    raise SpecError(where, f"expected {type_name(hint)}, not {describe(value)}")
+
+
+def _convert_scalar(hint: Any, value: Any, where: str) -> Any:
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SpecError(where, f"expected a number, not {value!r}")
+            raise SpecError(where, f"expected a number, not {describe(value)}")
         return float(value)
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise SpecError(where, f"expected a whole number, not {value!r}")
+            raise SpecError(where, f"expected a whole number, not {describe(value)}")
         return value
     if hint is bool:
         if not isinstance(value, bool):
-            raise SpecError(where, f"expected true or false, not {value!r}")
+            raise SpecError(where, f"expected true or false, not {describe(value)}")
         return value
     if hint is str:
-        if isinstance(value, Mapping | list):
-            raise SpecError(where, f"expected text, not {type(value).__name__}")
-        return str(value)
+        return _answer_text(value, where)
     return value
+
+
+def _close(value: Any, choices: Sequence[Any]) -> str:
+    if not isinstance(value, str):
+        return ""
+    close = closest(value, [str(choice) for choice in choices])
+    return f", did you mean '{close}'?" if close else ""
 
 
 def _check_keys(data: Mapping[str, Any], allowed: Sequence[str], where: str) -> None:
@@ -362,30 +494,62 @@ def _check_keys(data: Mapping[str, Any], allowed: Sequence[str], where: str) -> 
             raise SpecError(f"{where}", f"unknown key '{key}'{suggest(str(key), list(allowed))}")
 
 
-def _mapping(value: Any, where: str) -> dict[str, Any]:
-    if value is None:
-        return {}
+def _mapping(value: Any, where: str, hint: Any = None) -> dict[str, Any]:
+    """A YAML mapping with its keys as text; anything else (null included) is refused."""
     if not isinstance(value, Mapping):
-        raise SpecError(where, f"expected a mapping, not {type(value).__name__}")
+        wanted = type_name(hint) if hint is not None else "a mapping"
+        advice = " (write {} for none, or leave the key out)" if value is None else ""
+        raise SpecError(where, f"expected {wanted}, not {describe(value)}{advice}")
     return {str(k): v for k, v in value.items()}
 
 
-def _list(value: Any, where: str) -> list[Any]:
+def _list(value: Any, where: str, hint: Any = None) -> list[Any]:
+    """A YAML list; a single value where a list belongs is refused with the way to write it."""
+    if isinstance(value, list):
+        return value
+    wanted = type_name(hint) if hint is not None else "a list"
     if value is None:
-        return []
-    if not isinstance(value, list):
-        raise SpecError(where, f"expected a list, not {type(value).__name__}")
-    return value
+        advice = " (write [] for none, or leave the key out)"
+    elif isinstance(value, Mapping):
+        advice = ""
+    else:
+        advice = f" (write [{value}] for a list of one)" if isinstance(value, str) else ""
+    raise SpecError(where, f"expected {wanted}, not {describe(value)}{advice}")
 
 
 def _str_list(value: Any, where: str) -> list[str]:
+    """A list of answers or names; numbers are kept as YAML wrote them, anything else refused."""
+    return [_answer_text(item, f"{where}[{i}]") for i, item in enumerate(_list(value, where, tuple[str, ...]))]
+
+
+def _text(value: Any, where: str) -> str:
+    """Prose (a title, a prompt, a message): text only."""
+    if not isinstance(value, str):
+        advice = "" if isinstance(value, Mapping | list) else _QUOTE_IT
+        raise SpecError(where, f"expected text, not {describe(value)}{advice}")
+    return value
+
+
+def _answer_text(value: Any, where: str) -> str:
+    """An answer or a value written as math: text, or a number YAML read as one (``0.25``).
+    A boolean, null, list or mapping is refused: ``yes`` would become ``True``."""
     if isinstance(value, str):
-        return [value]
-    return [str(item) for item in _list(value, where)]
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    advice = _QUOTE_IT if value is None or isinstance(value, bool) else ""
+    raise SpecError(where, f"expected text, not {describe(value)}{advice}")
+
+
+_QUOTE_IT = " (quote it to write it as text)"
+
+
+def _text_mapping(value: Any, where: str) -> dict[str, str]:
+    return {key: _text(item, f"{where}.{key}") for key, item in _mapping(value, where).items()}
 
 
 def _required_str(data: Mapping[str, Any], key: str, where: str) -> str:
     value = data.get(key)
     if value is None or value == "":
         raise SpecError(where, f"missing '{key}'")
-    return str(value)
+    return _text(value, f"{where}.{key}")

@@ -259,7 +259,7 @@ BAD_SPECS = [
     ),
     (
         "concepts: [{id: c, credit: 1, description: d, patterns: [x]}]\n"
-        "    misconceptions: [{id: m, message: no, patterns: ['a[']}]",
+        "    misconceptions: [{id: m, message: 'no', patterns: ['a[']}]",
         "misconception 'm': patterns[0]",
     ),
     ("concepts: [{id: c, credit: 1, description: d}]", "patterns"),
