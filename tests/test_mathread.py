@@ -874,7 +874,7 @@ ASCII_SPELLINGS = [
     ("|\\|\\mu\\||^2", MU2),
     ("mu' * mu", MU2),
     ("(q'k + 1)^2", (QK + 1) ** 2),
-    ("d//2", d / 2),
+    ("d//2", sympy.floor(d / 2)),  # Python's floor division
 ]
 
 
@@ -945,8 +945,8 @@ ALIASES = Vocabulary(
 NAMES_IN_SHAPES = [
     ("[num_heads, d, q]", (h, d, q)),
     ("[h, d_model, d/h]", (h, d, d / h)),
-    ("(h, d, d//h)", (h, d, d / h)),
-    ("[d, d//h]", (d, d / h)),
+    ("(h, d, d//h)", (h, d, sympy.floor(d / h))),
+    ("[d, d//h]", (d, sympy.floor(d / h))),
     ("num_heads × d_model × q", (h, d, q)),
     ("d_{model} \\times k", (d, k)),
 ]

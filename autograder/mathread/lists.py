@@ -15,8 +15,10 @@ from autograder.mathread.prose import read_around_prose
 _SEPARATORS = frozenset({",", ";", "&", "\\\\"})
 _NESTING_OPEN = frozenset(OPENERS) | {"⟨"}
 _NESTING_CLOSE = frozenset(CLOSERS) | {"⟩"}
-_OPERAND_ENDS = frozenset({")", "]", "}", "⟩", "⟧"})
-_OPERAND_STARTS = frozenset({"(", "[", "{", "√", "frac", "Σ", "⟨", "⟦"})
+_OPERAND_ENDS = frozenset({")", "]", "}", "⟩", "⟧", "⌋", "⌉"})
+_OPERAND_STARTS = frozenset({"(", "[", "{", "√", "frac", "Σ", "⟨", "⟦", "⌊", "⌈"})
+#: Brackets that may wrap a whole list (``⌊…⌋`` rounds its inside: it is an item).
+_LIST_BRACKETS = ("(", "[", "{", "⟦")
 
 
 def _is_op(token: Token, *texts: str) -> bool:
@@ -114,7 +116,7 @@ def _unwrap(tokens: list[Token], names: Names, times: bool, notes: list[str]) ->
             if len(tokens) == 2:
                 raise ReadError("the list is empty", first.start, "[1, 4, 3]")
             tokens = tokens[1:-1]  # ⟨1, 4, 3⟩, the physicists' vector
-        elif _is_op(first, *OPENERS) and _closing_index(tokens, 0) == len(tokens) - 1:
+        elif _is_op(first, *_LIST_BRACKETS) and _closing_index(tokens, 0) == len(tokens) - 1:
             if len(tokens) == 2:
                 raise ReadError("the list is empty", first.start, "[1, 4, 3]")
             tokens = tokens[1:-1]

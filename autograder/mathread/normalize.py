@@ -117,11 +117,11 @@ _CHAR_OPS = {
     "⟨": "⟨", "⟩": "⟩", "〈": "⟨", "〉": "⟩", "@": "@", "·": "·", "⋅": "·", "∙": "·", "•": "·",
     "×": "×", "✕": "×", "⨯": "×", "√": "√", "∑": "Σ", "Σ": "Σ", "±": "±", "∓": "∓", ".": ".",
     "≈": "≈", "∼": "≈", "≃": "≈", "!": "!", ":": ":", "∈": "∈", "≤": "≤", "≥": "≥", "≠": "≠",
-    "…": "…",
+    "…": "…", "⌊": "⌊", "⌋": "⌋", "⌈": "⌈", "⌉": "⌉",
 }  # fmt: skip
 _CHAR_NAMES = {TRANSPOSE: TRANSPOSE, "ℝ": REALS}
 #: Several ASCII characters typed for one symbol, longest first.
-_DIGRAPHS = (("+/-", "±"), ("+-", "±"), ("||", "‖"), ("//", "/"), ("...", "…"))
+_DIGRAPHS = (("+/-", "±"), ("+-", "±"), ("||", "‖"), ("//", "//"), ("...", "…"))
 _DIGRAPH_STARTS = frozenset(spelled[0] for spelled, _ in _DIGRAPHS)
 _IGNORED_CHARS = "$`~"
 
@@ -175,12 +175,13 @@ _OP_COMMANDS = {
     "ast": "*", "div": "/", "pm": "±", "mp": "∓", "frac": "frac", "dfrac": "frac",
     "tfrac": "frac", "cfrac": "frac", "sqrt": "√", "sum": "Σ", "Sigma": "Σ", "approx": "≈",
     "sim": "≈", "simeq": "≈", "\\": "\\\\", "cdots": "…", "ldots": "…", "dots": "…", "in": "∈",
-    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠", "ne": "≠",
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠", "ne": "≠", "lfloor": "⌊", "rfloor": "⌋",
+    "lceil": "⌈", "rceil": "⌉",
 }  # fmt: skip
 _NAME_COMMANDS = {
     **{name: name for name in GREEK_LETTERS},
     **_GREEK_VARIANTS,
-    **{name: name for name in ("exp", "log", "ln", "max", "min")},
+    **{name: name for name in ("exp", "log", "ln", "max", "min", "floor", "ceil")},
     "top": TRANSPOSE,
     "intercal": TRANSPOSE,
     "T": TRANSPOSE,
@@ -226,6 +227,12 @@ _IGNORED_ENVIRONMENTS = frozenset(
 )
 
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?|\.[0-9]+")
+#: Scientific notation right after a number's digits: ``1.216e-1``, ``6E23``, ``2e+3``. Only
+#: digits may follow the ``e`` (and its sign), so ``2e`` and ``2e - 1`` keep Euler's number
+#: (or a declared ``e``); ``2e3x`` is 2000·x.
+_EXPONENT = re.compile(r"[eE][+\-−]?[0-9]+(?![0-9.])")
+#: The largest power of ten scientific notation may write (``1e99``).
+MAX_DECIMAL_EXPONENT = 99
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _WRAPPED_WORD = re.compile(r"\s*\{\s*([A-Za-z]+[0-9]*)\s*\}")
 _ENVIRONMENT = re.compile(r"\s*\{\s*([A-Za-z]+\*?)\s*\}")
@@ -300,7 +307,8 @@ class _Tokenizer:
         return self.tokens
 
     def digraph(self, char: str, start: int) -> bool:
-        """ASCII spellings of one symbol: ``||`` (‖), ``+-`` and ``+/-`` (±), ``//`` (/), ``...`` (…)."""
+        """ASCII spellings of one symbol: ``||`` (‖), ``+-`` and ``+/-`` (±), ``...`` (…), and
+        ``//``, Python's floor division (kept as its own operator: ``7 // 2`` is 3, not 7/2)."""
         if char not in _DIGRAPH_STARTS:
             return False
         for spelled, meaning in _DIGRAPHS:
@@ -327,8 +335,17 @@ class _Tokenizer:
         digits = match.group().replace(".", "")
         if len(digits.lstrip("0")) > MAX_INTEGER_DIGITS:
             raise ReadError(f"number too long (at most {MAX_INTEGER_DIGITS} digits)", self.pos)
-        self.tokens.append(Token("num", match.group(), match.start(), match.end()))
-        self.pos = match.end()
+        end = match.end()
+        text = match.group()
+        exponent = _EXPONENT.match(self.source, end, self.stop)
+        if exponent is not None:
+            power = int(exponent.group()[1:].replace("−", "-"))
+            if abs(power) > MAX_DECIMAL_EXPONENT:
+                raise ReadError(f"exponent too large (at most e{MAX_DECIMAL_EXPONENT})", end, "1.2e-3")
+            end = exponent.end()
+            text = f"{text}e{power}"
+        self.tokens.append(Token("num", text, match.start(), end))
+        self.pos = end
 
     def name_run(self) -> None:
         chars: list[str] = []

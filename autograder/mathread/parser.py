@@ -33,11 +33,13 @@ from autograder.mathread.names import Names
 from autograder.mathread.normalize import REALS, TRANSPOSE, Token
 from autograder.mathread.prose import COMMON_WORDS, is_prose_word, looks_like_prose
 
-OPENERS = {"(": ")", "[": "]", "{": "}", "⟦": "⟧"}
+OPENERS = {"(": ")", "[": "]", "{": "}", "⟦": "⟧", "⌊": "⌋", "⌈": "⌉"}
+#: ``⌊x⌋`` and ``⌈x⌉`` (also ``\\lfloor x \\rfloor``): brackets that round their inside.
+ROUNDING = {"⌊": ("⌋", sympy.floor), "⌈": ("⌉", sympy.ceiling)}
 CLOSERS = {closer: opener for opener, closer in OPENERS.items()}
 PRODUCT_OPS = frozenset({"*", "/", "·", "×", "@", "."})
 ADDITIVE_OPS = frozenset({"+", "-", "±", "∓"})
-SINGLE_ARGUMENT = frozenset({"sqrt", "exp", "log", "ln", "abs", "norm"})
+SINGLE_ARGUMENT = frozenset({"sqrt", "exp", "log", "ln", "abs", "norm", "floor", "ceil"})
 MAX_ARGUMENTS = 16
 SUM_HELP = "could only read a sum of products of two components, like Σ_i q_i k_i or Σ_i μ_i²"
 UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
@@ -122,6 +124,10 @@ def _shortened(text: str, size: int = 24) -> str:
 
 
 def _number(text: str) -> Any:
+    """``12``, ``0.25`` and ``1.2e-1`` (see the tokenizer) as exact rationals."""
+    if "e" in text:
+        mantissa, power = text.split("e")
+        return _number(mantissa) * sympy.Integer(10) ** int(power)
     if "." not in text:
         return sympy.Integer(int(text))
     whole, fraction = text.split(".")
@@ -392,7 +398,7 @@ class Parser:
             return True
         if token.kind != "op":
             return False
-        if token.text in ("(", "[", "{", "√", "frac", "Σ", "⟨"):
+        if token.text in ("(", "[", "{", "√", "frac", "Σ", "⟨", "⌊", "⌈"):
             return True
         if token.text == "‖":
             return self.norms == 0
@@ -405,6 +411,11 @@ class Parser:
         after_division = False
         while True:
             token = self.peek()
+            if token.kind == "op" and token.text == "//":
+                left = self.floor_division(self.flush(left, factors))
+                factors = []
+                after_division = False
+                continue
             if token.kind == "op" and token.text in PRODUCT_OPS:
                 self.take()
                 how = token.text
@@ -436,6 +447,13 @@ class Parser:
                 value = self.scalar(right)
                 factors.append(sympy.Pow(value, -1) if how == "/" else value)
                 left = Node(left.value, left.start, right.end, left.kind)
+
+    def floor_division(self, left: Node) -> Node:
+        """``a // b``, Python's floor division: ⌊a/b⌋, binding like ``/`` (left to right)."""
+        self.take()
+        right = self.unary()
+        self.count(right.start)
+        return Node(sympy.floor(self.scalar(left) / self.scalar(right)), left.start, right.end)
 
     def flush(self, node: Node, factors: list[Any]) -> Node:
         if not factors:
@@ -549,6 +567,10 @@ class Parser:
             node = self.norm(token)
         elif token.kind == "op" and token.text == "⟨":
             node = self.angle(token)
+        elif token.kind == "op" and token.text in ROUNDING:
+            closer, rounding = ROUNDING[token.text]
+            inner, end = self.inside(token, closer)
+            node = Node(rounding(self.scalar(inner)), token.start, end.end)
         else:
             self.unexpected(token)
         self.depth -= 1
@@ -575,7 +597,7 @@ class Parser:
         token = self.peek()
         if token.kind == "end":
             self.fail(f"'{self.spelled(command)}' needs an argument", command.start, "\\frac{a}{b}")
-        if token.kind == "num" and len(token.text) > 1 and "." not in token.text:
+        if token.kind == "num" and len(token.text) > 1 and token.text.isdigit():
             self.take()
             self.pending.append(Token("num", token.text[1:], token.start + 1, token.end))
             self.count(token.start)
@@ -877,6 +899,10 @@ class Parser:
         value = self.scalar(arguments[0])
         if name == "sqrt":
             return sympy.sqrt(value)
+        if name == "floor":
+            return sympy.floor(value)
+        if name == "ceil":
+            return sympy.ceiling(value)
         if name == "exp":
             return sympy.exp(value)
         return sympy.log(value) if base is None else sympy.log(value, base)
