@@ -35,12 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="a submission folder (holding answers.yaml) or a folder of them (default: submissions)",
     )
     _add_problems(grade)
-    grade.add_argument(
-        "--reference",
-        type=Path,
-        default=api.DEFAULT_REFERENCE,
-        help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})",
-    )
+    _add_reference(grade)
     grade.add_argument(
         "--out",
         type=Path,
@@ -61,19 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_problems(check)
 
     validate = commands.add_parser("validate", help="check the specs, the reference and the specs' sample answers")
-    validate.add_argument(
-        "problems",
-        type=Path,
-        nargs="?",
-        default=api.DEFAULT_PROBLEMS,
-        help=f"folder of question specs (default: {api.DEFAULT_PROBLEMS})",
-    )
-    validate.add_argument(
-        "--reference",
-        type=Path,
-        default=api.DEFAULT_REFERENCE,
-        help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})",
-    )
+    validate.add_argument("problems", type=Path, help="folder of question specs (*.yaml), e.g. problems/hw9")
+    _add_reference(validate)
     report = commands.add_parser(
         "report",
         help="rebuild feedback, report.html and grades.csv from a graded OUT folder (applies overrides.yaml)",
@@ -124,8 +108,17 @@ def _add_problems(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--problems",
         type=Path,
-        default=api.DEFAULT_PROBLEMS,
-        help=f"folder of question specs (default: {api.DEFAULT_PROBLEMS})",
+        required=True,
+        help="folder of the homework's question specs (*.yaml), e.g. problems/hw9",
+    )
+
+
+def _add_reference(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="reference answers folder (default: the one the problem set's set.yaml names)",
     )
 
 
@@ -275,7 +268,7 @@ def _validate(args: argparse.Namespace, stdout: TextIO) -> int:
     for problem in problems_found:
         print(problem, file=stdout)
     if problems_found:
-        print(f"\n{len(problems_found)} sample answer(s) are not graded as the spec says.", file=stdout)
+        print(f"\n{len(problems_found)} problem(s) found in {args.problems} and its reference.", file=stdout)
         return EXIT_CONFIG
     print(f"{args.problems}: specs, reference and sample answers are consistent.", file=stdout)
     return EXIT_OK
@@ -286,12 +279,7 @@ def _add_gradescope(commands: argparse._SubParsersAction[argparse.ArgumentParser
     actions = gradescope.add_subparsers(dest="gradescope_command", required=True, metavar="ACTION")
     build = actions.add_parser("build", help="write autograder.zip for Gradescope")
     _add_problems(build)
-    build.add_argument(
-        "--reference",
-        type=Path,
-        default=api.DEFAULT_REFERENCE,
-        help=f"reference solution folder (default: {api.DEFAULT_REFERENCE})",
-    )
+    _add_reference(build)
     build.add_argument("-o", "--output", type=Path, default=Path("autograder.zip"), help="the zip to write")
     run = actions.add_parser(
         "run",

@@ -36,14 +36,13 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from autograder import safeio
+from autograder.errors import ConfigError
 from autograder.result import PartResult, SubmissionResult
 from autograder.sandbox.isolation import UID_BASE
-
-if TYPE_CHECKING:
-    from autograder.api import AnswerKey
+from autograder.session import Grading, load_key
 
 #: Gradescope shows "passed" in green and "failed" in red; partial and
 #: provisional grades are failed tests with a score, and the output says why.
@@ -86,6 +85,23 @@ INTERNAL_ERROR = (
 
 
 # --- results.json ----------------------------------------------------------
+
+
+def write_results(
+    result: SubmissionResult | None,
+    folder: Path,
+    *,
+    reveal: Mapping[str, str] | None = None,
+    failure: str = "",
+    execution_time: float | None = None,
+) -> Path:
+    """The one writer of ``folder/results.json``, for local grading and Gradescope alike:
+    ``result`` (with ``reveal``, see :func:`to_gradescope`), or, when there is no result,
+    a valid file with score 0 saying ``failure``."""
+    data = to_gradescope(result, reveal=reveal) if result is not None else failure_results(failure)
+    if execution_time is not None:
+        data["execution_time"] = max(1, round(execution_time))
+    return safeio.write_json(safeio.ensure_folder(folder) / RESULTS_FILE, data)
 
 
 def to_gradescope(result: SubmissionResult, *, reveal: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -189,57 +205,50 @@ def run(root: Path, *, log: TextIO | None = None) -> int:
         with protected(source, results) as exposed, tempfile.TemporaryDirectory(prefix="autograder-upload-") as work:
             if exposed:
                 print("refusing to grade: " + "; ".join(exposed), file=log)
-                data, code = failure_results(NOT_PROTECTED), 1
+                graded: tuple[SubmissionResult | None, Mapping[str, str], str] = (None, {}, NOT_PROTECTED)
+                code = 1
             else:
                 with _sandbox_memory(SANDBOX_MEMORY_BYTES):
-                    data, code = _grade(root, Path(work), log)
-            data["execution_time"] = max(1, round(time.monotonic() - started))
-            safeio.write_json(results / RESULTS_FILE, data)
+                    graded, code = _grade(root, Path(work), log)
+            result, reveal, failure = graded
+            written = write_results(
+                result, results, reveal=reveal, failure=failure, execution_time=time.monotonic() - started
+            )
     except Exception:
         traceback.print_exc(file=log)
-        safeio.write_json(results / RESULTS_FILE, failure_results(INTERNAL_ERROR))
+        write_results(None, results, failure=INTERNAL_ERROR)
         return 1
-    print(f"results: {results / RESULTS_FILE} (score {data['score']:g}, {time.monotonic() - started:.1f} s)", file=log)
+    score = result.score if result is not None else 0.0
+    print(f"results: {written} (score {score:g}, {time.monotonic() - started:.1f} s)", file=log)
     return code
 
 
-def _grade(root: Path, work: Path, log: TextIO) -> tuple[dict[str, Any], int]:
-    # Imported here: api imports this module for to_gradescope.
-    from autograder import api
-
+def _grade(
+    root: Path, work: Path, log: TextIO
+) -> tuple[tuple[SubmissionResult | None, Mapping[str, str], str], int]:
+    """(the result, the reference texts it may reveal, a failure message when there is no result), exit code."""
     try:
         config = read_config(root / "source")
-        key = api.load_key(problems=config["problems"], reference=config["reference"])
-    except (api.ConfigError, OSError, ValueError, KeyError) as error:
+        key = load_key(problems=config["problems"], reference=config["reference"])
+    except (ConfigError, OSError, ValueError, KeyError) as error:
         print(f"the autograder is misconfigured: {error}", file=log)
-        return failure_results(INTERNAL_ERROR), 1
+        return (None, {}, INTERNAL_ERROR), 1
     located = locate_answers(root / "submission", work)
     folder = located.folder
     if folder is None:
         folder = work / "empty"
         folder.mkdir()
-    result = api.grade_folder(folder, key)
+    result = Grading(key).grade_folder(folder)
     own = result.messages if located.folder is not None else ()
     result = dataclasses.replace(result, messages=(*located.messages, *own))
     print(f"graded {located.folder or '(no answers file)'}", file=log)
-    return to_gradescope(result, reveal=reference_texts(key, config["reference"])), 0
+    return (result, key.revealed, ""), 0
 
 
 def read_config(source: Path) -> dict[str, Path]:
     """``source/autograder.json`` → absolute paths of the specs and the reference."""
     raw = json.loads((source / CONFIG_FILE).read_text(encoding="utf-8"))
     return {name: source / str(raw[name]) for name in ("problems", "reference")}
-
-
-def reference_texts(key: AnswerKey, reference: Path) -> dict[str, str]:
-    """The reference answers of the parts whose spec says ``show_reference: true``."""
-    from autograder.submission import load_submission
-
-    shown = [part.id for part in key.problems.parts if part.show_reference]
-    if not shown:
-        return {}
-    answers = load_submission(reference).answers
-    return {answer_id: answers[answer_id].text for answer_id in shown if answer_id in answers}
 
 
 @contextlib.contextmanager

@@ -45,11 +45,14 @@ _EXTRA = re.compile(r"""\bextra\s*==""")
 def build(
     out: Path,
     *,
-    problems: Path = api.DEFAULT_PROBLEMS,
-    reference: Path = api.DEFAULT_REFERENCE,
+    problems: Path,
+    reference: Path | None = None,
 ) -> Path:
-    """Write the zip to ``out``; raises ConfigError when the specs or reference do not load."""
-    api.load_key(problems=problems, reference=reference)  # a broken key fails here, not on Gradescope
+    """Write the zip to ``out``; raises ConfigError when the specs or reference do not load.
+    ``reference``: by default the folder the problem set's set.yaml names."""
+    key = api.load_key(problems=problems, reference=reference)  # a broken key fails here, not on Gradescope
+    assert key.reference is not None, "load_key always records the folder it read"
+    reference = key.reference
     missing = [name for name in (*EXECUTABLES, *PROJECT_FILES) if not _template_or_project(name).is_file()]
     if missing or not (PROJECT / "autograder").is_dir():
         raise api.ConfigError(

@@ -15,7 +15,7 @@ from typing import Any
 
 from autograder.graders import REGISTRY
 from autograder.mathread import Unreadable
-from autograder.result import Outcome, PartResult, SubmissionResult, verdict_for_credit
+from autograder.result import Outcome, PartResult, verdict_for_credit
 from autograder.spec import Part, ProblemSet, closest
 from autograder.submission import Answer, Submission
 
@@ -117,12 +117,6 @@ def part_result(part: Part, raw: str | None, as_read: str | None, outcome: Outco
         note=outcome.note,
         rule_matched=outcome.rule_matched,
     )
-
-
-def grade_submission(submission: Submission, problems: ProblemSet, key: Mapping[str, Any]) -> SubmissionResult:
-    """Grade every part of the problem set for one submission. Never raises."""
-    parts = grade_parts(problems.parts, submission, key)
-    return SubmissionResult(submission.name, tuple(parts), tuple(submission_messages(submission, problems)))
 
 
 def grade_parts(parts: Sequence[Part], submission: Submission, key: Mapping[str, Any]) -> list[PartResult]:

@@ -1,4 +1,5 @@
-"""api.grade_folder: a hanging or crashing grader costs one part, never the submission."""
+"""The grading session: a hanging or crashing grader costs one part, never the submission;
+two answer keys in one process never share a grade."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from autograder import api
+from autograder import api, session
 from autograder.graders import REGISTRY
 from autograder.spec import Part
 from tests.conftest import SUBMISSIONS
@@ -34,11 +35,10 @@ REAL_SYMBOLIC = REGISTRY["symbolic"]
 def test_a_hanging_or_crashing_part_costs_only_that_part(
     monkeypatch: pytest.MonkeyPatch, hw9_key: api.AnswerKey, broken: Any
 ) -> None:
-    monkeypatch.setattr(api, "_CACHE", {})  # answers graded earlier in this process would be reused
     monkeypatch.setitem(REGISTRY, "symbolic", dataclasses.replace(REAL_SYMBOLIC, grade=broken))
-    monkeypatch.setattr(api, "SUBMISSION_TIMEOUT", 2.0)
-    monkeypatch.setattr(api, "PART_TIMEOUT", 1.0)
-    result = api.grade_folder(SUBMISSIONS / "01-perfect-plain", hw9_key)
+    monkeypatch.setattr(session, "SUBMISSION_TIMEOUT", 2.0)
+    monkeypatch.setattr(session, "PART_TIMEOUT", 1.0)
+    result = session.Grading(hw9_key).grade_folder(SUBMISSIONS / "01-perfect-plain")  # a fresh cache
     by_id = {part.id: part for part in result.parts}
     assert by_id["q1.c"].verdict == "needs_review"
     assert "could not be graded automatically" in by_id["q1.c"].feedback

@@ -26,7 +26,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from autograder import api, gradescope, gradescope_build
+from autograder import gradescope, gradescope_build
 from autograder.cli import EXIT_OK, main
 from autograder.result import PartResult, SubmissionResult
 from autograder.sandbox import bwrap_problem
@@ -64,13 +64,6 @@ print(_json.dumps(_FORGED))
 if _LEAKS:
     raise RuntimeError("{leak_a}" + "{leak_b} " + " ".join(_LEAKS))
 """
-
-
-@pytest.fixture(autouse=True)
-def _fresh_answer_cache() -> Iterator[None]:
-    """In-process runs fill api's per-process answer cache; other test modules expect it empty."""
-    yield
-    api._CACHE.clear()
 
 
 def validate(data: dict[str, Any]) -> dict[str, Any]:

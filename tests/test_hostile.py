@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from autograder import bounded
-from autograder.api import PART_TIMEOUT, AnswerKey
+from autograder.api import AnswerKey
 from autograder.grading import grade_part
 from autograder.result import PartResult
+from autograder.session import PART_TIMEOUT
 from autograder.submission import Answer, parse_answers
 
 Grade = Callable[[str, str], PartResult]

@@ -16,9 +16,10 @@ from typing import Any
 import jsonschema
 import pytest
 
-from autograder import api, render, safeio
+from autograder import render, safeio, session
 from autograder.cli import EXIT_CONFIG, EXIT_OK, main
 from autograder.sandbox import ALLOW_UNCONFINED_ENV
+from autograder.submission import Submission
 from tests.conftest import HW9_PROBLEMS, HW9_REFERENCE, ROOT, SUBMISSIONS, TINY
 
 SCHEMA = json.loads((ROOT / "tests" / "schemas" / "gradescope-results.schema.json").read_text(encoding="utf-8"))
@@ -203,14 +204,14 @@ def test_grade_refuses_an_unsafe_out_before_grading_anything(
 def test_a_submission_that_crashes_the_grader_costs_only_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = api.grade_folder
+    real = session.Grading.grade
 
-    def crash_on_bob(folder: Path, key: api.AnswerKey) -> Any:
-        if folder.name == "bob":
+    def crash_on_bob(self: session.Grading, submission: Submission) -> Any:
+        if submission.name == "bob":
             raise RuntimeError("boom")
-        return real(folder, key)
+        return real(self, submission)
 
-    monkeypatch.setattr(api, "grade_folder", crash_on_bob)
+    monkeypatch.setattr(session.Grading, "grade", crash_on_bob)
     code, printed = grade(
         TINY / "submissions", tmp_path, "--jobs", "1", problems=TINY / "problems", reference=TINY / "reference"
     )
