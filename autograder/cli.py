@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_problems(check)
 
     validate = commands.add_parser("validate", help="check the specs, the reference and the specs' sample answers")
-    validate.add_argument("problems", type=Path, help="folder of question specs (*.yaml), e.g. problems/hw9")
+    validate.add_argument("problems", type=Path, help="folder of question specs (*.yaml), e.g. problems/<set>")
     _add_reference(validate)
     report = commands.add_parser(
         "report",
@@ -109,7 +109,7 @@ def _add_problems(parser: argparse.ArgumentParser) -> None:
         "--problems",
         type=Path,
         required=True,
-        help="folder of the homework's question specs (*.yaml), e.g. problems/hw9",
+        help="folder of the homework's question specs (*.yaml), e.g. problems/<set>",
     )
 
 

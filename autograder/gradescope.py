@@ -64,7 +64,7 @@ about 300 MB more and the grader, zygote and child stay under the limit together
 
 ANSWER_FILES = ("answers.yaml", "answers.yml")
 SEARCH_DEPTH = 3
-"""Folders searched below the upload: ``hw9/answers.yaml``, ``hw9/hw9/answers.yaml``, one more for luck."""
+"""Folders searched below the upload: ``homework/answers.yaml``, ``homework/homework/answers.yaml``, one more for luck."""
 MAX_ENTRIES_SEARCHED = 5000
 MAX_ARCHIVES = 5
 MAX_ARCHIVE_MEMBERS = 2000
@@ -72,7 +72,7 @@ MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 IGNORED_FOLDERS = {"__MACOSX", "__pycache__", "node_modules"}
 EXPECTED_LAYOUT = (
     "Expected a file named answers.yaml (answers.yml works too) at the top of your upload "
-    "or inside a folder of it (e.g. hw9/answers.yaml), or a .zip holding one."
+    "or inside a folder of it (e.g. homework/answers.yaml), or a .zip holding one."
 )
 NO_ANSWERS = "No answers.yaml was found in your submission, so nothing could be graded. " + EXPECTED_LAYOUT
 NOT_PROTECTED = (

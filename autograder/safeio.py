@@ -8,7 +8,7 @@
 - **Folders we write into**: :func:`ensure_folder` creates a missing one (0755)
   and refuses one that is a symlink, belongs to someone else or that others
   may write to, since whoever controls the folder can redirect what we write.
-- **Reading a student's file** (answers.yaml, ``{file: mha.py}``):
+- **Reading a student's file** (answers.yaml, ``{file: model.py}``):
   :func:`read_student_file` refuses symlinks and hard links, which could point
   at the reference or a classmate's files, and anything but a plain file.
 - **Text**: :func:`printable` makes text that cannot be encoded (a lone

@@ -40,7 +40,7 @@ class Answer:
     """The answer text; a YAML list is joined back into ``[a, b, c]``; for
     ``{file: name}`` the file's content once the folder is loaded."""
     file: str | None = None
-    """For ``{file: mha.py}``: the named file, relative to the submission folder."""
+    """For ``{file: model.py}``: the named file, relative to the submission folder."""
     problem: str | None = None
     """Why the YAML around this answer could not be read (the answer is then unreadable)."""
 
@@ -119,7 +119,7 @@ def submission_name(folder: Path) -> str:
 def read_named_file(folder: Path, name: str) -> Answer:
     """The text of ``{file: name}``: a plain file inside the submission folder, size-capped."""
     relative = Path(name.strip())
-    example = "{file: mha.py}"
+    example = "{file: model.py}"
     if not name.strip() or relative.is_absolute() or ".." in relative.parts:
         return Answer(name, file=name, problem=f"'{name}' must name a file inside your submission, e.g. {example}.")
     path = folder / relative

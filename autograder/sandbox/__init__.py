@@ -13,7 +13,7 @@ numbers and strings and makes every comparison itself. See ``isolation`` for
 what each mode guarantees; every result records the layers it had.
 
     with Sandbox() as sandbox:
-        result = sandbox.run("module", source, {"class_name": "MultiHeadAttention", ...})
+        result = sandbox.run("module", source, {"class_name": "Model", ...})
         if result.status == "ok":
             outputs = result.value["outputs"]
 
