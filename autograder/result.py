@@ -56,7 +56,9 @@ class PartResult:
     answer_as_read: str | None
     """How the reader understood the answer (None when unanswered or unreadable)."""
     note: str = ""
-    rule_matched: bool = False
+    rule_matched: bool | None = False
+    """Whether a spec feedback rule produced the feedback; None when unknown
+    (a record rebuilt from an older ``results.json``)."""
     visible: bool = True
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import safeio
-from autograder.result import VERDICTS, SubmissionResult, Verdict
+from autograder.result import VERDICTS, PartResult, SubmissionResult, Verdict
 from autograder.spec import ProblemSet
 
 RECORD_FILE = "result.json"
@@ -33,25 +33,11 @@ class RecordError(Exception):
 
 
 @dataclass(frozen=True)
-class GradedPart:
-    """One answer id's grade with what reports show around it."""
+class GradedPart(PartResult):
+    """One answer id's grade (every field of its :class:`PartResult`) with what reports show around it."""
 
-    id: str
-    question: str
-    title: str
-    prompt: str
+    prompt: str = ""
     """The question as asked (from the spec)."""
-    max_score: float
-    score: float
-    verdict: Verdict
-    feedback: str
-    answer_raw: str | None
-    answer_as_read: str | None
-    note: str = ""
-    rule_matched: bool | None = False
-    """Whether a spec feedback rule produced the feedback; None when unknown
-    (a record rebuilt from ``results.json`` only)."""
-    visible: bool = True
     show_reference: bool = False
     """The spec allows showing the reference answer in feedback."""
     reference: str | None = None
@@ -115,25 +101,8 @@ def build_record(result: SubmissionResult, problems: ProblemSet, references: Map
             graded = by_id.pop(spec_part.id, None)
             if graded is None:
                 continue
-            parts.append(
-                GradedPart(
-                    id=graded.id,
-                    question=graded.question,
-                    title=graded.title,
-                    prompt=spec_part.prompt,
-                    max_score=graded.max_score,
-                    score=graded.score,
-                    verdict=graded.verdict,
-                    feedback=graded.feedback,
-                    answer_raw=graded.answer_raw,
-                    answer_as_read=graded.answer_as_read,
-                    note=graded.note,
-                    rule_matched=graded.rule_matched,
-                    visible=graded.visible,
-                    show_reference=spec_part.show_reference,
-                    reference=references.get(spec_part.id),
-                )
-            )
+            context = {"prompt": spec_part.prompt, "show_reference": spec_part.show_reference}
+            parts.append(_graded(graded, **context, reference=references.get(spec_part.id)))
         if parts:
             questions.append(GradedQuestion(question.id, question.title, question.statement, tuple(parts)))
     leftover = [_part_without_spec(part) for part in by_id.values()]
@@ -142,9 +111,14 @@ def build_record(result: SubmissionResult, problems: ProblemSet, references: Map
     return GradedSubmission(result.submission, tuple(questions), result.messages, result.isolation)
 
 
-def _part_without_spec(part: Any) -> GradedPart:
-    fields = {field.name: getattr(part, field.name) for field in dataclasses.fields(part)}
-    return GradedPart(prompt="", **fields)
+def _graded(part: PartResult, **context: Any) -> GradedPart:
+    """``part`` with its report context: every PartResult field carried over as it is."""
+    fields = {field.name: getattr(part, field.name) for field in dataclasses.fields(PartResult)}
+    return GradedPart(**fields, **context)
+
+
+def _part_without_spec(part: PartResult) -> GradedPart:
+    return _graded(part)
 
 
 def write_record(record: GradedSubmission, folder: Path) -> Path:
