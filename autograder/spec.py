@@ -151,9 +151,7 @@ def load_problem_set(directory: Path) -> ProblemSet:
     if not directory.is_dir():
         raise SpecError(str(directory), "not a folder of question specs (*.yaml)")
     files = [
-        path
-        for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml"))
-        if path.name != SET_FILE
+        path for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")) if path.name != SET_FILE
     ]
     title, reference = load_set_file(directory)
     if not files:
@@ -350,7 +348,7 @@ def build_vocabulary(
         if target not in table:
             known = list(table)
             raise SpecError(f"{where}: aliases.{alias}", f"'{target}' is not a declared symbol{suggest(target, known)}")
-        table[alias] = table[target]  # another spelling of the same quantity (d_model for d)
+        table[alias] = table[target]  # another spelling of the same quantity (d_in for d)
         if target in vectors:
             vectors.add(alias)
     return Vocabulary(symbols=table, vectors=frozenset(vectors), functions=frozenset(functions))

@@ -199,7 +199,7 @@ def _outcome(result: PartResult) -> str:
 
 
 def _short(text: str) -> str:
-    """An answer quoted in a message; a whole class is shown by its first line."""
+    """An answer quoted in a message; a long one (a whole class) by its first line and length."""
     lines = text.strip().splitlines() or [""]
-    first = lines[0] if len(lines[0]) <= 60 else lines[0][:60] + "…"
-    return repr(first + (" …" if len(lines) > 1 else ""))
+    first = lines[0] if len(lines[0]) <= 50 else lines[0][:50] + "…"
+    return repr(first) + (f" ({len(lines)} lines)" if len(lines) > 1 else "")

@@ -94,3 +94,201 @@ def test_hw9_and_the_tiny_set_load() -> None:
     assert {"q1.a", "q3.a.e", "q3.b", "q4.g", "q6.b.ii", "q6.c.time", "q6.d.space"} <= ids
     tiny = load_problem_set(ROOT / "tests" / "fixtures" / "tiny" / "problems")
     assert {part.kind for part in tiny.parts} == {"symbolic", "numeric", "vector", "complexity", "token", "manual"}
+
+
+MISTYPED = [
+    # (part keys, exact located message): every field's type is checked, nothing is coerced
+    (
+        "kind: symbolic\n    show_reference: flase",
+        "q9.yaml: parts.a.show_reference: expected true or false, not the text 'flase'",
+    ),
+    ("kind: symbolic\n    show_reference: 1", "q9.yaml: parts.a.show_reference: expected true or false, not 1"),
+    (
+        "kind: symbolic\n    show_reference:",
+        "q9.yaml: parts.a.show_reference: expected true or false, not null (an empty value)",
+    ),
+    ("kind: symbolic\n    points: '2'", "q9.yaml: parts.a.points: points must be a number ≥ 0, not the text '2'"),
+    ("kind: symbolic\n    points: true", "q9.yaml: parts.a.points: points must be a number ≥ 0, not true"),
+    ("kind: symbolic\n    title: [a, b]", "q9.yaml: parts.a.title: expected text, not a list"),
+    (
+        "kind: symbolic\n    title:",
+        "q9.yaml: parts.a.title: expected text, not null (an empty value) (quote it to write it as text)",
+    ),
+    ("kind: symbolic\n    prompt: {x: 1}", "q9.yaml: parts.a.prompt: expected text, not a mapping"),
+    (
+        "kind: symbolic\n    example: yes",
+        "q9.yaml: parts.a.example: expected text, not true (quote it to write it as text)",
+    ),
+    ("kind: [symbolic]", "q9.yaml: parts.a.kind: expected text, not a list"),
+    (
+        "kind: symbolic\n    accept: d",
+        "q9.yaml: parts.a.accept: expected a list of text, not the text 'd' (write [d] for a list of one)",
+    ),
+    (
+        "kind: symbolic\n    reject:",
+        "q9.yaml: parts.a.reject: expected a list of text, not null (an empty value) "
+        "(write [] for none, or leave the key out)",
+    ),
+    ("kind: symbolic\n    accept: [d, [d]]", "q9.yaml: parts.a.accept[1]: expected text, not a list"),
+    (
+        "kind: symbolic\n    accept: [d, null]",
+        "q9.yaml: parts.a.accept[1]: expected text, not null (an empty value) (quote it to write it as text)",
+    ),
+    ("kind: symbolic\n    rules: {answer: d}", "q9.yaml: parts.a.rules: expected a list, not a mapping"),
+    ("kind: symbolic\n    rules: [d]", "q9.yaml: parts.a.rules[0]: expected a mapping, not the text 'd'"),
+    (
+        "kind: symbolic\n    rules: [{answer: d, message: [m]}]",
+        "q9.yaml: parts.a.rules[0].message: expected text, not a list",
+    ),
+    (
+        "kind: symbolic\n    rules: [{answer: no, message: m}]",
+        "q9.yaml: parts.a.rules[0].answer: expected text, not false (quote it to write it as text)",
+    ),
+    (
+        "kind: symbolic\n    rules: [{answers: d, message: m}]",
+        "q9.yaml: parts.a.rules[0].answers: expected a list of text, not the text 'd' (write [d] for a list of one)",
+    ),
+    (
+        "kind: symbolic\n    rules: [{mentions: d, message: m}]",
+        "q9.yaml: parts.a.rules[0].mentions: expected a list of text, not the text 'd' (write [d] for a list of one)",
+    ),
+    (
+        "kind: symbolic\n    rules: [{answer: d, message: m, credit: '1'}]",
+        "q9.yaml: parts.a.rules[0].credit: credit is a share of the points from 0 to 1, not the text '1'",
+    ),
+    (
+        "kind: symbolic\n    rules: [{answer: d, message: m, note: 3}]",
+        "q9.yaml: parts.a.rules[0].note: expected text, not 3 (quote it to write it as text)",
+    ),
+    (
+        "kind: symbolic\n    rules: [{answer: d, mesage: m}]",
+        "q9.yaml: parts.a.rules[0]: unknown key 'mesage', did you mean 'message'?",
+    ),
+    (
+        "kind: symbolic\n    symbols: {x: [positive]}",
+        "q9.yaml: parts.a: symbols.x: expected flags as text ('positive integer'), not a list",
+    ),
+    (
+        "kind: symbolic\n    functions: phi",
+        "q9.yaml: parts.a.functions: expected a list of text, not the text 'phi' (write [phi] for a list of one)",
+    ),
+    (
+        "kind: symbolic\n    substitute: [d]",
+        "q9.yaml: parts.a.substitute: expected a mapping of names to text, not a list",
+    ),
+    (
+        "kind: symbolic\n    substitute: {d: true}",
+        "q9.yaml: parts.a.substitute.d: expected text, not true (quote it to write it as text)",
+    ),
+    ("kind: numeric\n    abs_tol: null", "q9.yaml: parts.a.abs_tol: expected a number, not null (an empty value)"),
+    ("kind: numeric\n    rel_tol: '1e-3'", "q9.yaml: parts.a.rel_tol: expected a number, not the text '1e-3'"),
+    ("kind: numeric\n    abs_tl: 0.1", "q9.yaml: parts.a: unknown key 'abs_tl', did you mean 'abs_tol'?"),
+    (
+        "kind: token\n    strip_prefix: torch.",
+        "q9.yaml: parts.a.strip_prefix: expected a list of text, not the text 'torch.' "
+        "(write [torch.] for a list of one)",
+    ),
+    (
+        "kind: token\n    aliases: {F.softmax: [softmax]}",
+        "q9.yaml: parts.a.aliases.F.softmax: expected text, not a list",
+    ),
+    ("kind: einsum\n    sizes: {b: 2.5}", "q9.yaml: parts.a.sizes.b: expected a whole number, not 2.5"),
+    ("kind: einsum\n    operands: [{name: x}]", "q9.yaml: parts.a.operands[0]: missing 'shape' (a list of text)"),
+    ("kind: feature_map\n    kernel: x", "q9.yaml: parts.a: missing 'variables' (a list of text)"),
+]
+QUESTION_MISTYPED = [
+    ("id: q9\ntitle: [x]\nparts:\n  a: {kind: symbolic}\n", "q9.yaml: title: expected text, not a list"),
+    ("id: [q9]\nparts:\n  a: {kind: symbolic}\n", "q9.yaml.id: expected text, not a list"),
+    (
+        "id: q9\nsymbols:\nparts:\n  a: {kind: symbolic}\n",
+        "q9.yaml: symbols: expected a mapping, not null (an empty value) (write {} for none, or leave the key out)",
+    ),
+    (
+        "id: q9\naliases: {d_model: [d]}\nsymbols: {d: positive}\nparts:\n  a: {kind: symbolic}\n",
+        "q9.yaml: aliases.d_model: expected text, not a list",
+    ),
+    ("id: q9\nparts: [a]\n", "q9.yaml: parts: expected a mapping, not a list"),
+    ("id: q9\nparts:\n  a: symbolic\n", "q9.yaml: parts.a: expected a mapping, not the text 'symbolic'"),
+    ("id: q9\n", "q9.yaml: parts: a question needs at least one part"),
+]
+
+
+@pytest.mark.parametrize(("keys", "message"), MISTYPED)
+def test_a_mistyped_part_field_fails_with_its_expected_type(tmp_path: Path, keys: str, message: str) -> None:
+    path = tmp_path / "q9.yaml"
+    path.write_text(f"id: q9\nsymbols: {{d: positive}}\nparts:\n  a:\n    {keys}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as raised:
+        load_question(path)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(("text", "message"), QUESTION_MISTYPED)
+def test_a_mistyped_question_field_fails_with_its_expected_type(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "q9.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError) as raised:
+        load_question(path)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("keys", "field", "value"),
+    [
+        ("show_reference: true", "show_reference", True),
+        ("show_reference: false", "show_reference", False),
+        ("example: 0.25", "example", "0.25"),
+        ("accept: [1, '2', 3.5]", "accept", ("1", "2", "3.5")),
+        ("accept: []", "accept", ()),
+        ("title: 'yes'", "title", "yes"),
+    ],
+)
+def test_well_typed_fields_keep_their_values(tmp_path: Path, keys: str, field: str, value: object) -> None:
+    path = tmp_path / "q9.yaml"
+    path.write_text(f"id: q9\nparts:\n  a:\n    kind: numeric\n    {keys}\n", encoding="utf-8")
+    (part,) = load_question(path).parts
+    assert getattr(part, field) == value
+
+
+SET_FILES = [
+    ("title: HW\nreference: ../ref\n", "HW", "ref"),
+    ("reference: ../ref\n", "", "ref"),
+    ("title: HW\n", "HW", None),
+]
+
+
+@pytest.mark.parametrize(("text", "title", "reference"), SET_FILES)
+def test_set_file_names_the_title_and_the_reference(
+    tmp_path: Path, text: str, title: str, reference: str | None
+) -> None:
+    folder = tmp_path / "problems"
+    folder.mkdir()
+    (folder / "set.yaml").write_text(text, encoding="utf-8")
+    (folder / "q9.yaml").write_text("id: q9\nparts:\n  a: {kind: symbolic}\n", encoding="utf-8")
+    problem_set = load_problem_set(folder)
+    assert [q.id for q in problem_set.questions] == ["q9"], "set.yaml is not read as a question"
+    assert problem_set.title == title
+    assert problem_set.reference == (None if reference is None else (tmp_path / reference).resolve())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("reference: [../ref]\n", "set.yaml: reference: expected text, not a list"),
+        ("referense: ../ref\n", "set.yaml: unknown key 'referense', did you mean 'reference'?"),
+        ("- ../ref\n", "set.yaml: expected a mapping with reference and title, not a list"),
+        ("reference: ''\n", "set.yaml: reference: expected a folder path, not empty text"),
+        ("title: true\n", "set.yaml: title: expected text, not true (quote it to write it as text)"),
+    ],
+)
+def test_a_bad_set_file_fails_with_a_located_message(tmp_path: Path, text: str, message: str) -> None:
+    (tmp_path / "set.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "q9.yaml").write_text("id: q9\nparts:\n  a: {kind: symbolic}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as raised:
+        load_problem_set(tmp_path)
+    assert str(raised.value) == message
+
+
+def test_hw9_and_the_tiny_set_name_their_reference() -> None:
+    assert load_problem_set(ROOT / "problems" / "hw9").reference == ROOT / "reference" / "hw9"
+    tiny = ROOT / "tests" / "fixtures" / "tiny"
+    assert load_problem_set(tiny / "problems").reference == tiny / "reference"
