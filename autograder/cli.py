@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO, cast
 
-from autograder import api, render, safeio
+from autograder import api, gradescope, gradescope_build, render, safeio
 from autograder.launch import ALLOW_UNCONFINED_FLAG, allow_unconfined_code
 from autograder.result import VERDICTS, SubmissionResult
 
@@ -289,8 +289,6 @@ def _add_gradescope(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _gradescope(args: argparse.Namespace, stdout: TextIO) -> int:
-    from autograder import gradescope, gradescope_build
-
     if args.gradescope_command == "run":
         if args.allow_unconfined_code:
             allow_unconfined_code()

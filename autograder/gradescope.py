@@ -41,6 +41,7 @@ from typing import Any, TextIO
 from autograder import safeio
 from autograder.errors import ConfigError
 from autograder.result import PartResult, SubmissionResult
+from autograder.sandbox import shared as shared_sandbox
 from autograder.sandbox.isolation import UID_BASE
 from autograder.session import Grading, load_key
 
@@ -64,7 +65,7 @@ about 300 MB more and the grader, zygote and child stay under the limit together
 
 ANSWER_FILES = ("answers.yaml", "answers.yml")
 SEARCH_DEPTH = 3
-"""Folders searched below the upload: ``homework/answers.yaml``, ``homework/homework/answers.yaml``, one more for luck."""
+"""Folders searched below the upload: ``hw/answers.yaml``, ``hw/hw/answers.yaml``, one more for luck."""
 MAX_ENTRIES_SEARCHED = 5000
 MAX_ARCHIVES = 5
 MAX_ARCHIVE_MEMBERS = 2000
@@ -255,12 +256,7 @@ def read_config(source: Path) -> dict[str, Path]:
 def _sandbox_memory(limit: int) -> Iterator[None]:
     """Student runs get at most ``limit`` bytes of address space; afterwards the sandbox (and so
     every student process) is stopped, before results are written, and its limits restored."""
-    try:
-        from autograder.graders import _modules
-    except ImportError:  # no code-running kinds in this build
-        yield
-        return
-    sandbox = _modules.sandbox()
+    sandbox = shared_sandbox()
     saved = sandbox.limits
     sandbox.limits = dataclasses.replace(saved, memory_bytes=min(saved.memory_bytes, limit))
     try:
