@@ -1,23 +1,37 @@
 """What a blank of a code template may use: an allow-list, checked before the
-blank goes anywhere near the template (``mha_blanks``).
+blank goes anywhere near the template (the code-template kind).
 
 Why: the filled template runs in the sandbox, and a blank made only of names,
 numbers and calls can still reach ``exec``, ``open`` or ``torch.load``.
-Nothing here runs code: the blank (already read by the ``token`` kind's
-reader, so it holds only names, attributes, numbers, ``+ - * / //`` and calls
-of dotted names) is parsed with :mod:`ast` and looked at, as written after the
-template's own prefix (``torch.___(e)___`` makes ``load`` mean ``torch.load``).
+Nothing here runs code. A blank is first read by the shared Python-notation
+reader with :data:`SYNTAX` (names, attributes, numbers, ``+ - * / // @``,
+unary signs, calls with keyword arguments, method calls on values, indexing
+with numbers and slices, tuples and lists; never text in quotes, lambdas,
+comprehensions, ``:=``, ``**``, comparisons or statements), and then looked at
+here as written after the template's own prefix (``torch.___(e)___`` makes
+``load`` mean ``torch.load``).
 
 A blank may use:
 
 - the names the template binds where the blank stands: its module-level
   imports, definitions and assignments, and the parameters and locals of the
-  function holding the blank (``self``, ``Q``, ``x``, ``batch_size``);
+  function holding the blank (``self``, ``x``, ``h``, ``batch_size``);
 - a few harmless built-ins (:data:`SAFE_BUILTINS`), never the others;
-- chains from an imported module (``nn.functional.softmax``) that pass only
+- chains from an imported module (``nn.functional.relu``) that pass only
   through :data:`ALLOWED_MODULES` and do not end on a denied name;
-- any other attribute chain (``self.W_o``, ``x.size``) whose attributes are
-  neither private nor denied.
+- any other attribute chain or method call (``self.proj``, ``x.size(1)``,
+  ``x.tanh()``, ``self.conv(x).relu()``) whose attributes are neither private
+  nor denied.
+
+Methods are judged by a deny-list (:data:`DENIED_ATTRIBUTES`,
+:data:`DENIED_PARTS`), not an allow-list, on purpose: a template calls its own
+submodules and methods (``self.conv(x)``, ``self.cell(x, h)``), which no fixed
+list can know, and tensor methods are hundreds. What a blank must never reach
+is the short, stable list of ways to files, code, raw memory, hooks and global
+state (``.numpy().tofile``, ``.storage()``, ``.load``, ``.save``, ``.apply``,
+``.register_forward_hook``, ``torch.manual_seed``), denied by name or by a
+piece of one; a test checks that every module torch exposes is denied. The
+sandbox remains the boundary; this list is the layer in front of it.
 
 Nothing starting with an underscore may appear anywhere (no ``__class__``).
 """
@@ -29,6 +43,8 @@ import builtins
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from autograder.mathread import pycode
 
 ALLOWED_MODULES = frozenset(
     {
@@ -63,11 +79,13 @@ DENIED_ATTRIBUTES = frozenset(
         "serialization", "signal", "sparse", "storage", "sys", "testing", "textwrap", "threading",
         "torch", "torch_version", "types", "utils", "version", "warnings", "windows", "xpu",
         # Functions and methods that reach memory, files or code.
-        "apply_", "compile", "data_ptr", "dump", "dumps", "from_file", "load", "map2_", "map_",
+        "apply", "apply_", "compile", "data_ptr", "dump", "dumps", "from_file", "load", "map2_", "map_",
         "numpy", "save", "set_", "tofile",
         # Uninitialised memory: it holds what the process held before (payloads, tracebacks).
         "empty", "empty_like", "empty_strided", "empty_permuted", "new_empty", "new_empty_strided",
         "frombuffer", "as_strided", "resize_",
+        # Global state the comparison with the reference depends on.
+        "manual_seed", "seed", "set_rng_state", "set_flush_denormal",
     }
 )  # fmt: skip
 """Attributes no blank may use: other modules, files, code, raw memory."""
@@ -75,7 +93,7 @@ DENIED_ATTRIBUTES = frozenset(
 DENIED_PARTS = (
     "compil", "delattr", "dlpack", "environ", "eval", "exec", "file", "fork", "getattr", "global",
     "hook", "import", "jit", "library", "load", "open", "pickle", "process", "register", "save",
-    "script", "serializ", "setattr", "share_memory", "socket", "spawn", "storage", "system", "thread",
+    "script", "serializ", "set_default", "setattr", "share_memory", "socket", "spawn", "storage", "system", "thread",
 )  # fmt: skip
 """Pieces of names (lower case) that mark an attribute as denied: ``UntypedStorage``,
 ``import_ir_module``, ``load_state_dict``, ``register_forward_hook``."""
@@ -96,6 +114,28 @@ NOT_ALLOWED_MODULE = (
     "math and torch (with torch.nn and its functions)."
 )
 NOT_ALLOWED_SYNTAX = "{what} may not appear in a blank."
+NOT_READABLE = (
+    "Found {what}, which a blank cannot hold: a blank holds names, attributes, numbers, + - * / // @, "
+    "calls (with keyword arguments such as dim=1), methods such as x.relu(), indexing such as x[:, -1], "
+    "and tuples or lists of these."
+)
+
+SYNTAX = pycode.Syntax(
+    nodes=pycode.EXPRESSION_NODES | pycode.INDEXING_NODES,
+    operators=frozenset({ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.MatMult, ast.USub, ast.UAdd}),
+    constants=frozenset({int, float, bool, type(None), type(...)}),
+    methods=True,
+    keywords=True,
+    max_chars=300,
+    max_depth=40,
+    unquote=True,
+    not_allowed=NOT_READABLE,
+    too_long="The fragment is {length:,} characters long; a blank takes at most {limit} characters.",
+    too_deep="The fragment is nested too deeply to be a blank of the template.",
+)
+"""What a blank of a code template can hold at all, whatever the template: the whitelist
+the shared reader checks before :func:`refusal` looks at the names."""
+_CONSTANTS = SYNTAX.constants
 DOES_NOT_FIT = "Written after the template's '{prefix}.', {shown} is not a Python expression."
 
 _BUILTINS = frozenset(dir(builtins))
@@ -256,25 +296,37 @@ def _parse(text: str, where: Scope) -> ast.expr | None:
 def _refusal(node: ast.expr, where: Scope, namespaces: bool) -> str:
     if isinstance(node, ast.Name | ast.Attribute):
         return _chain_refusal(node, where, namespaces)
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and type(node.value) in _CONSTANTS:
         return ""
-    if isinstance(node, ast.UnaryOp):
-        return _refusal(node.operand, where, namespaces)
-    if isinstance(node, ast.BinOp):
-        return _refusal(node.left, where, namespaces) or _refusal(node.right, where, namespaces)
+    if isinstance(node, ast.UnaryOp | ast.BinOp) and type(node.op) not in SYNTAX.operators:
+        return NOT_ALLOWED_SYNTAX.format(what=_sentence(pycode.describe(node)))
     if isinstance(node, ast.Call):
         for keyword in node.keywords:
             if keyword.arg is None:
                 return NOT_ALLOWED_SYNTAX.format(what="**keyword unpacking")
             if keyword.arg.startswith("_"):
                 return NOT_ALLOWED_PRIVATE.format(name=keyword.arg)
-        for part in (node.func, *node.args, *(keyword.value for keyword in node.keywords)):
-            found = _refusal(part, where, namespaces)
-            if found:
-                return found
-        return ""
-    what = "Text in quotes" if isinstance(node, ast.Constant) else f"Python syntax '{type(node).__name__}'"
+        if not isinstance(node.func, ast.Name | ast.Attribute):
+            return NOT_ALLOWED_SYNTAX.format(what="A call of something that is not a name or a method")
+        return _first_refusal((node.func, *node.args, *(keyword.value for keyword in node.keywords)), where, namespaces)
+    if isinstance(node, ast.UnaryOp | ast.BinOp | ast.Subscript | ast.Slice | ast.Tuple | ast.List):
+        children = [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
+        return _first_refusal(children, where, namespaces)
+    what = "Text in quotes" if isinstance(node, ast.Constant) else _sentence(pycode.describe(node))
     return NOT_ALLOWED_SYNTAX.format(what=what)
+
+
+def _sentence(what: str) -> str:
+    """``a lambda`` → ``A lambda``, to start a sentence (the rest keeps its case)."""
+    return what[:1].upper() + what[1:]
+
+
+def _first_refusal(nodes: Sequence[ast.expr], where: Scope, namespaces: bool) -> str:
+    for node in nodes:
+        found = _refusal(node, where, namespaces)
+        if found:
+            return found
+    return ""
 
 
 def _chain_refusal(node: ast.Name | ast.Attribute, where: Scope, namespaces: bool) -> str:

@@ -1,18 +1,20 @@
-"""``einsum``: an einsum call such as ``torch.einsum("bd,hdq->bhq", x, W_q)``
-or just its equation ``bd,hdq->bhq``, right when it computes the same tensor
+"""``einsum``: an einsum call such as ``torch.einsum("ij,jkl->ikl", A, B)``
+or just its equation ``ij,jkl->ikl``, right when it computes the same tensor
 as the reference on the same operands.
 
 Judged by what it computes, not by its spelling: renamed letters
 (``ij,kjl->ikl``), spaces, ``...`` and an implicit output (no ``->``) are all
 fine. Before anything runs, the equation is checked against the operands'
 declared shapes so that a wrong answer is explained in the student's terms
-("h appears in the output but in no input", "you index W_q with 2 axes").
+("h appears in the output but in no input", "you index B with 2 axes").
 Then both einsums run on the same seeded random float64 operands, with a
 distinct size per axis name, and the results are compared.
 
-Security: the answer is parsed with :func:`ast.parse` (or matched by a regular
-expression when it is a bare equation) and only looked at; it is never
-compiled, executed or evaluated. Only the equation, validated here (letters,
+Security: the answer is read by the shared Python-notation reader
+(:mod:`autograder.mathread.pycode`, whitelist :data:`SYNTAX`: a call of a
+dotted name with text, names, lists and tuples as arguments) or, when it is a
+bare equation, matched by a regular expression, and only looked at; it is
+never compiled, executed or evaluated. Only the equation, validated here (letters,
 ``,``, ``->``, ``...``; bounded length and operand count), reaches numpy.
 
 A bare equation takes the operands in the spec's order; a call names its
@@ -24,7 +26,6 @@ Params: ``operands`` (name and axis names of each tensor), ``sizes``.
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import keyword
 import re
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from autograder.graders.base import GraderKind
-from autograder.mathread import Unreadable, Vocabulary
+from autograder.mathread import Unreadable, Vocabulary, pycode
 from autograder.result import Outcome
 from autograder.spec import Part
 
@@ -94,7 +95,7 @@ EQUATION_TOO_LONG = "The equation is {length:,} characters long; at most {limit}
 NOT_PYTHON = "This is neither an einsum equation nor a Python einsum call: {detail}."
 NOT_EINSUM_CALL = "Only a call of einsum (einsum, torch.einsum or np.einsum) can be read here; found {what}."
 NEEDS_EQUATION = 'The first argument of einsum must be the equation in quotes, such as "bd,dk->bk".'
-OPERAND_NOT_NAME = "Pass the operands of einsum by name (x, W_k); found {what}. The autograder does not run code."
+OPERAND_NOT_NAME = "Pass the operands of einsum by name ({names}); found {what}. The autograder does not run code."
 NO_KEYWORDS = "einsum takes no keyword arguments here (found {name}=...)."
 BAD_CHARACTER = "{char!r} cannot appear in an einsum equation: use letters, commas, -> and ...."
 BAD_DOTS = "A '.' in an einsum equation must be part of an ellipsis '...'."
@@ -103,6 +104,23 @@ TWO_ARROWS = "An einsum equation has at most one '->'."
 TOO_MANY_OPERANDS = "The equation has {count} input terms; at most {limit} are read."
 NOTE_IMPLICIT = "Read the implicit output of {equation!r} as '->{output}'."
 NOTE_ASSIGNMENT = "Read the right-hand side of '{target} = …'."
+
+SYNTAX = pycode.Syntax(
+    # Wider than an einsum call needs, so that _read_call can say what is wrong with an operand.
+    nodes=pycode.EXPRESSION_NODES | pycode.INDEXING_NODES,
+    operators=frozenset({ast.Add, ast.Sub, ast.Mult, ast.Div, ast.MatMult, ast.USub, ast.UAdd}),
+    constants=frozenset({str, int, float, bool, type(None)}),
+    methods=False,
+    keywords=True,  # refused below with a sentence that names the keyword
+    max_chars=MAX_CHARS,
+    trailing=",;",
+    not_allowed=NOT_EINSUM_CALL,
+    too_long=TOO_LONG,
+    not_python=NOT_PYTHON,
+)
+"""What an einsum answer may be in Python notation: a call of a dotted name whose arguments
+are simple expressions of text, names and numbers; :func:`_read_call` then requires the
+equation in quotes and operands passed by name."""
 
 _CALL_OR_STRING = re.compile(r"[()\"']")
 _ASSIGNMENT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
@@ -115,7 +133,7 @@ class Operand:
     """One tensor the einsum combines."""
 
     name: str
-    """The name a call passes it by (``W_q``)."""
+    """The name a call passes it by (``B``)."""
     shape: tuple[str, ...]
     """Its axis names, in order (``[h, d, q]``)."""
 
@@ -179,8 +197,8 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
 
 
 def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f", did you mean {close[0]!r}?" if close else f" (axes: {', '.join(choices)})"
+    close = pycode.closest(word, choices)
+    return f", did you mean {close!r}?" if close else f" (axes: {', '.join(choices)})"
 
 
 # --- reading --------------------------------------------------------------------
@@ -195,103 +213,58 @@ def read_einsum(text: str, params: Params) -> EinsumReading:
     """Raw answer → :class:`EinsumReading`, or :class:`Unreadable`. Nothing is evaluated."""
     if len(text) > MAX_CHARS:
         raise Unreadable(TOO_LONG.format(length=len(text), limit=MAX_CHARS))
-    cleaned = _unwrap(text)
+    cleaned = pycode.unwrap(text, trailing=SYNTAX.trailing)
     notes: list[str] = []
     assignment = _ASSIGNMENT.match(cleaned)
     if assignment:
         notes.append(NOTE_ASSIGNMENT.format(target=assignment.group(1)))
-        cleaned = _unwrap(cleaned[assignment.end() :])
+        cleaned = pycode.unwrap(cleaned[assignment.end() :], trailing=SYNTAX.trailing)
     default_operands = tuple(operand.name for operand in params.operands)
     if not _CALL_OR_STRING.search(cleaned):  # a bare equation, validated with precise messages
         inputs, output = _split_equation(cleaned, cleaned, 0)
         return _reading(inputs, output, default_operands, True, notes, cleaned)
-    try:
-        # Parsing only: the tree is inspected below and never compiled or evaluated.
-        tree = ast.parse(cleaned, mode="eval")
-    except SyntaxError as error:
-        position = None if error.offset is None else max(error.offset - 1, 0)
-        raise Unreadable(NOT_PYTHON.format(detail=error.msg), cleaned, position) from None
-    except (ValueError, RecursionError, MemoryError):  # null bytes, absurd nesting
-        raise Unreadable(NOT_PYTHON.format(detail="it cannot be parsed"), cleaned) from None
-    node = tree.body
+    code = pycode.read(cleaned, SYNTAX, cleaned=True)
+    node = code.tree
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         inputs, output = _split_equation(node.value, cleaned, None)
         return _reading(inputs, output, default_operands, True, notes, cleaned)
-    equation, operands = _read_call(node, cleaned)
+    equation, operands = _read_call(code, default_operands)
     inputs, output = _split_equation(equation, cleaned, None)
     return _reading(inputs, output, operands, False, notes, cleaned)
 
 
-def _unwrap(text: str) -> str:
-    """Drop what surrounds an answer in prose: spaces, backticks, a trailing comma or semicolon."""
-    cleaned = text.strip()
-    while True:
-        before = cleaned
-        cleaned = cleaned.rstrip(",;").strip()
-        for mark in ("```", "``", "`"):
-            if len(cleaned) > 2 * len(mark) and cleaned.startswith(mark) and cleaned.endswith(mark):
-                cleaned = cleaned[len(mark) : -len(mark)].strip()
-                break
-        if cleaned == before:
-            return cleaned
-
-
-def _read_call(node: ast.expr, text: str) -> tuple[str, tuple[str, ...]]:
+def _read_call(code: pycode.Code, declared: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
     """``torch.einsum("eq", a, b)`` → ("eq", ("a", "b")); anything else is Unreadable."""
+    node = code.tree
     if not isinstance(node, ast.Call):
-        raise Unreadable(NOT_EINSUM_CALL.format(what=_describe(node)), text, _position(node, text))
-    function = _dotted(node.func)
+        raise code.refuse(NOT_EINSUM_CALL.format(what=_describe(node)), node)
+    function = pycode.dotted(node.func)
     if function not in EINSUM_FUNCTIONS:
         what = f"a call of {function}" if function else _describe(node.func)
-        raise Unreadable(NOT_EINSUM_CALL.format(what=what), text, _position(node.func, text))
+        raise code.refuse(NOT_EINSUM_CALL.format(what=what), node.func)
     if node.keywords:
         name = node.keywords[0].arg or "**"
-        raise Unreadable(NO_KEYWORDS.format(name=name), text, _position(node.keywords[0], text))
+        raise code.refuse(NO_KEYWORDS.format(name=name), node.keywords[0])
     if not node.args:
-        raise Unreadable(NEEDS_EQUATION, text, _position(node, text))
+        raise code.refuse(NEEDS_EQUATION, node)
     first, *rest = node.args
     if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-        raise Unreadable(NEEDS_EQUATION, text, _position(first, text))
+        raise code.refuse(NEEDS_EQUATION, first)
     if len(rest) == 1 and isinstance(rest[0], ast.List | ast.Tuple):
         rest = list(rest[0].elts)  # torch also takes the operands as one list
     names = []
     for argument in rest:
         if not isinstance(argument, ast.Name):
-            raise Unreadable(OPERAND_NOT_NAME.format(what=_describe(argument)), text, _position(argument, text))
+            message = OPERAND_NOT_NAME.format(names=", ".join(declared), what=_describe(argument))
+            raise code.refuse(message, argument)
         names.append(argument.id)
     return first.value, tuple(names)
 
 
-def _dotted(node: ast.expr) -> str:
-    """``torch.einsum`` → "torch.einsum"; "" for anything but a chain of names."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return ""
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _describe(node: ast.AST) -> str:
-    if isinstance(node, ast.Constant):
-        return "text in quotes" if isinstance(node.value, str) else f"the constant {node.value!r}"
-    if isinstance(node, ast.Attribute):
-        return "an attribute (.name)"
     if isinstance(node, ast.Call):
         return "a call of something other than einsum"
-    if isinstance(node, ast.Name):
-        return f"the name {node.id}"
-    return f"Python syntax '{type(node).__name__}'"
-
-
-def _position(node: ast.expr | ast.keyword, text: str) -> int:
-    """A node's offset in ``text`` in characters (ast counts lines, and bytes within one)."""
-    lines = text.splitlines(keepends=True)
-    before = "".join(lines[: node.lineno - 1])
-    line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-    return len(before) + len(line.encode()[: node.col_offset].decode(errors="ignore"))
+    return pycode.describe(node)
 
 
 def _split_equation(equation: str, text: str, offset: int | None) -> tuple[tuple[str, ...], str | None]:

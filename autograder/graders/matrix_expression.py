@@ -1,6 +1,6 @@
 """``matrix_expression``: a formula over matrices in a numpy-like notation, such as
-``phi(Q) @ (phi(K).T @ V) / (phi(Q) @ phi(K).T.sum(1))[:, None]``, right when
-it gives the same matrix as the reference on random matrices.
+``f(A) @ (f(B).T @ C) / (f(A) @ f(B).T.sum(1))[:, None]``, right when it gives
+the same matrix as the reference on random matrices.
 
 The notation: ``@`` (matrix product), ``* / + -`` (elementwise, with numpy
 broadcasting), ``**`` with a number, ``.T``, ``.sum(axis)``,
@@ -8,21 +8,23 @@ broadcasting), ``**`` with a number, ``.T``, ``.sum(axis)``,
 the rows, as Python's ``sum`` does; ``np.sum(X)`` alone sums everything),
 ``ones(N)``, ``ones((N, 1))``, ``sqrt``, ``exp``, ``diag``, indexing with
 ``[:, None]`` or ``[None, :]``, numbers, the declared matrices, the declared
-sizes (``N``) as numbers and the declared row-wise feature maps (``phi(Q)``).
+sizes (``N``) as numbers and the declared row-wise feature maps (``f(A)``).
 ``np.``/``numpy.``/``torch.``/``math.`` prefixes are allowed on functions.
 
 A feature map is a fixed random positive nonlinear map of each row,
-φ(x) = exp(x R) with a seeded R, so an expression that is right for every
-φ is right here, and one that treats φ as linear or as the identity is not.
+f(x) = exp(x R) with a seeded R, so an expression that is right for every
+f is right here, and one that treats f as linear or as the identity is not.
 Both expressions are evaluated on ``draws`` sets of seeded random float64
 matrices of the declared sizes (distinct for distinct names) and compared.
 A shape error is a wrong answer, explained ("A @ B multiplies [N, C] by
 [N, C]"); only syntax and unknown names make an answer unreadable.
 
-Security: the answer is parsed with :func:`ast.parse` and walked over a
-whitelist of node types by this module; it is never compiled, executed or
-evaluated. No attribute other than ``.T``, ``.sum`` and a module prefix of an
-allowed function is accepted, so no dunder can be reached.
+Security: the answer is read by the shared Python-notation reader
+(:mod:`autograder.mathread.pycode`) with the whitelist :data:`SYNTAX`, then
+every node is checked against this kind's own rules (:func:`_check`); it is
+never compiled, executed or evaluated. No attribute other than ``.T``,
+``.sum`` and a module prefix of an allowed function is accepted, so no dunder
+can be reached.
 
 Params: ``matrices``, ``feature_maps``, ``sizes``, ``known_wrong``, ``draws``.
 """
@@ -30,7 +32,6 @@ Params: ``matrices``, ``feature_maps``, ``sizes``, ``known_wrong``, ``draws``.
 from __future__ import annotations
 
 import ast
-import difflib
 import functools
 import math
 import re
@@ -41,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from autograder.graders.base import GraderKind
-from autograder.mathread import Unreadable, Vocabulary
+from autograder.mathread import Unreadable, Vocabulary, pycode
 from autograder.result import Outcome
 from autograder.spec import Part
 
@@ -70,7 +71,7 @@ CORRECT_SAME_VALUES = "Correct: gives the same matrix as the expected expression
 WRONG_SHAPE = "Your expression gives {mine}; the expected result is {expected}."
 ROW_SCALED = (
     "Each row of your result is a multiple of the expected row, but not the right one: "
-    "check the normalizer (each output row is a weighted average of the rows of the values)."
+    "check the normalizer (what each row is divided by)."
 )
 CONSTANT_FACTOR = "Your result is the expected one times a constant ({factor:.4g})."
 DIFFERENT_VALUES = "Your expression gives a matrix of the expected shape {shape}, but different values."
@@ -95,45 +96,46 @@ TOO_LONG = "The answer is {length:,} characters long; a matrix expression is rea
 TOO_BIG = "The expression has {count} parts; at most {limit} are read."
 LATEX = (
     "This looks like LaTeX, which cannot be read here. Write the matrix expression in the Python-like "
-    "notation: @ for matrix products, .T for a transpose, phi(Q) for the feature map of each row of Q, "
+    "notation: @ for matrix products, .T for a transpose{feature}, "
     "/ for elementwise division, .sum(1) or .sum(axis=1, keepdims=True) for sums."
 )
+LATEX_FEATURE = ", {name}({matrix}) for the feature map {name} of each row of {matrix}"
 NOT_PYTHON = "This is not a matrix expression in the Python-like notation: {detail}."
 NOT_ALLOWED = (
     "Only matrices, numbers, @ * / + - **, .T, .sum, [:, None] and the listed functions can be used; found {what}."
 )
 UNKNOWN_NAME = "'{name}' is not a declared matrix or size{suggestion}. Declared: {declared}."
-FEATURE_MAP_ALONE = "{name} is a function of a matrix: write {name}(Q)."
+FEATURE_MAP_ALONE = "{name} is a function of a matrix: write {name}({matrix})."
 UNKNOWN_FUNCTION = "'{name}' is not a function that can be used here{suggestion}. Functions: {functions}."
 WRONG_ARGUMENTS = "{name} takes {expected}; found {found}."
 BAD_KEYWORD = "{name} accepts only {allowed} as keywords; found {keyword}."
 BAD_KEYWORD_VALUE = "{keyword}= must be {expected}; found {found}."
 BAD_SUBSCRIPT = "Indexing can only add axes, as in [:, None] or [None, :]; found [{found}]."
-XOR = "^ is neither a transpose nor a power here: write phi(K).T for a transpose and ** for a power."
+XOR = "^ is neither a transpose nor a power here: write .T for a transpose (A.T) and ** for a power (A ** 2)."
 HUGE_CONSTANT = "The number {value} is too large to be read (at most {limit:g})."
 BAD_EXPONENT = "Only a number from -{limit} to {limit} can be an exponent here; found {found}."
 BAD_ONES = "ones takes a declared size such as N, a whole number up to {limit}, or a pair of them: ones((N, 1))."
 
+SYNTAX = pycode.Syntax(
+    nodes=pycode.EXPRESSION_NODES | pycode.INDEXING_NODES,
+    operators=frozenset({ast.MatMult, ast.Mult, ast.Div, ast.Add, ast.Sub, ast.Pow, ast.USub, ast.UAdd}),
+    # Text and True/False pass here so that _check can first say what is wrong with the names.
+    constants=frozenset({int, float, bool, type(None), str}),
+    methods=True,
+    keywords=True,
+    max_chars=MAX_CHARS,
+    max_nodes=MAX_NODES,
+    max_depth=MAX_NODES,
+    explain={ast.BitXor: XOR},
+    not_allowed=NOT_ALLOWED,
+    too_long=TOO_LONG,
+    not_python=NOT_PYTHON,
+    too_big=TOO_BIG,
+)
+"""What a matrix expression may hold at all (the reader's whitelist); which names, functions,
+attributes and indices it may use is checked by :func:`_check` with the part's declarations."""
+
 _ASSIGNMENT = re.compile(r"\s*[A-Za-z_][\w']*\s*=(?!=)")
-_WHAT = {
-    "Lambda": "a lambda",
-    "ListComp": "a list comprehension",
-    "SetComp": "a set comprehension",
-    "DictComp": "a dict comprehension",
-    "GeneratorExp": "a generator expression",
-    "Tuple": "several values separated by commas",
-    "List": "a list [ ]",
-    "Dict": "a dict { }",
-    "Set": "a set { }",
-    "Compare": "a comparison",
-    "BoolOp": "and/or",
-    "IfExp": "an if-else expression",
-    "NamedExpr": "an assignment :=",
-    "JoinedStr": "an f-string",
-    "Starred": "a starred *argument",
-    "Await": "await",
-    "Slice": "a slice",
-}
 
 
 @dataclass(frozen=True)
@@ -149,9 +151,9 @@ class MatrixExpression:
 @dataclass(frozen=True)
 class Params:
     matrices: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Matrix name → its axis names (``Q: [N, D]``)."""
+    """Matrix name → its axis names (``A: [N, D]``)."""
     feature_maps: dict[str, str] = field(default_factory=dict)
-    """Row-wise function name → the axis name of its output (``phi: C``)."""
+    """Row-wise function name → the axis name of its output (``f: C``)."""
     sizes: dict[str, int] = field(default_factory=dict)
     """Axis name → size; the others get distinct defaults (7, 3, 5, 6, … in order of appearance)."""
     known_wrong: dict[str, str] = field(default_factory=dict)
@@ -224,28 +226,27 @@ def read_matrix_expression(text: str, params: Params) -> MatrixExpression:
     """Raw text → :class:`MatrixExpression`, or :class:`Unreadable`. Nothing is evaluated."""
     if len(text) > MAX_CHARS:
         raise Unreadable(TOO_LONG.format(length=len(text), limit=MAX_CHARS))
-    cleaned = text.strip().strip("`").strip()
-    if "\\" in cleaned or "$" in cleaned:
-        raise Unreadable(LATEX, cleaned[:200], cleaned.find("\\") if "\\" in cleaned else cleaned.find("$"))
+    stripped = text.strip()
+    if "\\" in stripped or "$" in stripped:  # before the reader's clean-up, which drops $...$
+        where = stripped.find("\\") if "\\" in stripped else stripped.find("$")
+        raise Unreadable(LATEX.format(feature=_latex_feature(params)), stripped[:200], where)
+    cleaned = pycode.unwrap(stripped, trailing="")
     cleaned = cleaned.replace("ᵀ", ".T")
     if "phi" in params.feature_maps:
         cleaned = cleaned.replace("φ", "phi").replace("ϕ", "phi")
     assignment = _ASSIGNMENT.match(cleaned)
     if assignment:
         cleaned = cleaned[assignment.end() :].strip()
-    try:
-        # Parsing only: the tree is checked node by node below and never compiled or evaluated.
-        tree = ast.parse(cleaned, mode="eval")
-    except SyntaxError as error:
-        position = None if error.offset is None else max(error.offset - 1, 0)
-        raise Unreadable(NOT_PYTHON.format(detail=error.msg), cleaned, position) from None
-    except (ValueError, RecursionError, MemoryError):  # null bytes, absurd nesting
-        raise Unreadable(NOT_PYTHON.format(detail="it cannot be parsed"), cleaned) from None
-    count = sum(1 for _ in ast.walk(tree))
-    if count > MAX_NODES:
-        raise Unreadable(TOO_BIG.format(count=count, limit=MAX_NODES), cleaned)
-    _check(tree.body, params, cleaned)
-    return MatrixExpression(tree=tree.body, text=unparse(tree.body))
+    code = pycode.read(cleaned, SYNTAX, cleaned=True)
+    _check(code.tree, params, code.text)
+    return MatrixExpression(tree=code.tree, text=unparse(code.tree))
+
+
+def _latex_feature(params: Params) -> str:
+    """The feature-map clause of :data:`LATEX`, with the part's own names (none without feature maps)."""
+    if not params.feature_maps or not params.matrices:
+        return ""
+    return LATEX_FEATURE.format(name=next(iter(params.feature_maps)), matrix=next(iter(params.matrices)))
 
 
 def _check(node: ast.expr, params: Params, text: str) -> None:
@@ -254,12 +255,15 @@ def _check(node: ast.expr, params: Params, text: str) -> None:
         if node.id in params.matrices or node.id in params.axis_sizes:
             return
         if node.id in params.feature_maps:
-            raise Unreadable(FEATURE_MAP_ALONE.format(name=node.id), text, _position(node, text))
+            message = FEATURE_MAP_ALONE.format(name=node.id, matrix=next(iter(params.matrices), "A"))
+            raise Unreadable(message, text, pycode.position(node, text))
         declared = [*params.matrices, *params.axis_sizes]
         raise Unreadable(
-            UNKNOWN_NAME.format(name=node.id, suggestion=_suggest(node.id, declared), declared=", ".join(declared)),
+            UNKNOWN_NAME.format(
+                name=node.id, suggestion=pycode.did_you_mean(node.id, declared), declared=", ".join(declared)
+            ),
             text,
-            _position(node, text),
+            pycode.position(node, text),
         )
     if isinstance(node, ast.Constant):
         _check_number(node, text)
@@ -268,17 +272,15 @@ def _check(node: ast.expr, params: Params, text: str) -> None:
         _check(node.operand, params, text)
         return
     if isinstance(node, ast.BinOp):
-        if isinstance(node.op, ast.BitXor):
-            raise Unreadable(XOR, text, _position(node.right, text))
         if not isinstance(node.op, ast.MatMult | ast.Mult | ast.Div | ast.Add | ast.Sub | ast.Pow):
-            raise Unreadable(NOT_ALLOWED.format(what=_describe(node)), text, _position(node, text))
+            raise Unreadable(NOT_ALLOWED.format(what=pycode.describe(node)), text, pycode.position(node, text))
         _check(node.left, params, text)
         if isinstance(node.op, ast.Pow):
             exponent = _signed_number(node.right)
             if exponent is None or abs(exponent) > MAX_EXPONENT:
                 found = ast.unparse(node.right)
                 raise Unreadable(
-                    BAD_EXPONENT.format(limit=MAX_EXPONENT, found=found), text, _position(node.right, text)
+                    BAD_EXPONENT.format(limit=MAX_EXPONENT, found=found), text, pycode.position(node.right, text)
                 )
             return
         _check(node.right, params, text)
@@ -287,7 +289,7 @@ def _check(node: ast.expr, params: Params, text: str) -> None:
         if node.attr == "T":
             _check(node.value, params, text)
             return
-        raise Unreadable(NOT_ALLOWED.format(what=f"the attribute .{node.attr}"), text, _position(node, text))
+        raise Unreadable(NOT_ALLOWED.format(what=f"the attribute .{node.attr}"), text, pycode.position(node, text))
     if isinstance(node, ast.Call):
         _check_call(node, params, text)
         return
@@ -295,7 +297,7 @@ def _check(node: ast.expr, params: Params, text: str) -> None:
         _check(node.value, params, text)
         _index(node, text)
         return
-    raise Unreadable(NOT_ALLOWED.format(what=_describe(node)), text, _position(node, text))
+    raise Unreadable(NOT_ALLOWED.format(what=pycode.describe(node)), text, pycode.position(node, text))
 
 
 _PRECEDENCE: dict[type[ast.operator], int] = {
@@ -379,9 +381,9 @@ def _argument(node: ast.expr) -> str:
 def _check_number(node: ast.Constant, text: str) -> None:
     value = node.value
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise Unreadable(NOT_ALLOWED.format(what=_describe(node)), text, _position(node, text))
+        raise Unreadable(NOT_ALLOWED.format(what=pycode.describe(node)), text, pycode.position(node, text))
     if not abs(value) <= MAX_CONSTANT:  # also catches nan and inf
-        raise Unreadable(HUGE_CONSTANT.format(value=value, limit=MAX_CONSTANT), text, _position(node, text))
+        raise Unreadable(HUGE_CONSTANT.format(value=value, limit=MAX_CONSTANT), text, pycode.position(node, text))
 
 
 def _signed_number(node: ast.expr) -> float | None:
@@ -409,12 +411,16 @@ def _check_call(node: ast.Call, params: Params, text: str) -> None:
     if is_method:
         assert isinstance(node.func, ast.Attribute)
         if node.func.attr != "sum":
-            raise Unreadable(NOT_ALLOWED.format(what=f"the method .{node.func.attr}()"), text, _position(node, text))
+            raise Unreadable(
+                NOT_ALLOWED.format(what=f"the method .{node.func.attr}()"), text, pycode.position(node, text)
+            )
         _check(node.func.value, params, text)
         _check_sum_arguments(".sum", node.args, node.keywords, text)
         return
     if name is None:
-        raise Unreadable(NOT_ALLOWED.format(what="a call of something that is not a name"), text, _position(node, text))
+        raise Unreadable(
+            NOT_ALLOWED.format(what="a call of something that is not a name"), text, pycode.position(node, text)
+        )
     module_prefix = isinstance(node.func, ast.Attribute)
     if name in params.feature_maps and not module_prefix:
         _expect_arguments(name, node, 1, text)
@@ -423,9 +429,11 @@ def _check_call(node: ast.Call, params: Params, text: str) -> None:
     if name not in FUNCTIONS:
         functions = [*params.feature_maps, *FUNCTIONS]
         raise Unreadable(
-            UNKNOWN_FUNCTION.format(name=name, suggestion=_suggest(name, functions), functions=", ".join(functions)),
+            UNKNOWN_FUNCTION.format(
+                name=name, suggestion=pycode.did_you_mean(name, functions), functions=", ".join(functions)
+            ),
             text,
-            _position(node, text),
+            pycode.position(node, text),
         )
     if name == "sum":
         if not node.args:
@@ -444,7 +452,7 @@ def _expect_arguments(name: str, node: ast.Call, count: int, text: str) -> None:
     if len(node.args) != count or node.keywords:
         found = f"{len(node.args)} argument(s)" + (" and keywords" if node.keywords else "")
         raise Unreadable(
-            WRONG_ARGUMENTS.format(name=name, expected="one argument", found=found), text, _position(node, text)
+            WRONG_ARGUMENTS.format(name=name, expected="one argument", found=found), text, pycode.position(node, text)
         )
 
 
@@ -459,7 +467,7 @@ def _check_sum_arguments(name: str, args: list[ast.expr], keywords: list[ast.key
             raise Unreadable(
                 BAD_KEYWORD_VALUE.format(keyword="axis", expected="a whole number", found=ast.unparse(argument)),
                 text,
-                _position(argument, text),
+                pycode.position(argument, text),
             )
     for keyword in keywords:
         allowed = (*AXIS_KEYWORDS, *KEEPDIMS_KEYWORDS)
@@ -481,13 +489,13 @@ def _check_sum_arguments(name: str, args: list[ast.expr], keywords: list[ast.key
 def _check_ones(node: ast.expr, params: Params, text: str) -> None:
     items = node.elts if isinstance(node, ast.Tuple | ast.List) else [node]
     if not 1 <= len(items) <= 2:
-        raise Unreadable(BAD_ONES.format(limit=MAX_ONES), text, _position(node, text))
+        raise Unreadable(BAD_ONES.format(limit=MAX_ONES), text, pycode.position(node, text))
     for item in items:
         if isinstance(item, ast.Name) and item.id in params.axis_sizes:
             continue
         if isinstance(item, ast.Constant) and type(item.value) is int and 1 <= item.value <= MAX_ONES:
             continue
-        raise Unreadable(BAD_ONES.format(limit=MAX_ONES), text, _position(item, text))
+        raise Unreadable(BAD_ONES.format(limit=MAX_ONES), text, pycode.position(item, text))
 
 
 def _index(node: ast.Subscript, text: str) -> tuple[slice | None, ...]:
@@ -506,34 +514,8 @@ def _index(node: ast.Subscript, text: str) -> tuple[slice | None, ...]:
             index.append(None)
         else:
             found = ast.unparse(node.slice)
-            raise Unreadable(BAD_SUBSCRIPT.format(found=found), text, _position(node, text))
+            raise Unreadable(BAD_SUBSCRIPT.format(found=found), text, pycode.position(node, text))
     return tuple(index)
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    same_case = [choice for choice in choices if choice.lower() == word.lower()]
-    best = same_case or close
-    return f" (did you mean {best[0]}?)" if best else ""
-
-
-def _describe(node: ast.AST) -> str:
-    if isinstance(node, ast.Constant):
-        kind = {str: "text in quotes", bytes: "bytes", bool: "True/False"}.get(type(node.value))
-        return kind or f"the constant {node.value!r}"
-    if isinstance(node, ast.BinOp):
-        return f"the operator {type(node.op).__name__}"
-    if isinstance(node, ast.UnaryOp):
-        return f"the unary operator {type(node.op).__name__}"
-    return _WHAT.get(type(node).__name__, f"Python syntax '{type(node).__name__}'")
-
-
-def _position(node: ast.expr | ast.keyword, text: str) -> int:
-    """A node's offset in ``text`` in characters (ast counts lines, and bytes within one)."""
-    lines = text.splitlines(keepends=True)
-    before = "".join(lines[: node.lineno - 1])
-    line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-    return len(before) + len(line.encode()[: node.col_offset].decode(errors="ignore"))
 
 
 # --- evaluation on random matrices --------------------------------------------------

@@ -1,14 +1,18 @@
 """``token``: a short code fragment (a blank in a code template), right when it
 reads as the same normalized expression as the reference or an alternative.
 
-Judged by structure, not spelling: ``num_heads * self.d_k`` ≡ ``self.d_k * num_heads``
+Judged by structure, not spelling: ``heads * self.size`` ≡ ``self.size * heads``
 (``*`` and ``+`` operands are sorted), spaces and surrounding backticks or quotes
 do not matter, and the spec's ``aliases`` make two names the same. This is a
 stand-in until a grader that runs the code replaces it.
 
-Security: the fragment is parsed with :func:`ast.parse` and only looked at;
-it is never compiled, executed or evaluated. Only names, attribute chains,
-numbers, ``+ - * / //``, unary minus and calls of dotted names are accepted.
+Reading is the shared Python-notation reader's (:mod:`autograder.mathread.pycode`)
+with a whitelist given here as data: :data:`SYNTAX` for this kind (names,
+attribute chains, numbers, ``+ - * / //``, unary minus and calls of dotted
+names). A blank of a code template is read by :func:`read_fragment` with the
+wider syntax of :mod:`._blanks` (method calls, ``@``, indexing, tuples...).
+The fragment is parsed and only looked at; it is never compiled, executed or
+evaluated.
 
 Params: ``alternatives``, ``aliases``, ``strip_prefix``.
 """
@@ -16,19 +20,19 @@ Params: ``alternatives``, ``aliases``, ``strip_prefix``.
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 from dataclasses import dataclass, field, replace
 
+from autograder.graders import _blanks
 from autograder.graders.base import GraderKind
-from autograder.mathread import Unreadable, Vocabulary
+from autograder.mathread import Unreadable, Vocabulary, pycode
 from autograder.result import Outcome
 from autograder.spec import Part
 
 #: Longest fragment read; a blank is a few tokens, and this keeps hostile input cheap.
 MAX_CHARS = 300
 #: Deepest expression read (nested operators and calls).
-MAX_DEPTH = 20
+MAX_DEPTH = 40
 
 CORRECT = "Correct."
 CORRECT_ALTERNATIVE = "Correct (read as {shown}, which does the same here)."
@@ -38,39 +42,40 @@ REMOVED_PREFIX = "Read without the template's own prefix '{prefix}'."
 
 TOO_LONG = "The fragment is {length:,} characters long; a blank takes at most {limit} characters."
 NOT_PYTHON = "This is not a Python expression: {detail}."
-NOT_ALLOWED = (
-    "Only names (self.num_heads), numbers, + - * / // and calls of names can be read in a blank; found {what}."
-)
+NOT_ALLOWED = "Only names (x, self.size), numbers, + - * / // and calls of names can be read here; found {what}."
 TOO_DEEP = "The fragment is nested too deeply to be a blank of the template."
-BAD_NAME = "'{name}' is not a dotted Python name (in {where})."
 
-_WHAT = {
-    "Lambda": "a lambda",
-    "ListComp": "a list comprehension",
-    "SetComp": "a set comprehension",
-    "DictComp": "a dict comprehension",
-    "GeneratorExp": "a generator expression",
-    "Subscript": "indexing with [ ]",
-    "Tuple": "several values separated by commas",
-    "List": "a list [ ]",
-    "Dict": "a dict { }",
-    "Set": "a set { }",
-    "Compare": "a comparison",
-    "BoolOp": "and/or",
-    "IfExp": "an if-else expression",
-    "NamedExpr": "an assignment :=",
-    "JoinedStr": "an f-string",
-    "Starred": "a starred *argument",
-    "Await": "await",
-    "Yield": "yield",
-    "YieldFrom": "yield from",
-    "Slice": "a slice",
+SYNTAX = pycode.Syntax(
+    nodes=pycode.EXPRESSION_NODES,
+    operators=frozenset({ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.USub, ast.UAdd}),
+    constants=frozenset({int, float}),
+    methods=False,
+    keywords=True,
+    max_chars=MAX_CHARS,
+    max_depth=MAX_DEPTH,
+    unquote=True,
+    not_allowed=NOT_ALLOWED,
+    too_long=TOO_LONG,
+    not_python=NOT_PYTHON,
+    too_deep=TOO_DEEP,
+)
+"""What the ``token`` kind reads: names, attribute chains, numbers, ``+ - * / //``,
+unary signs, calls of dotted names with keyword arguments."""
+
+_BINARY = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.MatMult: "@",
+    ast.Pow: "**",
 }
-_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//"}
 _COMMUTATIVE = {"+", "*"}
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2}
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2, "@": 2, "**": 5}
 _UNARY_PRECEDENCE = 3
-_ATOM_PRECEDENCE = 4
+_ATOM_PRECEDENCE = 6
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 
 
@@ -89,9 +94,9 @@ class Fragment:
 @dataclass(frozen=True)
 class Params:
     alternatives: tuple[str, ...] = ()
-    """Other fragments that do the same here (``num_heads * self.d_k`` for ``d_model``)."""
+    """Other fragments that do the same here (``heads * self.size`` for ``width``), read like answers."""
     aliases: dict[str, str] = field(default_factory=dict)
-    """Dotted name → the name it stands for (``F.softmax: softmax``). A name is replaced
+    """Dotted name → the name it stands for (``F.relu: relu``). A name is replaced
     when it equals a key, or else when it starts with the longest key followed by a dot."""
     strip_prefix: tuple[str, ...] = ()
     """Text the template already writes before the blank (``torch.`` for ``torch.___``);
@@ -116,7 +121,7 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
     accepted = []
     for index, text in enumerate(params.alternatives):
         try:
-            accepted.append(read_fragment(text, params))
+            accepted.append(read_fragment(text, params, SYNTAX))
         except Unreadable as error:
             raise ValueError(f"alternatives[{index}]: cannot read {text!r}: {error.message}") from None
     return replace(params, accepted=tuple(accepted))
@@ -124,14 +129,19 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
 
 def read(text: str, part: Part) -> Fragment:
     params: Params = part.params
-    return read_fragment(text, params)
+    return read_fragment(text, params, SYNTAX)
 
 
-def read_fragment(text: str, params: Params) -> Fragment:
-    """Raw fragment → canonical :class:`Fragment`, or :class:`Unreadable`."""
-    if len(text) > MAX_CHARS:
-        raise Unreadable(TOO_LONG.format(length=len(text), limit=MAX_CHARS))
-    cleaned = _unwrap(text)
+def read_fragment(text: str, params: Params, syntax: pycode.Syntax = _blanks.SYNTAX) -> Fragment:
+    """Raw fragment → canonical :class:`Fragment`, or :class:`Unreadable`.
+
+    ``syntax`` is the whitelist; by default that of a blank of a code template
+    (:data:`._blanks.SYNTAX`), which the code kinds read with; the ``token`` kind
+    itself reads with the narrower :data:`SYNTAX`.
+    """
+    if not isinstance(text, str) or len(text) > syntax.max_chars:
+        return _canonical_code(pycode.read(text, syntax), params, ())
+    cleaned = pycode.unwrap(text, quotes=syntax.unquote, trailing=syntax.trailing)
     notes: list[str] = []
     for prefix in params.strip_prefix:
         repeated = _prefix_pattern(prefix).match(cleaned)
@@ -139,17 +149,13 @@ def read_fragment(text: str, params: Params) -> Fragment:
             cleaned = cleaned[repeated.end() :]
             notes.append(REMOVED_PREFIX.format(prefix=prefix))
             break
-    try:
-        # Parsing only: the tree is inspected below and never compiled or evaluated.
-        tree = ast.parse(cleaned, mode="eval")
-    except SyntaxError as error:
-        position = None if error.offset is None else max(error.offset - 1, 0)
-        raise Unreadable(NOT_PYTHON.format(detail=error.msg), cleaned, position) from None
-    except (ValueError, RecursionError, MemoryError):  # null bytes, absurd nesting
-        raise Unreadable(NOT_PYTHON.format(detail="it cannot be parsed"), cleaned) from None
+    return _canonical_code(pycode.read(cleaned, syntax, cleaned=True), params, tuple(notes))
+
+
+def _canonical_code(code: pycode.Code, params: Params, notes: tuple[str, ...]) -> Fragment:
     names: set[str] = set()
-    node = _canonical(tree.body, params.aliases, names, cleaned, depth=0)
-    return Fragment(text=node.text, names=frozenset(names), notes=tuple(notes))
+    node = _canonical(code.tree, params.aliases, names)
+    return Fragment(text=node.text, names=frozenset(names), notes=notes)
 
 
 def _prefix_pattern(prefix: str) -> re.Pattern[str]:
@@ -157,60 +163,88 @@ def _prefix_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(r"\s*\.\s*".join(re.escape(piece) for piece in prefix.split(".")))
 
 
-def _unwrap(text: str) -> str:
-    """Drop what surrounds a fragment in prose: spaces, backticks, quotes, a trailing comma."""
-    cleaned = text.strip()
-    while True:
-        before = cleaned
-        cleaned = cleaned.rstrip(",").strip()
-        for mark in ("```", "``", "`", '"', "'"):
-            if len(cleaned) > 2 * len(mark) and cleaned.startswith(mark) and cleaned.endswith(mark):
-                cleaned = cleaned[len(mark) : -len(mark)].strip()
-                break
-        if cleaned == before:
-            return cleaned
-
-
-def _canonical(node: ast.expr, aliases: dict[str, str], names: set[str], text: str, depth: int) -> _Node:
-    if depth > MAX_DEPTH:
-        raise Unreadable(TOO_DEEP, text, _position(node, text))
-    deeper = depth + 1
-    if isinstance(node, ast.Name | ast.Attribute):
-        name = _alias(_dotted(node, text), aliases)
+def _canonical(node: ast.expr, aliases: dict[str, str], names: set[str]) -> _Node:
+    """A checked tree → canonical text. The reader has bounded its depth and allowed only
+    what the syntax names; a node type not handled here is one no syntax of this module allows."""
+    name = pycode.dotted(node)
+    if name is not None:
+        name = _alias(name, aliases)
         names.add(name)
         return _Node(name, _ATOM_PRECEDENCE)
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-        return _Node(repr(node.value), _ATOM_PRECEDENCE)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        operand = _canonical(node.operand, aliases, names, text, deeper)
-        if isinstance(node.op, ast.UAdd):
-            return operand
-        if operand.text.startswith("-") and operand.precedence == _ATOM_PRECEDENCE:
-            return _Node(operand.text[1:], _ATOM_PRECEDENCE)
-        inner = operand.text if operand.precedence >= _UNARY_PRECEDENCE else f"({operand.text})"
-        # A negative number is an atom: -1 reads the same wherever it stands.
-        precedence = _ATOM_PRECEDENCE if isinstance(node.operand, ast.Constant) else _UNARY_PRECEDENCE
-        return _Node(f"-{inner}", precedence)
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _binary(node, aliases, names, text, deeper)
+    if isinstance(node, ast.Constant):
+        text = "..." if node.value is Ellipsis else repr(node.value)
+        return _Node(text, _ATOM_PRECEDENCE)
+    if isinstance(node, ast.UnaryOp):
+        return _unary(node, aliases, names)
+    if isinstance(node, ast.BinOp):
+        return _binary(node, aliases, names)
     if isinstance(node, ast.Call):
-        return _call(node, aliases, names, text, deeper)
-    raise Unreadable(NOT_ALLOWED.format(what=_describe(node)), text, _position(node, text))
+        return _call(node, aliases, names)
+    if isinstance(node, ast.Attribute):  # of a computed value: f(x).shape
+        return _Node(f"{_base(node.value, aliases, names)}.{node.attr}", _ATOM_PRECEDENCE)
+    if isinstance(node, ast.Subscript):
+        index = _index(node.slice, aliases, names)
+        return _Node(f"{_base(node.value, aliases, names)}[{index}]", _ATOM_PRECEDENCE)
+    if isinstance(node, ast.Tuple):
+        items = [_canonical(item, aliases, names).text for item in node.elts]
+        return _Node("(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")", _ATOM_PRECEDENCE)
+    if isinstance(node, ast.List):
+        return _Node(
+            "[" + ", ".join(_canonical(item, aliases, names).text for item in node.elts) + "]", _ATOM_PRECEDENCE
+        )
+    raise Unreadable(NOT_ALLOWED.format(what=pycode.describe(node)))
 
 
-def _binary(node: ast.BinOp, aliases: dict[str, str], names: set[str], text: str, depth: int) -> _Node:
+def _unary(node: ast.UnaryOp, aliases: dict[str, str], names: set[str]) -> _Node:
+    operand = _canonical(node.operand, aliases, names)
+    if isinstance(node.op, ast.UAdd):
+        return operand
+    if operand.text.startswith("-") and operand.precedence == _ATOM_PRECEDENCE:
+        return _Node(operand.text[1:], _ATOM_PRECEDENCE)
+    inner = operand.text if operand.precedence >= _UNARY_PRECEDENCE else f"({operand.text})"
+    # A negative number is an atom: -1 reads the same wherever it stands.
+    precedence = _ATOM_PRECEDENCE if isinstance(node.operand, ast.Constant) else _UNARY_PRECEDENCE
+    return _Node(f"-{inner}", precedence)
+
+
+def _base(node: ast.expr, aliases: dict[str, str], names: set[str]) -> str:
+    """The text before ``.name``, ``(...)`` or ``[...]``: parenthesized unless it is a name,
+    a call, an attribute or an index (``(-1).abs()``, ``(a + b).sum()``)."""
+    text = _canonical(node, aliases, names).text
+    if isinstance(node, ast.Name | ast.Attribute | ast.Call | ast.Subscript | ast.List | ast.Tuple):
+        return text
+    return f"({text})"
+
+
+def _index(node: ast.expr, aliases: dict[str, str], names: set[str]) -> str:
+    """The inside of ``[...]``: ``:, -1`` (a tuple of indices is written without parentheses)."""
+    items = node.elts if isinstance(node, ast.Tuple) and node.elts else [node]
+    return ", ".join(_index_item(item, aliases, names) for item in items)
+
+
+def _index_item(node: ast.expr, aliases: dict[str, str], names: set[str]) -> str:
+    if not isinstance(node, ast.Slice):
+        return _canonical(node, aliases, names).text
+    parts = [node.lower, node.upper] + ([node.step] if node.step is not None else [])
+    return ":".join("" if part is None else _canonical(part, aliases, names).text for part in parts)
+
+
+def _binary(node: ast.BinOp, aliases: dict[str, str], names: set[str]) -> _Node:
     symbol = _BINARY[type(node.op)]
     precedence = _PRECEDENCE[symbol]
-    if symbol in _COMMUTATIVE:
-        # a * b * c in any order and grouping reads as one sorted product.
-        operands = [_canonical(operand, aliases, names, text, depth) for operand in _flatten(node, type(node.op))]
-        parts = sorted(_wrap(operand, precedence) for operand in operands)
+    operands = _flatten(node, type(node.op))
+    # Sequences are not commutative under + and *: [a] + [b] is not [b] + [a].
+    if symbol in _COMMUTATIVE and not any(isinstance(operand, ast.List | ast.Tuple) for operand in operands):
+        # a * b * c in any order and grouping reads as one sorted product; an operand of the same
+        # precedence (a / b) keeps its parentheses, since a sorted order may put it anywhere.
+        parts = sorted(_wrap(_canonical(operand, aliases, names), precedence + 1) for operand in operands)
         return _Node(f" {symbol} ".join(parts), precedence)
-    left = _canonical(node.left, aliases, names, text, depth)
-    right = _canonical(node.right, aliases, names, text, depth)
-    # The right operand of - / // needs parentheses at equal precedence: a - (b - c).
-    right_text = right.text if right.precedence > precedence else f"({right.text})"
-    return _Node(f"{_wrap(left, precedence)} {symbol} {right_text}", precedence)
+    left = _canonical(node.left, aliases, names)
+    right = _canonical(node.right, aliases, names)
+    if symbol == "**":  # right-associative: the left operand needs parentheses at equal precedence
+        return _Node(f"{_wrap(left, precedence + 1)} ** {_wrap(right, _UNARY_PRECEDENCE)}", precedence)
+    # The right operand of - / // @ needs parentheses at equal precedence: a - (b - c).
+    return _Node(f"{_wrap(left, precedence)} {symbol} {_wrap(right, precedence + 1)}", precedence)
 
 
 def _flatten(node: ast.expr, op: type[ast.operator]) -> list[ast.expr]:
@@ -223,41 +257,17 @@ def _wrap(node: _Node, precedence: int) -> str:
     return node.text if node.precedence >= precedence else f"({node.text})"
 
 
-def _call(node: ast.Call, aliases: dict[str, str], names: set[str], text: str, depth: int) -> _Node:
-    if not isinstance(node.func, ast.Name | ast.Attribute):
-        what = "a call of something that is not a name, such as f(x)(y) or f(x).g(y)"
-        raise Unreadable(NOT_ALLOWED.format(what=what), text, _position(node, text))
-    function = _alias(_dotted(node.func, text), aliases)
-    names.add(function)
-    arguments = [_canonical(argument, aliases, names, text, depth).text for argument in node.args]
-    keywords = []
-    for keyword in node.keywords:
-        if keyword.arg is None:
-            raise Unreadable(NOT_ALLOWED.format(what="**keyword unpacking"), text, _position(keyword, text))
-        value = _canonical(keyword.value, aliases, names, text, depth).text
-        keywords.append(f"{keyword.arg}={value}")
-    return _Node(f"{function}({', '.join(arguments + sorted(keywords))})", _ATOM_PRECEDENCE)
-
-
-def _dotted(node: ast.expr, text: str) -> str:
-    """``self.W_o`` → "self.W_o"; anything but a chain of names is Unreadable."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        what = f"an attribute of {_describe(node)}"
-        raise Unreadable(NOT_ALLOWED.format(what=what), text, _position(node, text))
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
-def _position(node: ast.expr | ast.keyword, text: str) -> int:
-    """A node's offset in ``text`` in characters (ast counts lines, and bytes within one)."""
-    lines = text.splitlines(keepends=True)
-    before = "".join(lines[: node.lineno - 1])
-    line = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
-    return len(before) + len(line.encode()[: node.col_offset].decode(errors="ignore"))
+def _call(node: ast.Call, aliases: dict[str, str], names: set[str]) -> _Node:
+    function = pycode.dotted(node.func)
+    if function is not None:
+        function = _alias(function, aliases)
+        names.add(function)
+    else:  # a method of a computed value: f(x).relu(), the reader allowed it
+        assert isinstance(node.func, ast.Attribute)
+        function = f"{_base(node.func.value, aliases, names)}.{node.func.attr}"
+    arguments = [_canonical(argument, aliases, names).text for argument in node.args]
+    keywords = sorted(f"{keyword.arg}={_canonical(keyword.value, aliases, names).text}" for keyword in node.keywords)
+    return _Node(f"{function}({', '.join(arguments + keywords)})", _ATOM_PRECEDENCE)
 
 
 def _alias(name: str, aliases: dict[str, str]) -> str:
@@ -268,17 +278,6 @@ def _alias(name: str, aliases: dict[str, str]) -> str:
         longest = max(prefixes, key=len)
         return aliases[longest] + name[len(longest) :]
     return name
-
-
-def _describe(node: ast.AST) -> str:
-    if isinstance(node, ast.Constant):
-        kind = {str: "text in quotes", bytes: "bytes", bool: "True/False"}.get(type(node.value))
-        return kind or f"the constant {node.value!r}"
-    if isinstance(node, ast.BinOp | ast.UnaryOp):
-        return f"the operator {type(node.op).__name__}"
-    if isinstance(node, ast.Call):
-        return "a call"
-    return _WHAT.get(type(node).__name__, f"Python syntax '{type(node).__name__}'")
 
 
 def accepted(reference: Fragment, part: Part) -> tuple[Fragment, ...]:
@@ -306,19 +305,18 @@ def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
 
 
 def misspellings(answer: Fragment, accepted: tuple[Fragment, ...]) -> list[tuple[str, str]]:
-    """Names of the answer that look like a typo of an accepted name (``sofmax``).
+    """Names of the answer that look like a typo of an accepted name (``sigmiod``).
 
-    The cutoff is high on purpose: a different real name (``num_heads`` for
-    ``self.num_heads``, ``log_softmax`` for ``softmax``) is a wrong answer, and
+    The cutoff is high on purpose: a different real name (``size`` for
+    ``self.size``, ``log_sigmoid`` for ``sigmoid``) is a wrong answer, and
     suggesting the accepted name would give the answer away.
     """
-    known = sorted(set().union(*(fragment.names for fragment in accepted)))
+    known = set().union(*(fragment.names for fragment in accepted))
     found = []
-    for name in sorted(answer.names - set(known)):
-        same_but_case = [candidate for candidate in known if candidate.lower() == name.lower()]
-        close = same_but_case or difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+    for name in sorted(answer.names - known):
+        close = pycode.closest(name, known, cutoff=0.8)
         if close:
-            found.append((name, close[0]))
+            found.append((name, close))
     return found
 
 
