@@ -718,19 +718,19 @@ def test_explain_shows_caret_and_hint() -> None:
     assert lines[0].startswith("unknown name 'z'")
     assert lines[1] == "    d + z"
     assert lines[2] == "        ^"
-    assert "An accepted way to write it: 2*d*mu^2, sqrt(d) or \\sqrt{d}" in explained
+    assert "An accepted way to write it: 2*b*D^2, sqrt(b) or \\sqrt{b}" in explained
     assert str(caught.value) == explained
 
 
 @pytest.mark.parametrize(
     ("reader", "text", "hint"),
     [
-        (read_big_o, "O(bzd)", "O(b*d^2 + b*n*d)"),
+        (read_big_o, "O(bzd)", "O(n^2 + n*m)"),
         (read_list, "[1, z]", "[1, 4, 3]"),
         (
             lambda text, vocabulary: read_list(text, vocabulary, times_separator=True),
             "[h, z]",
-            "h × d × q",
+            "a × b × 2",
         ),
     ],
 )

@@ -30,6 +30,7 @@ from typing import Any
 import sympy
 
 from autograder.equivalence import compare, expansion_size
+from autograder.graders._examples import GREEK
 from autograder.graders._math import read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import BigOReading, Vocabulary, read_big_o, read_expression
@@ -685,6 +686,61 @@ def read(text: str, part: Part) -> BigOReading:
     return read_big_o(text, part.vocabulary)
 
 
+# --- format example -----------------------------------------------------------------------------
+
+MAX_EXAMPLE_POWER = 9
+"""The example's leading power is raised until it is no known answer (``O(a^2 + a*b)``, ``O(a^3 + a*b)``…)."""
+
+
+def _known_bounds(part: Part) -> list[sympy.Expr]:
+    """Every bound the part knows as an answer: the reference (once bound) and each rule's."""
+    params: Params = part.params
+    readings = [params.reference] + [known for rule in part.rules for known in rule.readings]
+    return [bound for known in readings if isinstance(known, BigOReading) for bound in _bounds(known, params, ())]
+
+
+def _example_text(first: str, second: str, power: int) -> str:
+    compact = f"{first}{second}" if len(first) == len(second) == 1 else f"{first} {second}"
+    latex_first, latex_second = (f"\\{name}" if name in GREEK else name for name in (first, second))
+    return (
+        f"O({first}^{power} + {first}*{second}), O({first}^{power} + {compact}) "
+        f"or \\mathcal{{O}}({latex_first}^{power} + {latex_first} {latex_second})"
+    )
+
+
+def _size_names(vocabulary: Vocabulary) -> list[str]:
+    """One name per declared size, the shortest of its aliases (``b``, not ``batch_size``)."""
+    spelled: dict[sympy.Symbol, str] = {}
+    for name, symbol in vocabulary.symbols.items():
+        if name in vocabulary.vectors:
+            continue
+        known = spelled.get(symbol)
+        if known is None or (len(name), name) < (len(known), known):
+            spelled[symbol] = name
+    return sorted(spelled.values())
+
+
+def example_for(part: Part) -> str:
+    """A big-O format example in the part's own sizes that is, by meaning, none of its answers.
+
+    The first candidate has the shape of :func:`_examples.big_o`, ``O(a^2 + a*b)``; when the
+    reference or a rule's answer is that bound (after the part's substitutions), the power
+    is raised until it is not, so the hint never gives an answer away.
+    """
+    params: Params = part.params
+    sizes = _size_names(part.vocabulary)
+    if not sizes:
+        return _example_text("n", "m", 2)
+    first, second = (sizes * 2)[:2]
+    a, b = part.vocabulary.symbols[first], part.vocabulary.symbols[second]
+    known = _known_bounds(part)
+    for power in range(2, MAX_EXAMPLE_POWER + 1):
+        candidate = substitute(a**power + a * b, params.substitutions)
+        if all(_equivalent(candidate, bound) is False for bound in known):
+            return _example_text(first, second, power)
+    return "O(n^2 + n*m)"  # names no declared size: never an answer of this part
+
+
 def show_reading(reading: BigOReading) -> str:
     text = " = ".join(f"O({show(bound)})" for bound in reading.bounds)
     if reading.assumptions:
@@ -707,7 +763,8 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    example="O(b*d^2 + b*n*d) or O\\left(d^2 + \\frac{bnd}{h}\\right)",
+    example="O(n^2 + n*m) or \\mathcal{O}(n \\log n)",
+    example_for=example_for,
     prepare=prepare,
     bind=bind,
     names=names,

@@ -2,6 +2,10 @@
 reference's number of axes and each axis size is the same expression
 (after the spec's substitutions, e.g. ``q = d/h``).
 
+An axis written with floor division (``d // h``, ``⌊d/h⌋``) matches an exact quotient
+(``d/h``) in the reference: a reference size ``d/h`` already states that ``h`` divides
+``d``. When the reference itself rounds (``⌊(n + 2p - k)/s⌋ + 1``), rounding counts.
+
 Params: ``substitute``.
 """
 
@@ -39,12 +43,20 @@ def read(text: str, part: Part) -> ListReading:
     return read_list(text, part.vocabulary, times_separator=True)
 
 
+def _exact(size: sympy.Expr, expected: sympy.Expr) -> sympy.Expr:
+    """``⌊d/h⌋`` as ``d/h`` when the expected size divides exactly (has no rounding itself)."""
+    if expected.has(sympy.floor, sympy.ceiling):
+        return size
+    return size.replace(sympy.floor, lambda inner: inner).replace(sympy.ceiling, lambda inner: inner)
+
+
 def compare_axes(answer: ListReading, reference: ListReading, part: Part) -> list[bool | None]:
     params: Params = part.params
-    return [
-        compare(substitute(mine, params.substitutions), substitute(expected, params.substitutions)).equal
-        for mine, expected in zip(answer.items, reference.items, strict=True)
-    ]
+    results: list[bool | None] = []
+    for mine, expected in zip(answer.items, reference.items, strict=True):
+        theirs = substitute(expected, params.substitutions)
+        results.append(compare(_exact(substitute(mine, params.substitutions), theirs), theirs).equal)
+    return results
 
 
 def matches(answer: ListReading, other: ListReading, part: Part) -> bool:

@@ -18,7 +18,9 @@ from autograder.mathread.expression import parse_span, trimmed
 from autograder.mathread.names import Names
 from autograder.mathread.prose import read_around_prose
 
-_HINT = "O(b*d^2 + b*n*d) or O(bd^2 + bnd)"
+#: The reader's own hint: it names no declared size, so it can never be a part's answer
+#: (the grader kind builds a better one from the part's names).
+_HINT = "O(n^2 + n*m) or \\mathcal{O}(n \\log n)"
 _NAME = r"(?:\\[A-Za-z]+|[A-Za-z][A-Za-z0-9]*(?:_\{?[A-Za-z0-9]+\}?)?|[α-ωΑ-Ω])"
 _KEYWORD = (
     r"(?:assuming(?:\s+that)?|assume|if|with|where|when|since|given|for|as\s+long\s+as"

@@ -201,7 +201,7 @@ def read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool = Fals
     ``ℝ^{h×d×q}`` are lists too. A single value is a one-item list.
     """
     names = Names(vocabulary)
-    hint = "[h, d, q] or h × d × q" if times_separator else "[1, 4, 3]"
+    hint = "[a, b, 2] or a × b × 2" if times_separator else "[1, 4, 3]"
 
     def read(cut: int, stop: int) -> tuple[tuple[Any, ...], list[str]]:
         notes: list[str] = []

@@ -8,9 +8,7 @@ from autograder.mathread.api import Vocabulary
 from autograder.mathread.normalize import canonical_name
 
 #: Functions every answer may use, besides the vocabulary's own.
-BUILTIN_FUNCTIONS = frozenset(
-    {"sqrt", "exp", "log", "ln", "max", "min", "abs", "dot", "norm", "sum", "floor", "ceil"}
-)
+BUILTIN_FUNCTIONS = frozenset({"sqrt", "exp", "log", "ln", "max", "min", "abs", "dot", "norm", "sum", "floor", "ceil"})
 
 
 class Names:

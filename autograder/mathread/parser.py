@@ -16,6 +16,7 @@ takes its scalar reading.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, NoReturn
 
@@ -30,9 +31,10 @@ from autograder.mathread.api import (
 )
 from autograder.mathread.errors import ReadError
 from autograder.mathread.names import Names
-from autograder.mathread.normalize import REALS, TRANSPOSE, Token
+from autograder.mathread.normalize import GREEK_LETTERS, REALS, TRANSPOSE, Token
 from autograder.mathread.prose import COMMON_WORDS, is_prose_word, looks_like_prose
 
+GREEK_NAMES = frozenset(GREEK_LETTERS)
 OPENERS = {"(": ")", "[": "]", "{": "}", "⟦": "⟧", "⌊": "⌋", "⌈": "⌉"}
 #: ``⌊x⌋`` and ``⌈x⌉`` (also ``\\lfloor x \\rfloor``): brackets that round their inside.
 ROUNDING = {"⌊": ("⌋", sympy.floor), "⌈": ("⌉", sympy.ceiling)}
@@ -41,7 +43,6 @@ PRODUCT_OPS = frozenset({"*", "/", "·", "×", "@", "."})
 ADDITIVE_OPS = frozenset({"+", "-", "±", "∓"})
 SINGLE_ARGUMENT = frozenset({"sqrt", "exp", "log", "ln", "abs", "norm", "floor", "ceil"})
 MAX_ARGUMENTS = 16
-SUM_HELP = "could only read a sum of products of two components, like Σ_i q_i k_i or Σ_i μ_i²"
 UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 #: ``mu_1``, ``q_D``: one component of a vector, outside ``Σ``; only an ellipsis sum
 #: ``mu_1^2 + … + mu_d^2`` may use it. (No student can spell this function's name.)
@@ -79,18 +80,55 @@ class _Sum:
     vectors: dict[Any, str] = field(default_factory=dict)
 
 
+def _by_name(found: Iterable[str]) -> list[str]:
+    return sorted(found, key=lambda name: (name.lower(), name))
+
+
+def _latex(name: str) -> str:
+    return f"\\{name}" if name in GREEK_NAMES else name
+
+
+def _scalar_names(names: Names) -> list[str]:
+    """The part's declared scalars, then its vectors: hints use the answer's own names only."""
+    scalars = _by_name(name for name in names.symbols if name not in names.vectors)
+    return scalars + [name for name in _by_name(names.vectors) if name not in scalars]
+
+
 def expression_hint(names: Names) -> str:
-    scalars = sorted(name for name in names.symbols if name not in names.vectors)
-    first = "d" if "d" in names.symbols else (scalars[0] if scalars else "x")
-    others = [name for name in ("mu", "sigma", *scalars) if name in names.symbols and name != first]
-    second = others[0] if others else first
-    return f"2*{first}*{second}^2, sqrt({first}) or \\sqrt{{{first}}}"
+    """A spelling example from the first declared names (no question's own preference)."""
+    declared = _scalar_names(names) or ["x"]
+    first = declared[0]
+    second = declared[1] if len(declared) > 1 else first
+    return f"2*{first}*{second}^2, sqrt({first}) or \\sqrt{{{_latex(first)}}}"
 
 
 def vector_hint(names: Names) -> str:
-    vectors = sorted(names.vectors) or ["q", "k"]
+    vectors = _by_name(names.vectors) or ["u", "v"]
     first, second = vectors[0], vectors[1] if len(vectors) > 1 else vectors[0]
     return f"{first}^T {second} or dot({first}, {second})"
+
+
+def _sum_names(names: Names) -> tuple[str, str, str]:
+    """A vector, a second vector and a size for the hints about sums (``Σ_i u_i v_i``)."""
+    vectors = _by_name(names.vectors) or ["u", "v"]
+    sizes = _by_name(name for name in names.symbols if name not in names.vectors) or ["n"]
+    return vectors[0], vectors[1] if len(vectors) > 1 else vectors[0], sizes[0]
+
+
+def sum_hint(names: Names) -> str:
+    first, second, size = _sum_names(names)
+    return f"\\sum_{{i=1}}^{{{size}}} {_latex(first)}_i^2 or \\sum_i {_latex(first)}_i {_latex(second)}_i"
+
+
+def ellipsis_hint(names: Names) -> str:
+    first, _, size = _sum_names(names)
+    v = _latex(first)
+    return f"\\sum_{{i=1}}^{{{size}}} {v}_i^2 or {v}_1^2 + \\dots + {v}_{size}^2"
+
+
+def sum_help(names: Names) -> str:
+    first, second, _ = _sum_names(names)
+    return f"could only read a sum of products of two components, like Σ_i {first}_i {second}_i or Σ_i {first}_i²"
 
 
 def check_balance(tokens: list[Token], source: str) -> None:
@@ -351,7 +389,7 @@ class Parser:
         """``mu_1^2 + mu_2^2 + … + mu_d^2`` and ``q_1 k_1 + … + q_D k_D``: Σ over all components."""
         start, end = terms[0][1].start, terms[-1][1].end
         span = _shortened(self.source[start:end].strip(), 40)
-        hint = "\\sum_{i=1}^{d} \\mu_i^2 or \\mu_1^2 + \\dots + \\mu_d^2"
+        hint = ellipsis_hint(self.names)
         marks = [index for index, (_, term) in enumerate(terms) if term.value is ELLIPSIS]
         if len(marks) != 1 or marks[0] in (0, len(terms) - 1) or any(sign != "+" for sign, _ in terms[1:]):
             self.fail(f"could not read the sum '{span}': write it as a + b + … + z", start, hint)
@@ -543,7 +581,8 @@ class Parser:
             for _ in range(3):
                 self.take()
         else:
-            self.fail("only the 2-norm can be read, as in ‖μ‖_2", mark.start, "\\|\\mu\\|_2^2")
+            vector = _sum_names(self.names)[0]
+            self.fail(f"only the 2-norm can be read, as in ‖{vector}‖_2", mark.start, f"\\|{_latex(vector)}\\|_2^2")
 
     def atom(self) -> Node:
         if self.peek().kind == "end":
@@ -950,7 +989,7 @@ class Parser:
         return Node(self.sum_value(context, summand, None, None, token), token.start, end.end)
 
     def sum_value(self, context: _Sum, summand: Node, lower: Any, upper: Any, token: Token) -> Any:
-        hint = "\\sum_{i=1}^{d} \\mu_i^2 or \\sum_i q_i k_i"
+        hint = sum_hint(self.names)
         components = context.vectors
         parts = []
         for term in sympy.Add.make_args(self.scalar(summand)):
@@ -962,7 +1001,7 @@ class Parser:
                 elif factor.is_Pow and factor.base in components and factor.exp == 2:
                     found.extend([factor.base, factor.base])
                 elif factor.free_symbols & set(components):
-                    self.fail(SUM_HELP, token.start, hint)
+                    self.fail(sum_help(self.names), token.start, hint)
                 else:
                     rest.append(factor)
             if len(found) == 2:
@@ -986,5 +1025,5 @@ class Parser:
             elif not found:
                 self.fail("a sum needs its range, as in \\sum_{i=1}^{d}", token.start, hint)
             else:
-                self.fail(SUM_HELP, token.start, hint)
+                self.fail(sum_help(self.names), token.start, hint)
         return sympy.Add(*parts)

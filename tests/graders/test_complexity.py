@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from autograder import grading
+from autograder.api import AnswerKey
 from autograder.graders import complexity
 from autograder.graders._math import show
 from autograder.graders.complexity import (
@@ -37,7 +39,7 @@ from autograder.graders.complexity import (
 from autograder.grading import decide
 from autograder.mathread import BigOReading, read_expression
 from autograder.result import Outcome, PartResult
-from autograder.spec import Part, ProblemSet, SpecError, load_question
+from autograder.spec import Part, ProblemSet, Rule, SpecError, load_question
 
 SPEC = """
 id: t
@@ -671,3 +673,46 @@ def test_a_reading_without_bounds_needs_review(parts: dict[str, Part]) -> None:
     part = parts["c"]
     outcome = complexity.grade(BigOReading(()), complexity.read(REFERENCE["c"], part), part)
     assert (outcome.verdict, outcome.credit) == ("needs_review", 0.0)
+
+
+# --- the format example never gives an answer away ----------------------------------------------
+
+HW9_COMPLEXITY_PARTS = ["q4.f", "q4.g", "q6.c.time", "q6.c.space", "q6.d.time", "q6.d.space"]
+
+
+def _same_bound(part: Part, example: str, known: BigOReading) -> bool:
+    """Is the example's first spelling, read with the part's grader, the known bound?"""
+    shown = example.split("), ")[0] + ")"
+    return complexity.matches(complexity.read(shown, part), known, part)
+
+
+@pytest.mark.parametrize("answer_id", HW9_COMPLEXITY_PARTS)
+def test_hw9_format_example_is_neither_reference_nor_rule(hw9_key: AnswerKey, answer_id: str) -> None:
+    part = hw9_key.problems.part(answer_id)
+    example = grading.example(part)
+    assert example.startswith("O(")
+    known = [hw9_key.readings[answer_id], *(reading for rule in part.rules for reading in rule.readings)]
+    assert not any(_same_bound(part, example, reading) for reading in known)
+    for spelling in example.replace(" or ", ", ").split(", O"):
+        complexity.read(spelling if spelling.startswith(("O", "\\")) else "O" + spelling, part)  # all readable
+
+
+@pytest.mark.parametrize(
+    ("reference", "rules", "expected"),
+    [
+        ("O(b d^2 + b n d)", "", "O(C^2 + C*D)"),  # the old fixed hint, q4.f's answer, is not shown
+        ("O(C^2 + C D)", "", "O(C^3 + C*D)"),  # the first candidate is the answer: next power
+        ("O(C^2 + C D)", "O(C^3 + C D)", "O(C^4 + C*D)"),  # …and a rule's answer is skipped too
+        ("O(3 C D + C^2/2 + C)", "", "O(C^3 + C*D)"),  # the same bound by meaning, spelt otherwise
+    ],
+)
+def test_format_example_avoids_known_answers(
+    parts: dict[str, Part], reference: str, rules: str, expected: str
+) -> None:
+    part = parts["plain"]
+    if rules:
+        rule = Rule("known", answers=(rules,), readings=(complexity.read(rules, part),))
+        part = dataclasses.replace(part, rules=(rule,))
+    params = complexity.bind(part, ProblemSet("t", ()), {part.id: complexity.read(reference, part)})
+    example = complexity.example_for(dataclasses.replace(part, params=params))
+    assert example.startswith(expected)
