@@ -31,7 +31,7 @@ FILES = [
     "tests/test_sandbox.py",
     "tests/test_sandbox_isolation.py",
     "tests/test_sandbox_cleanup.py",
-    "tests/graders/test_mha_blanks.py",
+    "tests/graders/test_code_blanks.py",
     "tests/graders/test_module_behaviour.py",
     "tests/test_cli.py",
 ]

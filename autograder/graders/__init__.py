@@ -8,12 +8,12 @@ and add it to :data:`REGISTRY`.
 from __future__ import annotations
 
 from autograder.graders import (
+    code_blanks,
     complexity,
     einsum,
     feature_map,
     manual,
     matrix_expression,
-    mha_blanks,
     module_behaviour,
     numeric,
     rubric,
@@ -37,7 +37,7 @@ REGISTRY: dict[str, GraderKind] = {
         rubric,
         einsum,
         matrix_expression,
-        mha_blanks,
+        code_blanks,
         module_behaviour,
         manual,
     )

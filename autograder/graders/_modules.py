@@ -1,9 +1,15 @@
-"""Shared by the kinds that run a student's nn.Module in the sandbox: the one
-sandbox per process, deterministic inputs, and comparisons made here, in the
+"""Shared by the kinds that run student code in the sandbox (``module_behaviour``,
+``code_blanks``): what the spec says to build, the inputs it is called on, what is
+compared, the one sandbox per process, and the comparisons, made here, in the
 grader's process, on the plain numbers the sandbox sends back.
 
-No torch here: inputs are nested lists built from a seeded ``random.Random``,
-outputs come back as nested lists, so the grader process never imports torch.
+Everything specific to a homework is declared in YAML (:class:`CodeSpec`): a class and
+its constructor arguments or a function, named inputs with shapes written in symbolic
+sizes (``[N, C, H, W]``), their dtypes and value ranges, tuples (an RNN's ``(h, c)``),
+masks with variants, and the cases that set the sizes. Nothing here knows a question.
+
+No torch here: inputs are nested lists built from a seeded ``random.Random`` and sent
+with a dtype tag, outputs come back as nested lists, so the grader never imports torch.
 """
 
 from __future__ import annotations
@@ -11,8 +17,9 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import string
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from autograder.sandbox import RunResult, Sandbox, SandboxError, shared
@@ -29,17 +36,387 @@ STATUS_SENTENCES = {
     "refused": "was not run",
 }
 
+DTYPES = ("float", "long", "bool")
+MASK_VARIANTS = ("none", "causal", "padding")
+COMPARISONS = ("shape", "values", "input_gradients", "parameter_gradients", "parameter_count", "state_dict")
+MAX_ELEMENTS = 1_000_000
+"""Inputs larger than this are refused at spec load (the sandbox refuses such outputs too)."""
+
+
+# ----------------------------------------------------------------- declarations (YAML)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One argument the class's ``forward`` (or the function) is called with."""
+
+    name: str
+    """The argument's name; with ``keyword: true`` it is passed as ``name=value``. A case may
+    set the value of a plain (``tensor: false``) input, or the variant of a mask, by this name."""
+    shape: tuple[str, ...] = ()
+    """Its sizes, each a number, a name from ``sizes`` or arithmetic of them (``2*d_model``,
+    ``H//2``): ``[N, C, H, W]``. ``[]`` is a single number."""
+    dtype: str = "float"
+    """``float`` (the module's floating dtype, float64 when it allows), ``long`` (e.g. token
+    ids) or ``bool``."""
+    values: str = ""
+    """How values are drawn: ``normal`` (mean 0, sd 1; the default for floats), ``uniform``
+    (0 to 1), or an inclusive range ``LOW..HIGH`` whose bounds are sizes arithmetic
+    (``0..vocab-1``: the default for long is ``0..9``). Bools are drawn at random."""
+    tensor: bool = True
+    """False: the value is a plain Python number (shape ``[]``), e.g. ``kernel_size`` of a
+    function; a case may fix it by the input's name."""
+    group: str = ""
+    """Inputs with the same group are passed as one tuple, in their order, at the position
+    of the group's first input: an LSTM cell's hidden state ``(h, c)``."""
+    keyword: bool = False
+    """Pass the input as a keyword argument instead of by position."""
+    mask: str = ""
+    """Makes this input a mask over the named size (``seq``): each case picks its variant by
+    the input's name (``mask: causal``): ``none`` (passes None, the default), ``causal``
+    (``[1, 1, seq, seq]``, 1 where a position may see another) or ``padding``
+    (``[batch, 1, 1, seq]``, 1 on each row's first random number of positions)."""
+    mask_batch: str = ""
+    """The size a padding mask has one row for; default the first size of the first
+    tensor input's shape."""
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise TypeError(f"input name {self.name!r} is not a Python name")
+        if self.dtype not in DTYPES:
+            raise TypeError(f"input {self.name}: dtype must be one of {', '.join(DTYPES)}, not {self.dtype!r}")
+        if not self.tensor and self.shape:
+            raise TypeError(f"input {self.name}: a plain number (tensor: false) has no shape")
+        for size in self.shape:
+            _parse(size, f"input {self.name}: shape")
+        if self.values not in ("", "normal", "uniform"):
+            _range(self.values, f"input {self.name}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CodeSpec:
+    """What to build, what it is called on and what is compared: the parameters both code
+    kinds share. Every size is written symbolically and set by ``sizes`` and ``cases``."""
+
+    class_name: str = ""
+    """The nn.Module class to build (or give ``function``)."""
+    function: str = ""
+    """A function to call instead of a class (``conv_output_size``); it has no weights."""
+    init_args: tuple[Any, ...] = ()
+    """Positional constructor arguments: numbers, booleans or lists of them."""
+    init_kwargs: dict[str, Any] = field(default_factory=dict)
+    """Keyword constructor arguments, e.g. ``{hidden_size: 16, bias: false}``."""
+    inputs: tuple[Input, ...] = ()
+    """The call's arguments, in order (see Input): name, shape, dtype, values, group, mask."""
+    sizes: dict[str, Any] = field(default_factory=dict)
+    """The symbolic sizes: ``{N: 2, C: 3, H: 8}``. A value may be arithmetic of earlier sizes
+    and of the constructor's arguments: ``init_args[0]``, or an ``init_kwargs`` name."""
+    cases: tuple[dict[str, Any], ...] = ()
+    """One call per entry, each overriding ``sizes`` and choosing mask variants and plain
+    inputs' values: ``[{batch: 2, seq: 5, mask: causal}]``. Default: one call with ``sizes``."""
+    compare: tuple[str, ...] = ("shape", "values")
+    """What must agree with the reference, in order: ``shape`` (of every output),
+    ``values`` (outputs with the same grader-chosen weights), ``input_gradients`` and
+    ``parameter_gradients`` (of a seeded projection of the outputs), ``parameter_count``,
+    ``state_dict`` (the parameters' names and shapes)."""
+    output_shape: tuple[Any, ...] = ()
+    """The output's shape in symbolic sizes (``[N, 16, H, W]``; a list of shapes for a tuple
+    output); by default the reference's output shape on the same inputs."""
+    describe: str = ""
+    """How a case is named to the student, a template of sizes and input names:
+    ``"batch {N}, image {H}×{W}"``. Default: the sizes the inputs use and each mask's
+    variant (``N 2, C 3, H 8, W 8``)."""
+    tolerance: float = 1e-6
+    """Largest absolute difference of values (and gradients) still counted as equal."""
+
+    def __post_init__(self) -> None:
+        if bool(self.class_name) == bool(self.function):
+            raise TypeError("give either class_name (a class to build) or function (a function to call)")
+        if not self.inputs:
+            raise TypeError("inputs: declare the arguments the code is called with")
+        for value in (*self.init_args, *self.init_kwargs.values()):
+            if not _plain(value):
+                raise TypeError(f"constructor argument {value!r} must be a number, a boolean or a list of them")
+        names = [item.name for item in self.inputs]
+        duplicated = sorted({name for name in names if names.count(name) > 1})
+        if duplicated:
+            raise TypeError(f"inputs: {', '.join(duplicated)} declared twice")
+        unknown = [name for name in self.compare if name not in COMPARISONS]
+        if unknown:
+            raise TypeError(f"compare: {unknown[0]!r} is not one of {', '.join(COMPARISONS)}")
+        if self.function and {"parameter_gradients", "parameter_count", "state_dict"} & set(self.compare):
+            raise TypeError("compare: a function has no parameters")
+        settable = {*self.sizes, *(item.name for item in self.inputs if item.mask or not item.tensor)}
+        for index, case in enumerate(self.cases):
+            for key in case:
+                if key not in settable:
+                    raise TypeError(f"cases[{index}]: {key!r} is neither a size nor a mask or plain input")
+        builds(self)  # every size resolves and every mask variant exists, or TypeError says which
+
+    @property
+    def target(self) -> str:
+        """The class or function the student writes."""
+        return self.class_name or self.function
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    return value is None or isinstance(value, bool | int | float | str)
+
+
+# ----------------------------------------------------------------- sizes arithmetic
+
+_TOKEN = re.compile(r"\s*(?:(\d+)|(init_args\[\d+\])|([A-Za-z_]\w*)|(//|[-+*()]))")
+
+
+def _parse(text: str, where: str) -> list[str]:
+    """Tokens of a size expression: numbers, names, ``init_args[i]``, + - * // ( )."""
+    text = str(text)
+    tokens, position = [], 0
+    while position < len(text.rstrip()):
+        found = _TOKEN.match(text, position)
+        if not found:
+            raise TypeError(f"{where}: cannot read {text!r} as a size (numbers, names, + - * // and parentheses)")
+        tokens.append(next(group for group in found.groups() if group is not None))
+        position = found.end()
+    if not tokens:
+        raise TypeError(f"{where}: an empty size")
+    return tokens
+
+
+def evaluate(text: Any, names: Mapping[str, int], where: str) -> int:
+    """The value of a size expression, never by eval: a tiny recursive-descent reader."""
+    if isinstance(text, bool):
+        raise TypeError(f"{where}: {text!r} is not a size")
+    if isinstance(text, int):
+        return text
+    tokens = _parse(str(text), where)
+    position = 0
+
+    def peek() -> str:
+        return tokens[position] if position < len(tokens) else ""
+
+    def take() -> str:
+        nonlocal position
+        position += 1
+        return tokens[position - 1]
+
+    def atom() -> int:
+        token = take() if peek() else ""
+        if token == "(":
+            value = total()
+            if peek() != ")":
+                raise TypeError(f"{where}: unbalanced parentheses in {text!r}")
+            take()
+            return value
+        if token == "-":
+            return -atom()
+        if token.isdigit():
+            return int(token)
+        if token in names:
+            return names[token]
+        raise TypeError(f"{where}: unknown size {token!r} in {text!r}; known: {', '.join(sorted(names)) or 'none'}")
+
+    def product() -> int:
+        value = atom()
+        while peek() in ("*", "//"):
+            operator, right = take(), atom()
+            if operator == "//" and right == 0:
+                raise TypeError(f"{where}: division by zero in {text!r}")
+            value = value * right if operator == "*" else value // right
+        return value
+
+    def total() -> int:
+        value = product()
+        while peek() in ("+", "-"):
+            operator, right = take(), product()
+            value = value + right if operator == "+" else value - right
+        return value
+
+    value = total()
+    if position != len(tokens):
+        raise TypeError(f"{where}: cannot read {text!r} as a size")
+    return value
+
+
+def _range(text: str, where: str) -> tuple[str, str]:
+    low, separator, high = str(text).partition("..")
+    if not separator:
+        raise TypeError(f"{where}: values must be normal, uniform or a range LOW..HIGH, not {text!r}")
+    _parse(low, where)
+    _parse(high, where)
+    return low, high
+
+
+def constructor_names(init_args: Sequence[Any], init_kwargs: Mapping[str, Any]) -> dict[str, int]:
+    """The whole-number constructor arguments a size may name: ``init_args[0]``, ``hidden_size``."""
+    names = {f"init_args[{i}]": v for i, v in enumerate(init_args) if isinstance(v, int) and not isinstance(v, bool)}
+    names.update({k: v for k, v in init_kwargs.items() if isinstance(v, int) and not isinstance(v, bool)})
+    return names
+
 
 @dataclass(frozen=True)
 class Case:
-    """One forward call: batch size, sequence length and mask (none, causal or padding)."""
+    """One call, resolved: every size's value, and each mask's variant or plain input's value."""
 
-    batch: int
-    seq: int
-    mask: str = "none"
+    sizes: dict[str, int]
+    choices: dict[str, Any]
 
 
-DEFAULT_CASES = (Case(2, 5), Case(1, 7, "causal"), Case(3, 4, "padding"))
+def resolve(spec: CodeSpec, case: Mapping[str, Any], init_args: Sequence[Any]) -> Case:
+    """The sizes of one case built with ``init_args``; TypeError names what does not resolve."""
+    names = constructor_names(init_args, spec.init_kwargs)
+    sizes: dict[str, int] = {}
+    for name, value in {**spec.sizes, **{k: v for k, v in case.items() if k in spec.sizes}}.items():
+        sizes[name] = evaluate(value, {**names, **sizes}, f"sizes.{name}")
+        if sizes[name] < 0:
+            raise TypeError(f"sizes.{name} is {sizes[name]}, a size cannot be negative")
+    choices = {}
+    for item in spec.inputs:
+        for size in item.shape:
+            evaluate(size, sizes, f"input {item.name}: shape")
+        if item.mask:
+            variant = str(case.get(item.name, "none"))
+            if variant not in MASK_VARIANTS:
+                raise TypeError(f"{item.name}: mask variant must be one of {', '.join(MASK_VARIANTS)}, not {variant!r}")
+            if item.mask not in sizes:
+                raise TypeError(f"input {item.name}: mask over unknown size {item.mask!r}")
+            choices[item.name] = variant
+        elif not item.tensor and item.name in case:
+            choices[item.name] = case[item.name]
+    count = sum(math.prod(evaluate(s, sizes, item.name) for s in item.shape) for item in spec.inputs if item.tensor)
+    if count > MAX_ELEMENTS:
+        raise TypeError(f"the inputs have {count:,} numbers; at most {MAX_ELEMENTS:,} are sent to the sandbox")
+    return Case(sizes, choices)
+
+
+def builds(spec: CodeSpec, init_args: Sequence[Any] | None = None) -> list[Case]:
+    """Every case of the spec, resolved with ``init_args`` (default the spec's)."""
+    init_args = spec.init_args if init_args is None else init_args
+    return [resolve(spec, case, init_args) for case in spec.cases or ({},)]
+
+
+# ----------------------------------------------------------------- inputs and words
+
+
+def calls(spec: CodeSpec, cases: Sequence[Case], seed: int = 7) -> list[dict[str, Any]]:
+    """Seeded inputs for every case, as tagged nested lists (``{"tensor": …, "dtype": …}``)."""
+    rng = random.Random(seed)
+    return [_call(spec, case, rng) for case in cases]
+
+
+def _call(spec: CodeSpec, case: Case, rng: random.Random) -> dict[str, Any]:
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    groups: dict[str, list[Any]] = {}
+    for item in spec.inputs:
+        value = _value(spec, item, case, rng)
+        if item.group:
+            if item.group in groups:
+                groups[item.group].append(value)
+                continue
+            groups[item.group] = [value]
+            value = {"tuple": groups[item.group]}  # filled as later members come
+        if item.keyword:
+            kwargs[item.group or item.name] = value
+        else:
+            args.append(value)
+    return {"args": args, "kwargs": kwargs}
+
+
+def _value(spec: CodeSpec, item: Input, case: Case, rng: random.Random) -> Any:
+    if item.mask:
+        return _mask(spec, item, case, rng)
+    if not item.tensor:
+        if item.name in case.choices:
+            return {"value": case.choices[item.name]}
+        return {"value": _draw(item, case.sizes, rng)}
+    shape = [evaluate(size, case.sizes, item.name) for size in item.shape]
+    return {"tensor": _fill(shape, lambda: _draw(item, case.sizes, rng)), "dtype": item.dtype}
+
+
+def _draw(item: Input, sizes: Mapping[str, int], rng: random.Random) -> Any:
+    if item.dtype == "bool":
+        return rng.random() < 0.5
+    values = item.values or ("0..9" if item.dtype == "long" else "normal")
+    if values == "normal":
+        return round(rng.gauss(0, 1), 6)
+    if values == "uniform":
+        return round(rng.random(), 6)
+    low, high = (evaluate(bound, sizes, item.name) for bound in _range(values, item.name))
+    if item.dtype == "long":
+        return rng.randint(low, max(low, high))
+    return round(rng.uniform(low, high), 6)
+
+
+def _fill(shape: Sequence[int], draw: Any) -> Any:
+    if not shape:
+        return draw()
+    return [_fill(shape[1:], draw) for _ in range(shape[0])]
+
+
+def _mask(spec: CodeSpec, item: Input, case: Case, rng: random.Random) -> Any:
+    variant = case.choices[item.name]
+    length = case.sizes[item.mask]
+    if variant == "causal":
+        rows = [[[[1 if j <= i else 0 for j in range(length)] for i in range(length)]]]
+        return {"tensor": rows, "dtype": item.dtype}
+    if variant == "padding":
+        batch = _batch_size(spec, item, case)
+        lengths = [rng.randint(1, length) for _ in range(batch)]
+        rows = [[[[1 if j < n else 0 for j in range(length)]]] for n in lengths]
+        return {"tensor": rows, "dtype": item.dtype}
+    return None
+
+
+def _batch_size(spec: CodeSpec, item: Input, case: Case) -> int:
+    if item.mask_batch:
+        return evaluate(item.mask_batch, case.sizes, item.name)
+    first = next((other for other in spec.inputs if other.tensor and not other.mask and other.shape), None)
+    return evaluate(first.shape[0], case.sizes, item.name) if first else 1
+
+
+def describe_case(spec: CodeSpec, case: Case) -> str:
+    """The case in the spec's words: its ``describe`` template, else its sizes and variants."""
+    if spec.describe:
+        words = {**case.sizes, **{name: _variant_words(name, v, spec) for name, v in case.choices.items()}}
+        try:
+            return string.Formatter().vformat(spec.describe, (), _Words(words))
+        except (ValueError, IndexError, AttributeError):
+            pass  # a malformed template: fall back to the plain description
+    used: list[str] = []
+    for item in spec.inputs:
+        for size in item.shape:
+            used += [token for token in _parse(size, item.name) if token in case.sizes and token not in used]
+    parts = [f"{name} {case.sizes[name]}" for name in used]
+    parts += [_variant_words(name, value, spec) for name, value in case.choices.items()]
+    return ", ".join(parts) or "the declared inputs"
+
+
+class _Words(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _variant_words(name: str, value: Any, spec: CodeSpec) -> str:
+    if any(item.name == name and item.mask for item in spec.inputs):
+        return {"none": f"no {name}", "causal": f"a causal {name}", "padding": f"a padding {name}"}[str(value)]
+    return f"{name} {value}"
+
+
+def shapes(spec: CodeSpec, case: Case) -> Any:
+    """The declared ``output_shape`` for this case (a list of shapes for a tuple output)."""
+
+    def one(shape: Sequence[Any]) -> Any:
+        if shape and all(isinstance(item, list | tuple) for item in shape):
+            return [one(item) for item in shape]
+        return [evaluate(size, case.sizes, "output_shape") for size in shape]
+
+    return one(spec.output_shape)
+
+
+# ----------------------------------------------------------------- the sandbox
 
 
 def sandbox() -> Sandbox:
@@ -65,19 +442,26 @@ def run_module(
         return RunResult("crashed", error_type="SandboxError", error_message=f"the sandbox could not start: {error}")
 
 
-def calls(cases: Sequence[Case], d_model: int, seed: int = 7) -> list[dict[str, Any]]:
-    """Seeded self-attention inputs (Q, K, V of [batch, seq, d_model]) and masks, as lists."""
-    rng = random.Random(seed)
-    result = []
-    for case in cases:
-        q, k, v = (_tensor(rng, [case.batch, case.seq, d_model]) for _ in range(3))
-        result.append({"args": [q, k, v, _mask(rng, case)]})
+def payload(
+    spec: CodeSpec, init_args: Sequence[Any] | None = None, *, cases: Sequence[Case] | None = None
+) -> dict[str, Any]:
+    """The ``module`` task's payload: what to build, its calls, and what the child reports."""
+    init_args = spec.init_args if init_args is None else init_args
+    gradients = [name for name in ("input_gradients", "parameter_gradients") if name in spec.compare]
+    result: dict[str, Any] = {
+        "init_args": list(init_args),
+        "init_kwargs": dict(spec.init_kwargs),
+        "calls": calls(spec, builds(spec, init_args) if cases is None else cases),
+        "gradients": {
+            "seed": 5,
+            "inputs": "input_gradients" in gradients,
+            "parameters": "parameter_gradients" in gradients,
+        }
+        if gradients
+        else None,
+    }
+    result["function" if spec.function else "class_name"] = spec.target
     return result
-
-
-def describe_case(case: Case) -> str:
-    mask = {"none": "no mask", "causal": "a causal mask", "padding": "a padding mask"}[case.mask]
-    return f"batch {case.batch}, sequence length {case.seq}, {mask}"
 
 
 def grader_weights(state_dict: dict[str, Any], parameters: Sequence[str], seed: int = 11) -> dict[str, Any]:
@@ -106,13 +490,88 @@ def _tensor(rng: random.Random, shape: Sequence[int], scale: float = 1.0) -> Any
     return [_tensor(rng, shape[1:], scale) for _ in range(shape[0])]
 
 
-def _mask(rng: random.Random, case: Case) -> Any:
-    if case.mask == "causal":
-        return [[[[1 if j <= i else 0 for j in range(case.seq)] for i in range(case.seq)]]]
-    if case.mask == "padding":
-        lengths = [rng.randint(1, case.seq) for _ in range(case.batch)]
-        return [[[[1 if j < length else 0 for j in range(case.seq)]]] for length in lengths]
+# ----------------------------------------------------------------- comparisons
+
+
+def output_shape(output: dict[str, Any]) -> Any:
+    """The shape of an encoded output: a list of sizes, a list of them for a tuple, or
+    ``number`` for a plain number."""
+    if "items" in output:
+        return [output_shape(item) for item in output["items"]]
+    if "shape" in output:
+        return list(output["shape"])
+    return "number"
+
+
+def show_shape(shape: Any) -> str:
+    if shape == "number":
+        return "a plain number"
+    if shape and all(isinstance(item, list) or item == "number" for item in shape):
+        return "(" + ", ".join(show_shape(item) for item in shape) + ")"
+    return str(shape)
+
+
+def leaves(output: dict[str, Any]) -> Iterator[Any]:
+    """The values of an encoded output, tensor by tensor (tuples flattened)."""
+    if "items" in output:
+        for item in output["items"]:
+            yield from leaves(item)
+    elif "values" in output:
+        yield output["values"]
+    else:
+        yield output.get("value")
+
+
+def output_difference(ours: dict[str, Any], theirs: dict[str, Any]) -> float:
+    """Largest absolute difference of two outputs of the same shape (inf when they differ
+    in kind, e.g. a None where a number is, or when one is NaN)."""
+    worst = 0.0
+    for a, b in zip(leaves(ours), leaves(theirs), strict=True):
+        if (a is None) != (b is None):
+            return math.inf
+        if a is not None:
+            worst = max(worst, max_difference(a, b))
+    return worst
+
+
+def mismatch(spec: CodeSpec, ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[str, float] | None:
+    """The first of ``shape``, ``values``, ``input_gradients``, ``parameter_gradients`` (as
+    ``compare`` lists them) on which one call's two outputs disagree, with the largest
+    difference (inf for a shape); None when they agree. Shapes always count when values do."""
+    same_shape = output_shape(ours) == output_shape(theirs)
+    if ("shape" in spec.compare or "values" in spec.compare) and not same_shape:
+        return "shape", math.inf
+    for name in ("values", "input_gradients", "parameter_gradients"):
+        if name not in spec.compare:
+            continue
+        if name == "values":
+            difference = output_difference(ours, theirs)
+        else:
+            difference = gradient_difference(ours.get(name), theirs.get(name))
+        if difference > spec.tolerance:
+            return name, difference
     return None
+
+
+def gradient_difference(mine: Any, reference: Any) -> float:
+    """Largest difference of two gradient reports (lists, or parameter name → tensor); inf when
+    they differ in which gradients exist or in their shapes."""
+    if isinstance(mine, dict) and isinstance(reference, dict):
+        if sorted(mine) != sorted(reference):
+            return math.inf
+        mine, reference = [mine[k] for k in sorted(mine)], [reference[k] for k in sorted(reference)]
+    if not isinstance(mine, list) or not isinstance(reference, list) or len(mine) != len(reference):
+        return math.inf
+    worst = 0.0
+    for a, b in zip(mine, reference, strict=True):
+        if a is None or b is None:
+            if (a is None) != (b is None):
+                return math.inf
+            continue
+        if a["shape"] != b["shape"]:
+            return math.inf
+        worst = max(worst, max_difference(a["values"], b["values"]))
+    return worst
 
 
 def flatten(values: Any) -> Iterator[float]:
@@ -126,7 +585,11 @@ def flatten(values: Any) -> Iterator[float]:
 def max_difference(a: Any, b: Any) -> float:
     """Largest absolute difference of two equally shaped nested lists (inf when NaN)."""
     worst = 0.0
-    for x, y in zip(flatten(a), flatten(b), strict=True):
+    try:
+        pairs = list(zip(flatten(a), flatten(b), strict=True))
+    except (ValueError, TypeError):
+        return math.inf
+    for x, y in pairs:
         difference = abs(x - y)
         if math.isnan(difference):
             return math.inf

@@ -1,18 +1,20 @@
-"""``module_behaviour``: a student's whole nn.Module class, judged by running it.
+"""``module_behaviour``: a student's whole nn.Module class (or function), judged by running it.
 
-The class (inline Python or ``{file: mha.py}``) runs in the sandbox: it must
-construct, expose the attributes the question fixes (``W_v`` maps d_model →
-2·d_model), and return outputs of the reference's shape on seeded inputs
-(several batch sizes, sequence lengths, masks). Then the same seeded random
-weights, chosen by the grader for the parameters the student's class has, are
-loaded into the student's class and into the reference implementation, which
-both run on the same inputs; the outputs must agree (so a class that zeroes
-its own weights cannot match by accident). All comparisons happen here, on the plain
-numbers the sandbox returns. When the forward pass fails, the feedback quotes
-the real exception and names the method and line that raised it.
+The code (inline Python or ``{file: model.py}``) runs in the sandbox on seeded inputs
+the spec declares (:class:`~autograder.graders._modules.CodeSpec`: named inputs with
+symbolic shapes, dtypes, tuples, masks; one call per case). A class must construct and
+expose the attributes the question fixes (``W_v.out_features: 24``); then, for what the
+spec's ``compare`` lists, it must agree with the reference: the outputs' shapes (the
+reference's, or a declared ``output_shape``), their values, gradients of a seeded
+projection of them, the parameter count, the state dict's names and shapes. Values are
+compared after the same grader-chosen weights are loaded into the student's class and
+into the reference (so a class that zeroes its own weights cannot match by accident).
+All comparisons happen here, on the plain numbers the sandbox returns. When a call
+fails, the feedback quotes the real exception and names the function and line that
+raised it, and each case is named in the spec's own words (its sizes, or ``describe``).
 
-Params: ``class_name``, ``init_args``, ``attributes`` (dotted attribute →
-expected value), ``cases``, ``tolerance``.
+Params: those of :class:`~autograder.graders._modules.CodeSpec`, plus ``attributes``
+and ``partial_credit``.
 """
 
 from __future__ import annotations
@@ -25,39 +27,39 @@ from autograder.graders import _modules
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable
 from autograder.result import Outcome
+from autograder.sandbox import RunResult
 from autograder.spec import Part
 
 MAX_SOURCE_CHARS = 200_000
 
-CORRECT = "Correct: your class runs and, with the same weights as the reference, computes what the reference computes."
-DOES_NOT_RUN = "Your class could not be created: {error}."
+CORRECT = "Correct: your {what} runs and computes what the reference computes."
+DOES_NOT_RUN = "Your {what} could not be created: {error}."
 WRONG_ATTRIBUTE = "{name} is {got}, but the question fixes it to {expected}."
-CALL_FAILS = "The forward pass fails on {case}: {error}."
-WRONG_SHAPE = "The output has shape {shape} on {case}; it must be {expected} (the block sits in a residual connection)."
-WRONG_VALUES = (
-    "Your class runs, but with the same weights as the reference it computes something else "
+CALL_FAILS = "{call} fails on {case}: {error}."
+WRONG_SHAPE = "The output has shape {shape} on {case}; it must be {expected}."
+WRONG_VALUES = "Your {what} runs, but {same}it computes something else (largest difference {difference:.3g} on {case})."
+WRONG_GRADIENTS = (
+    "Your {what} computes the right values, but the gradients {which} differ from the reference's "
     "(largest difference {difference:.3g} on {case})."
 )
+WRONG_COUNT = "Your class has {got} parameters; the question's model has {expected}."
+WRONG_STATE = "Your class's parameters do not match the question's model: {detail}."
 CANNOT_COMPARE = (
     "Your class runs and its output has the right shape, but its parameters (their names or shapes) "
     "do not fit the reference implementation, so the autograder cannot compare what it computes."
 )
 DOES_NOT_LOAD = "Your class runs, but not with weights loaded into it by load_state_dict: {error}."
 STALE_SIZE = "{function} still reshapes to the old sizes: the tensor it receives no longer has that many elements."
-NOT_RUN = "The autograder could not run your class ({reason})."
+NOT_RUN = "The autograder could not run your {what} ({reason})."
 NOT_PYTHON = "This is not valid Python: {message} (line {line})."
 NO_CLASS = "No class named {name} is defined here."
+NO_FUNCTION = "No function named {name} is defined here."
 
 
-@dataclass(frozen=True)
-class Params:
-    class_name: str = "MultiHeadAttention"
-    init_args: tuple[int, ...] = (12, 3)
-    """Constructor arguments; the first is the model width of the inputs."""
-    attributes: dict[str, int] = field(default_factory=dict)
+@dataclass(frozen=True, kw_only=True)
+class Params(_modules.CodeSpec):
+    attributes: dict[str, Any] = field(default_factory=dict)
     """Dotted attribute of an instance → the value the question fixes (``W_v.out_features: 24``)."""
-    cases: tuple[_modules.Case, ...] = _modules.DEFAULT_CASES
-    tolerance: float = 1e-6
     partial_credit: float = 0.5
     """Provisional credit when the class runs with the right shape but cannot be compared."""
 
@@ -72,83 +74,195 @@ class Code:
 
 
 def read(text: str, part: Part) -> Code:
-    """Check that the text is Python that defines the class; nothing is run here."""
+    """Check that the text is Python that defines the class or function; nothing is run here."""
     params: Params = part.params
     if len(text) > MAX_SOURCE_CHARS:
         raise Unreadable(f"The code is {len(text):,} characters long; at most {MAX_SOURCE_CHARS:,} are read.")
+    hint = f"class {params.class_name}(nn.Module): ..." if params.class_name else f"def {params.function}(...): ..."
     try:
         tree = ast.parse(text)  # parsing only: the code runs in the sandbox, never here
     except SyntaxError as error:
         message = NOT_PYTHON.format(message=error.msg, line=error.lineno)
-        raise Unreadable(message, hint="the whole class, or {file: mha.py}") from None
+        raise Unreadable(message, hint=hint) from None
     except (ValueError, RecursionError, MemoryError):
         raise Unreadable("This could not be read as Python source.") from None
-    if not any(isinstance(node, ast.ClassDef) and node.name == params.class_name for node in ast.walk(tree)):
-        raise Unreadable(NO_CLASS.format(name=params.class_name), hint=f"class {params.class_name}(nn.Module): ...")
+    if params.class_name:
+        found = any(isinstance(node, ast.ClassDef) and node.name == params.class_name for node in ast.walk(tree))
+        missing = NO_CLASS.format(name=params.class_name)
+    else:
+        kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Assign)
+        found = any(isinstance(node, kinds) and params.function in _defined(node) for node in ast.walk(tree))
+        missing = NO_FUNCTION.format(name=params.function)
+    if not found:
+        raise Unreadable(missing, hint=hint)
     return Code(text)
+
+
+def _defined(node: ast.AST) -> set[str]:
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return {node.name}
+    if isinstance(node, ast.Assign):
+        return {target.id for target in node.targets if isinstance(target, ast.Name)}
+    return set()
+
+
+def _what(params: Params) -> str:
+    return "class" if params.class_name else "function"
+
+
+def _call(params: Params) -> str:
+    return "The forward pass" if params.class_name else f"Calling {params.function}"
 
 
 def grade(answer: Code, reference: Code, part: Part) -> Outcome:
     params: Params = part.params
-    inputs = _modules.calls(params.cases, params.init_args[0])
-    payload: dict[str, Any] = {
-        "class_name": params.class_name,
-        "init_args": list(params.init_args),
-        "calls": inputs,
-        "attributes": sorted(params.attributes),
-    }
-    student = _modules.run_module(answer.source, payload, filename="mha.py")
+    what = _what(params)
+    cases = _modules.builds(params)
+    payload = _modules.payload(params, cases=cases)
+    payload["attributes"] = sorted(params.attributes)
+    student = _modules.run_module(answer.source, payload, filename="submission.py")
     if student.status in _modules.NOT_THE_STUDENTS:
-        return Outcome("needs_review", 0.0, NOT_RUN.format(reason=student.error_message), "error:sandbox")
-    if student.status != "ok":  # an exception, the time or the memory limit: the class's doing
-        return Outcome("incorrect", 0.0, DOES_NOT_RUN.format(error=_modules.failure(student)), "module:does_not_run")
+        return Outcome("needs_review", 0.0, NOT_RUN.format(what=what, reason=student.error_message), "error:sandbox")
+    if student.status != "ok":  # an exception, the time or the memory limit: the code's doing
+        message = DOES_NOT_RUN.format(what=what, error=_modules.failure(student))
+        return Outcome("incorrect", 0.0, message, "module:does_not_run")
     for name, expected in sorted(params.attributes.items()):
         got = student.value["attributes"].get(name)
         if got != expected:
             message = WRONG_ATTRIBUTE.format(name=name, got=_show(got), expected=expected)
             return Outcome("incorrect", 0.0, message, "module:attribute")
-    expected_shapes = [[case.batch, case.seq, params.init_args[0]] for case in params.cases]
-    for case, output, shape in zip(params.cases, student.value["outputs"], expected_shapes, strict=True):
-        where = _modules.describe_case(case)
-        if "error_type" in output:
-            message = CALL_FAILS.format(case=where, error=_modules.error_sentence(output))
-            function = _modules.raised_in(output.get("traceback", "")).split(",")[0]
-            if function and "is invalid for input of size" in str(output.get("error_message")):
-                message += " " + STALE_SIZE.format(function=function)
-            return Outcome("incorrect", 0.0, message, "module:call_fails")
-        if output.get("shape") != shape:
-            message = WRONG_SHAPE.format(case=where, shape=output.get("shape"), expected=shape)
-            return Outcome("incorrect", 0.0, message, "module:shape")
+    failed = _failed_call(params, cases, student)
+    if failed is not None:
+        return failed
+    if params.function:
+        replay = _modules.run_module(reference.source, payload, filename="reference.py")
+        return _compare_runs(params, cases, student, replay, payload, same="")
     # The same grader-chosen weights in the student's class and in the reference: a class
     # that zeroes or ignores its own parameters cannot match the reference by accident.
     weights = _modules.grader_weights(student.value["state_dict"], student.value.get("parameters", []))
-    payload = {"class_name": params.class_name, "init_args": list(params.init_args), "state_dict": weights}
-    payload["calls"] = inputs
-    mine = _modules.run_module(answer.source, payload, filename="mha.py")
+    payload = {**payload, "state_dict": weights, "attributes": []}
+    mine = _modules.run_module(answer.source, payload, filename="submission.py")
     if mine.status in _modules.NOT_THE_STUDENTS:
-        return Outcome("needs_review", 0.0, NOT_RUN.format(reason=mine.error_message), "error:sandbox")
+        return Outcome("needs_review", 0.0, NOT_RUN.format(what=what, reason=mine.error_message), "error:sandbox")
     if mine.status != "ok":
         message = DOES_NOT_LOAD.format(error=_modules.failure(mine))
         return Outcome("incorrect", 0.0, message, "module:does_not_load")
     replay = _modules.run_module(reference.source, payload, filename="reference.py")
+    return _compare_runs(params, cases, mine, replay, payload, same="with the same weights as the reference ")
+
+
+def _failed_call(params: Params, cases: list[_modules.Case], student: RunResult) -> Outcome | None:
+    """The first call that raised, or whose output has the wrong declared shape; else None."""
+    for case, output in zip(cases, student.value["outputs"], strict=True):
+        where = _modules.describe_case(params, case)
+        if "error_type" in output:
+            message = CALL_FAILS.format(call=_call(params), case=where, error=_modules.error_sentence(output))
+            function = _modules.raised_in(output.get("traceback", "")).split(",")[0]
+            if function and "is invalid for input of size" in str(output.get("error_message")):
+                message += " " + STALE_SIZE.format(function=function)
+            return Outcome("incorrect", 0.0, message, "module:call_fails")
+        if params.output_shape and "shape" in params.compare:
+            expected = _modules.shapes(params, case)
+            if _modules.output_shape(output) != expected:
+                shape = _modules.show_shape(_modules.output_shape(output))
+                message = WRONG_SHAPE.format(case=where, shape=shape, expected=_modules.show_shape(expected))
+                return Outcome("incorrect", 0.0, message, "module:shape")
+    return None
+
+
+def _compare_runs(
+    params: Params,
+    cases: list[_modules.Case],
+    mine: RunResult,
+    replay: RunResult,
+    payload: dict[str, Any],
+    same: str,
+) -> Outcome:
     if replay.status != "ok" or any("error_type" in output for output in replay.value["outputs"]):
         # Never quote the reference's own error: it names the reference's shapes.
         return Outcome("needs_review", params.partial_credit, CANNOT_COMPARE, "module:cannot_compare")
-    for case, ours, theirs in zip(params.cases, mine.value["outputs"], replay.value["outputs"], strict=True):
-        where = _modules.describe_case(case)
+    for case, ours, theirs in zip(cases, mine.value["outputs"], replay.value["outputs"], strict=True):
+        where = _modules.describe_case(params, case)
         if "error_type" in ours:
-            message = CALL_FAILS.format(case=where, error=_modules.error_sentence(ours))
+            message = CALL_FAILS.format(call=_call(params), case=where, error=_modules.error_sentence(ours))
             return Outcome("incorrect", 0.0, message, "module:call_fails")
-        difference = _modules.max_difference(ours["values"], theirs["values"])
-        if ours.get("shape") != theirs.get("shape") or difference > params.tolerance:
-            return Outcome("incorrect", 0.0, WRONG_VALUES.format(difference=difference, case=where), "module:values")
-    return Outcome("correct", 1.0, CORRECT, "module:same_behaviour")
+        outcome = _mismatch(params, ours, theirs, where, same)
+        if outcome is not None:
+            return outcome
+    return _compare_parameters(params, mine, replay) or Outcome(
+        "correct", 1.0, CORRECT.format(what=_what(params)), "module:same_behaviour"
+    )
+
+
+def _mismatch(params: Params, ours: dict[str, Any], theirs: dict[str, Any], where: str, same: str) -> Outcome | None:
+    """The outcome of one call whose output disagrees with the reference's; None when it agrees."""
+    found = _modules.mismatch(params, ours, theirs)
+    if found is None:
+        return None
+    name, difference = found
+    what = _what(params)
+    if name == "shape":
+        if params.output_shape:  # checked against the declaration already: the values differ
+            message = WRONG_VALUES.format(what=what, same=same, difference=difference, case=where)
+            return Outcome("incorrect", 0.0, message, "module:values")
+        shape, expected = (_modules.show_shape(_modules.output_shape(out)) for out in (ours, theirs))
+        return Outcome("incorrect", 0.0, WRONG_SHAPE.format(case=where, shape=shape, expected=expected), "module:shape")
+    if name == "values":
+        message = WRONG_VALUES.format(what=what, same=same, difference=difference, case=where)
+        return Outcome("incorrect", 0.0, message, "module:values")
+    which = "with respect to the inputs" if name == "input_gradients" else "of the weights"
+    message = WRONG_GRADIENTS.format(what=what, which=which, difference=difference, case=where)
+    return Outcome("incorrect", 0.0, message, f"module:{name}")
+
+
+def _compare_parameters(params: Params, mine: RunResult, replay: RunResult) -> Outcome | None:
+    if "parameter_count" in params.compare:
+        got, expected = mine.value.get("parameter_count"), replay.value.get("parameter_count")
+        if got != expected:
+            return Outcome("incorrect", 0.0, WRONG_COUNT.format(got=got, expected=expected), "module:parameter_count")
+    if "state_dict" in params.compare:
+        ours = {name: tensor["shape"] for name, tensor in mine.value["state_dict"].items()}
+        theirs = {name: tensor["shape"] for name, tensor in replay.value["state_dict"].items()}
+        missing, extra = sorted(set(theirs) - set(ours)), sorted(set(ours) - set(theirs))
+        if missing or extra:
+            detail = "; ".join(text for text in (_names("missing", missing), _names("not expected", extra)) if text)
+            return Outcome("incorrect", 0.0, WRONG_STATE.format(detail=detail), "module:state_dict")
+        # Never the reference's shapes (they may be the answer): only which entries differ.
+        wrong = sorted(name for name in ours if ours[name] != theirs[name])
+        if wrong:
+            detail = f"{', '.join(wrong)} {'has' if len(wrong) == 1 else 'have'} another shape"
+            return Outcome("incorrect", 0.0, WRONG_STATE.format(detail=detail), "module:state_dict")
+    return None
+
+
+def _names(label: str, names: list[str]) -> str:
+    return f"{label}: {', '.join(names)}" if names else ""
 
 
 def _show(value: Any) -> str:
     if isinstance(value, dict) and "repr" in value:
         return str(value["repr"])
     return repr(value)
+
+
+def check_reference(part: Part, reference: Code) -> str | None:
+    """The reference builds and runs on every declared case, or a sentence saying where not."""
+    params: Params = part.params
+    cases = _modules.builds(params)
+    run = _modules.run_module(reference.source, _modules.payload(params, cases=cases), filename="reference.py")
+    if run.status in _modules.NOT_THE_STUDENTS:
+        return None  # the sandbox's doing, not the reference's: validate cannot tell here
+    if run.status != "ok":
+        return f"the reference {params.target} does not run: {_modules.failure(run)}"
+    for case, output in zip(cases, run.value["outputs"], strict=True):
+        if "error_type" in output:
+            where = _modules.describe_case(params, case)
+            return f"the reference {params.target} fails on {where}: {_modules.error_sentence(output)}"
+        if params.output_shape and _modules.output_shape(output) != _modules.shapes(params, case):
+            shape = _modules.show_shape(_modules.output_shape(output))
+            where = _modules.describe_case(params, case)
+            return f"the reference {params.target} returns shape {shape} on {where}, not the declared output_shape"
+    return None
 
 
 def matches(answer: Code, other: Code, part: Part) -> bool:
@@ -166,7 +280,8 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show,
-    example="the whole modified class, inline or as {file: mha.py}",
+    example="the whole class (or function), inline or as {file: model.py}",
     warm_up=_modules.prestart,
     runs_code=True,
+    check_reference=check_reference,
 )

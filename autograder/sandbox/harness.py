@@ -180,12 +180,21 @@ def encode_attribute(value: Any) -> Any:
 
 
 def to_input(value: Any, dtype: Any) -> Any:
-    """Nested lists become tensors of the module's dtype; other values pass through."""
+    """An input as the grader sent it, made real: ``{"tensor": lists, "dtype": "long"}`` becomes
+    a tensor (``float`` is the module's floating dtype), ``{"tuple": [...]}`` a tuple,
+    ``{"value": x}`` the plain value; bare nested lists become tensors of ``dtype``."""
     import torch
 
     if isinstance(value, list):
         return torch.tensor(value, dtype=dtype)
     if isinstance(value, dict):
+        if "tensor" in value:
+            tags = {"float": dtype, "long": torch.long, "bool": torch.bool}
+            return torch.tensor(value["tensor"], dtype=tags[value.get("dtype", "float")])
+        if "tuple" in value:
+            return tuple(to_input(item, dtype) for item in value["tuple"])
+        if "value" in value:
+            return value["value"]
         return {key: to_input(item, dtype) for key, item in value.items()}
     return value
 
@@ -202,22 +211,23 @@ def read_attribute(instance: Any, dotted: str) -> Any:
         return {"error_type": type(error).__name__, "error_message": str(error)[:MAX_TEXT]}
 
 
-def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
-    """Instantiate the student's nn.Module, optionally load weights, call it, read it back.
-
-    Errors while importing, instantiating or loading the state dict end the task
-    (status "error"); an error in one call is recorded for that call only.
-    """
+def build(module: Any, source_path: str, payload: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The callable to grade (the built instance or the function), the instance (None for a
+    function) and the floating dtype its inputs get."""
     import torch
 
-    module = load_student_module(source_path)
-    class_name = payload["class_name"]
-    if not hasattr(module, class_name):
-        raise AttributeError(f"{os.path.basename(source_path)} defines no {class_name!r}")
+    name = payload.get("function") or payload["class_name"]
+    if not hasattr(module, name):
+        raise AttributeError(f"{os.path.basename(source_path)} defines no {name!r}")
     torch.manual_seed(int(payload.get("seed", 0)))
-    instance = getattr(module, class_name)(*payload.get("init_args", []), **payload.get("init_kwargs", {}))
+    if payload.get("function"):
+        function = getattr(module, name)
+        if not callable(function):
+            raise TypeError(f"{name} is not a function")
+        return function, None, torch.float64
+    instance = getattr(module, name)(*payload.get("init_args", []), **payload.get("init_kwargs", {}))
     if not isinstance(instance, torch.nn.Module):
-        raise TypeError(f"{class_name} is not a torch.nn.Module")
+        raise TypeError(f"{name} is not a torch.nn.Module")
     try:
         instance.double()
         dtype = torch.float64
@@ -225,24 +235,103 @@ def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
         dtype = torch.float32
     state_dict = payload.get("state_dict")
     if state_dict is not None:
-        tensors = {name: torch.tensor(values, dtype=dtype) for name, values in state_dict.items()}
+        tensors = {key: torch.tensor(values, dtype=dtype) for key, values in state_dict.items()}
         instance.load_state_dict(tensors, strict=True)
     instance.eval()
+    return instance, instance, dtype
 
+
+def float_tensors(value: Any) -> list[Any]:
+    """The floating-point tensors among a call's inputs, in order (tuples and dicts opened)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [value] if value.is_floating_point() else []
+    if isinstance(value, tuple | list):
+        return [tensor for item in value for tensor in float_tensors(item)]
+    if isinstance(value, dict):
+        return [tensor for item in value.values() for tensor in float_tensors(item)]
+    return []
+
+
+def output_tensors(value: Any) -> list[Any]:
+    """The tensors of a result, in order (tuples opened)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [tensor for item in value for tensor in output_tensors(item)]
+    return []
+
+
+def projection_loss(output: Any, seed: int) -> Any:
+    """Σ output · R with R seeded normal values of each output tensor's shape: a scalar whose
+    gradients depend on every output element, the same for the student and the reference."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    loss = None
+    for tensor in output_tensors(output):
+        if not tensor.is_floating_point():
+            continue
+        weights = torch.randn(tensor.shape, generator=generator, dtype=torch.float64).to(tensor.dtype)
+        term = (tensor * weights).sum()
+        loss = term if loss is None else loss + term
+    return loss
+
+
+def call_once(target: Any, instance: Any, call: dict[str, Any], dtype: Any, gradients: Any) -> dict[str, Any]:
+    """One call's output, and with ``gradients`` those of a seeded projection of it."""
+    import torch
+
+    args = [to_input(arg, dtype) for arg in call.get("args", [])]
+    kwargs = {key: to_input(arg, dtype) for key, arg in call.get("kwargs", {}).items()}
+    if not gradients:
+        with torch.no_grad():
+            return encode_output(target(*args, **kwargs))
+    inputs = float_tensors([args, kwargs])
+    for tensor in inputs:
+        tensor.requires_grad_(True)
+    if instance is not None:
+        instance.zero_grad(set_to_none=True)
+    output = target(*args, **kwargs)
+    result = encode_output(output)
+    loss = projection_loss(output, int(gradients.get("seed", 0)))
+    if loss is not None and loss.requires_grad:
+        loss.backward()
+    if gradients.get("inputs"):
+        result["input_gradients"] = [None if t.grad is None else encode_tensor(t.grad) for t in inputs]
+    if gradients.get("parameters") and instance is not None:
+        result["parameter_gradients"] = {
+            name: None if p.grad is None else encode_tensor(p.grad) for name, p in instance.named_parameters()
+        }
+    return result
+
+
+def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Build the student's nn.Module (or take the function), optionally load weights, call it on
+    each of the payload's calls, read it back.
+
+    Errors while importing, instantiating or loading the state dict end the task
+    (status "error"); an error in one call is recorded for that call only.
+    """
+    module = load_student_module(source_path)
+    target, instance, dtype = build(module, source_path, payload)
     outputs = []
     for call in payload.get("calls", []):
         try:
-            args = [to_input(arg, dtype) for arg in call.get("args", [])]
-            kwargs = {key: to_input(arg, dtype) for key, arg in call.get("kwargs", {}).items()}
-            with torch.no_grad():
-                outputs.append(encode_output(instance(*args, **kwargs)))
+            outputs.append(call_once(target, instance, call, dtype, payload.get("gradients")))
         except BaseException as error:
             if out_of_memory(error):
                 raise
             outputs.append(describe_error(error, source_path))
+    if instance is None:
+        return {"state_dict": {}, "parameters": [], "parameter_count": 0, "outputs": outputs, "attributes": {}}
     return {
         "state_dict": {name: encode_tensor(t) for name, t in instance.state_dict().items()},
         "parameters": [name for name, _ in instance.named_parameters()],
+        "parameter_count": sum(int(p.numel()) for p in instance.parameters()),
         "outputs": outputs,
         "attributes": {name: read_attribute(instance, name) for name in payload.get("attributes", [])},
     }

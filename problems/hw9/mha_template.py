@@ -1,5 +1,5 @@
 # The MultiHeadAttention class of Q3 with its blanks, as the homework prints it.
-# The mha_blanks grader fills one blank with a student's answer and the others with
+# The code_blanks grader fills one blank with a student's answer and the others with
 # the reference answers, then runs the class in the sandbox.
 import math
 

@@ -1,4 +1,4 @@
-"""mha_blanks: each blank of the Q3 class is judged by running the class with it (sandbox)."""
+"""code_blanks: each blank of the Q3 class is judged by running the class with it (sandbox)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from autograder.api import AnswerKey
-from autograder.graders import _modules, mha_blanks
+from autograder.graders import _modules, code_blanks
 from autograder.grading import grade_part
 from autograder.result import PartResult
 from autograder.sandbox import RunResult
@@ -148,8 +148,8 @@ def test_hostile_blanks_are_refused_and_never_run(
 def test_the_allow_list_holds_in_grade_too(hw9_key: AnswerKey, runs: list[dict[str, Any]]) -> None:
     # A reading that never went through read (a bug elsewhere) still never runs.
     part = hw9_key.problems.part("q3.a.a")
-    fragment = mha_blanks.Fragment(text="open(d_model)", names=frozenset({"open", "d_model"}))
-    outcome = mha_blanks.grade(fragment, hw9_key.readings["q3.a.a"], part)
+    fragment = code_blanks.Fragment(text="open(d_model)", names=frozenset({"open", "d_model"}))
+    outcome = code_blanks.grade(fragment, hw9_key.readings["q3.a.a"], part)
     assert outcome.verdict == "unreadable"
     assert "open is a Python built-in" in outcome.feedback
     assert runs == []
@@ -175,7 +175,7 @@ def test_the_spec_rule_still_explains_a_name_from_another_method(grade_hw9: Grad
 
 def test_the_filled_template_runs_from_memory(grade_hw9: Grade, runs: list[dict[str, Any]]) -> None:
     # The template holds the other blanks' reference answers: no file of it for the child to read.
-    mha_blanks._REFERENCE_RUNS.clear()
+    code_blanks._REFERENCE_RUNS.clear()
     assert grade_hw9("q3.a.a", "self.d_model").verdict == "correct"
     assert len(runs) == 4  # for each of the two builds: the reference, then the student's blank
     assert all(run["hide_source"] is True for run in runs)
@@ -188,18 +188,18 @@ UNCONFINED = RunResult("refused", error_type="unconfined", error_message="Studen
 
 
 def test_a_failed_reference_run_is_never_kept(hw9_key: AnswerKey, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(mha_blanks, "_REFERENCE_RUNS", {})
+    monkeypatch.setattr(code_blanks, "_REFERENCE_RUNS", {})
     part = hw9_key.problems.part("q3.a.a")
     asked = _sandbox(monkeypatch, KILLED)
     first = grade_part(part, Answer("self.d_model"), hw9_key.readings["q3.a.a"])
     assert first.verdict == "needs_review"
     assert "killed by signal SIGSEGV" in first.feedback
-    assert mha_blanks._REFERENCE_RUNS == {}
+    assert code_blanks._REFERENCE_RUNS == {}
     # The next student's blank runs the reference again, and is graded.
     second = grade_part(part, Answer("self.d_model"), hw9_key.readings["q3.a.a"])
     assert second.verdict == "correct", second.feedback
     assert len(asked) == 5  # the failed reference; then, for each of two builds, reference and blank
-    assert len(mha_blanks._REFERENCE_RUNS) == 2
+    assert len(code_blanks._REFERENCE_RUNS) == 2
 
 
 # A student's run that the sandbox refused, or that something killed the student's limits do not

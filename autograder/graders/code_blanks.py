@@ -1,0 +1,323 @@
+"""``code_blanks``: one blank of a code template of any module or function, judged by what
+the code does.
+
+The template (a file next to the spec, blanks written ``___(a)___``) is filled
+with the student's answer for this part's blank and the reference answers for
+all the others, so a wrong (e) never costs (a)–(d). The filled class (or function)
+runs in the sandbox on the seeded inputs the spec declares (the shared
+:class:`~autograder.graders._modules.CodeSpec`: inputs with symbolic shapes, dtypes,
+tuples, masks; one call per case) with the reference's weights; what ``compare``
+lists is compared here with the fully reference-filled code's. Any blank that
+behaves like the reference earns its points: ``self.hidden``, ``2 * hidden // 2``
+and ``-1`` can all be right.
+
+The blank is read as a code fragment by the ``token`` kind's reader (names,
+attributes, numbers, arithmetic, calls of names), so it cannot inject
+statements, and then checked against an allow-list (:mod:`._blanks`): only
+the names the template binds where the blank stands, a few harmless
+built-ins, torch / nn / math functions and attributes that are neither
+private nor a way to files, code or the system. A refused blank scores 0 and
+never runs. The filled template runs from memory (``hide_source``): no file
+of it, with the other blanks' reference answers, exists for the child to read.
+
+Params: ``template``, ``blank``, ``strip_prefix``, ``also_init_args`` and those of
+:class:`~autograder.graders._modules.CodeSpec`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from autograder.graders import _blanks, _modules, token
+from autograder.graders.base import GraderKind
+from autograder.graders.token import Fragment
+from autograder.mathread import Unreadable
+from autograder.result import Outcome
+from autograder.sandbox import RunResult
+from autograder.spec import Part, ProblemSet
+
+CORRECT = "Correct."
+CORRECT_EQUIVALENT = "Correct: with {shown} in blank ({blank}) the {what} behaves exactly like the reference."
+CRASHES = "With {shown} in blank ({blank}) the {what}{built} does not run: {error}."
+CALL_FAILS = "With {shown} in blank ({blank}) {call} fails on {case}: {error}."
+WRONG_SHAPE = "With {shown} in blank ({blank}) the output has shape {shape} instead of {expected} on {case}."
+WRONG_VALUES = (
+    "With {shown} in blank ({blank}) the {what} runs, but its output differs from the reference's "
+    "(largest difference {difference:.3g}) on {case}."
+)
+WRONG_GRADIENTS = (
+    "With {shown} in blank ({blank}) the {what} computes the right values, but its gradients {which} "
+    "differ from the reference's (largest difference {difference:.3g}) on {case}."
+)
+WRONG_COUNT = "With {shown} in blank ({blank}) the class has {count} parameters, not as many as the reference."
+OUTSIDE = "With {shown} in blank ({blank}) the {what} would not run: {reason}"
+NOT_RUN = "The autograder could not run the {what} with your blank ({reason})."
+UNDEFINED = (
+    "With {shown} in blank ({blank}) the {what} cannot run: NameError: name '{name}' is not defined "
+    "where blank ({blank}) stands."
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params(_modules.CodeSpec):
+    template: str
+    """File next to the spec holding the class (or function) with its blanks, written ``___(x)___``."""
+    blank: str
+    """Which blank this part fills, e.g. ``a``."""
+    strip_prefix: tuple[str, ...] = ()
+    """Text the template writes right before the blank (``torch.``), ignored when repeated."""
+    also_init_args: tuple[tuple[Any, ...], ...] = ()
+    """Further constructor arguments every blank is also run with (sizes that name
+    ``init_args[i]`` follow them), so a constant that only fits ``init_args`` does not pass."""
+    source: str = field(default="", metadata={"internal": True})
+    """The template's text (filled at bind)."""
+    fills: dict[str, str] = field(default_factory=dict, metadata={"internal": True})
+    """Every blank's reference answer (filled at bind)."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.function and self.also_init_args:
+            raise TypeError("also_init_args: a function has no constructor to build again")
+        for init_args in self.also_init_args:
+            _modules.builds(self, init_args)  # every size resolves for this build too
+
+
+def _reader(params: Params) -> token.Params:
+    return token.Params(strip_prefix=params.strip_prefix)
+
+
+def read(text: str, part: Part) -> Fragment:
+    """A code fragment the allow-list accepts where the blank stands; else Unreadable."""
+    fragment = token.read_fragment(text, _reader(part.params))
+    where = _scope_for_reading(part)
+    refusal = _blanks.refusal(fragment.text, where, namespaces=False) if where is not None else ""
+    if refusal:
+        raise Unreadable(refusal)
+    return fragment
+
+
+def _scope_for_reading(part: Part) -> _blanks.Scope | None:
+    """The blank's scope; before bind (``autograder check``, the spec's rules) from the
+    template file. None when that cannot be read: bind then fails, and grade checks again."""
+    params: Params = part.params
+    source = params.source
+    if not source:
+        try:
+            source = (part.folder / params.template).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+    try:
+        return _scope(source, params.blank)
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _scope(source: str, blank: str) -> _blanks.Scope:
+    return _blanks.scope(source, blank)
+
+
+def bind(part: Part, problems: ProblemSet, readings: Mapping[str, Any]) -> Params:
+    """Read the template and collect the reference answer of each of its blanks."""
+    params: Params = part.params
+    path = part.folder / params.template
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"template: cannot read {path}: {error.strerror}") from None
+    fills = {}
+    for other in problems.parts:
+        if other.kind == part.kind and other.params.template == params.template and other.id in readings:
+            fills[other.params.blank] = readings[other.id].text
+    missing = sorted(set(_blank_names(source)) - set(fills))
+    if missing:
+        raise ValueError(f"template {params.template}: no reference answer for blank(s) {', '.join(missing)}")
+    try:
+        _scope(source, params.blank)
+    except ValueError as error:
+        raise ValueError(f"template {params.template}: {error}") from None
+    return replace(params, source=source, fills=fills)
+
+
+def _blank_names(source: str) -> list[str]:
+    return re.findall(r"___\((\w+)\)___", source)
+
+
+def fill(params: Params, answers: Mapping[str, str]) -> str:
+    source = params.source
+    for blank, text in {**params.fills, **answers}.items():
+        source = source.replace(f"___({blank})___", text)
+    return source
+
+
+_REFERENCE_RUNS: dict[str, RunResult] = {}
+
+
+def reference_run(part: Part, init_args: tuple[Any, ...] | None = None) -> RunResult:
+    """The fully reference-filled code built with ``init_args`` (default: the part's), run once
+    per process (all blanks of a template share it).
+
+    Only a run that finished is kept: a failed one (a crash, a refusal) may be transient,
+    and keeping it would turn every later student's blanks into reviews."""
+    params: Params = part.params
+    init_args = params.init_args if init_args is None else init_args
+    payload = _modules.payload(params, init_args)
+    source = fill(params, {})
+    key = repr((source, payload))
+    if key in _REFERENCE_RUNS:
+        return _REFERENCE_RUNS[key]
+    run = _modules.run_module(source, payload, hide_source=True)
+    if run.status == "ok":
+        _REFERENCE_RUNS[key] = run
+    return run
+
+
+def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
+    params: Params = part.params
+    names = {"shown": answer.text, "blank": params.blank, "what": _what(params)}
+    # The allow-list again, with the bound template: nothing refused ever runs.
+    scope = _scope(params.source, params.blank)
+    refusal = _blanks.refusal(answer.text, scope, namespaces=False)
+    if refusal:
+        return Outcome("unreadable", 0.0, refusal, "code_blanks:not_allowed")
+    outside = _blanks.refusal(answer.text, scope)
+    if outside:  # readable, never run, and it would not run as the template's code either
+        return Outcome("incorrect", 0.0, OUTSIDE.format(reason=outside, **names), "code_blanks:outside_namespaces")
+    if answer.text == reference.text:
+        return Outcome("correct", 1.0, CORRECT, "code_blanks:same_text")
+    undefined = _blanks.undefined(answer.text, scope)
+    if undefined:
+        return Outcome("incorrect", 0.0, UNDEFINED.format(name=undefined, **names), "code_blanks:undefined_name")
+    for init_args in (params.init_args, *params.also_init_args):
+        outcome = _same_behaviour(answer, part, init_args, names)
+        if outcome is not None:
+            return outcome
+    return Outcome("correct", 1.0, CORRECT_EQUIVALENT.format(**names), "code_blanks:same_behaviour")
+
+
+def _what(params: Params) -> str:
+    return "class" if params.class_name else "function"
+
+
+def _same_behaviour(answer: Fragment, part: Part, init_args: tuple[Any, ...], names: dict[str, str]) -> Outcome | None:
+    """None when the code with this blank behaves like the reference, built with ``init_args``."""
+    params: Params = part.params
+    expected = reference_run(part, init_args)
+    if expected.status != "ok":
+        return Outcome(
+            "needs_review", 0.0, NOT_RUN.format(reason=_modules.failure(expected), **names), "error:reference"
+        )
+    payload = _modules.payload(params, init_args)
+    if params.class_name:
+        payload["state_dict"] = {name: tensor["values"] for name, tensor in expected.value["state_dict"].items()}
+    run = _modules.run_module(fill(params, {params.blank: answer.text}), payload, hide_source=True)
+    if run.status in _modules.NOT_THE_STUDENTS:
+        return Outcome("needs_review", 0.0, NOT_RUN.format(reason=run.error_message, **names), "error:sandbox")
+    other_build = "" if init_args == params.init_args else f"{params.target}{_arguments(init_args)}"
+    built = f" ({other_build})" if other_build else ""
+    if run.status != "ok":  # an exception, the time or the memory limit: the blank's doing
+        error = _without_reference_shapes(_modules.failure(run))
+        message = CRASHES.format(built=f" built as {other_build}" if other_build else "", error=error, **names)
+        return Outcome("incorrect", 0.0, message, "code_blanks:crash")
+    cases = _modules.builds(params, init_args)
+    for case, got, want in zip(cases, run.value["outputs"], expected.value["outputs"], strict=True):
+        where = _modules.describe_case(params, case) + built
+        if "error_type" in got:
+            message = CALL_FAILS.format(call=_call(params), case=where, error=_modules.error_sentence(got), **names)
+            return Outcome("incorrect", 0.0, message, "code_blanks:call_fails")
+        found = _modules.mismatch(params, got, want)
+        if found is None:
+            continue
+        name, difference = found
+        if name == "shape":
+            shape, wanted = (_modules.show_shape(_modules.output_shape(out)) for out in (got, want))
+            message = WRONG_SHAPE.format(case=where, shape=shape, expected=wanted, **names)
+            return Outcome("incorrect", 0.0, message, "code_blanks:shape")
+        message = WRONG_VALUES if name == "values" else WRONG_GRADIENTS
+        which = "with respect to the inputs" if name == "input_gradients" else "of the weights"
+        message = message.format(case=where, difference=difference, which=which, **names)
+        return Outcome("incorrect", 0.0, message, f"code_blanks:{name}")
+    count = run.value.get("parameter_count")
+    if "parameter_count" in params.compare and count != expected.value.get("parameter_count"):
+        return Outcome("incorrect", 0.0, WRONG_COUNT.format(count=count, **names), "code_blanks:parameter_count")
+    return None
+
+
+def _call(params: Params) -> str:
+    return "the forward pass" if params.class_name else f"calling {params.function}"
+
+
+def _arguments(init_args: tuple[Any, ...]) -> str:
+    return "(" + ", ".join(repr(value) for value in init_args) + ")"
+
+
+def check_reference(part: Part, reference: Fragment) -> str | None:
+    """The fully reference-filled template builds and runs on every declared case, for every
+    build; else a located sentence (``reference blank (g) does not run: NameError … in split_heads``)."""
+    params: Params = part.params
+    for init_args in (params.init_args, *params.also_init_args):
+        run = reference_run(part, init_args)
+        build = "" if init_args == params.init_args else f" built as {params.target}{_arguments(init_args)}"
+        if run.status in _modules.NOT_THE_STUDENTS:
+            return None  # the sandbox's doing, not the reference's: validate cannot tell here
+        if run.status != "ok":
+            return f"{_culprit(params, run.traceback)} does not run{build}: {_modules.failure(run)}"
+        for case, output in zip(_modules.builds(params, init_args), run.value["outputs"], strict=True):
+            if "error_type" in output:
+                where = _modules.describe_case(params, case)
+                culprit = _culprit(params, output.get("traceback", ""))
+                return f"{culprit} does not run on {where}{build}: {_modules.error_sentence(output)}"
+    return None
+
+
+def _culprit(params: Params, traceback: str) -> str:
+    """``reference blank (g)`` when the failing line of the filled template holds a blank."""
+    numbers = [int(n) for n in re.findall(r'File "[^"]*", line (\d+)', traceback or "")]
+    lines = params.source.splitlines()
+    for number in reversed(numbers):
+        if 0 < number <= len(lines):
+            found = _blank_names(lines[number - 1])
+            if found:
+                return f"reference blank ({found[0]})"
+    return f"the reference-filled {params.template}"
+
+
+_MISMATCH = re.compile(r"size mismatch for ([\w.]+)")
+
+
+def _without_reference_shapes(error: str) -> str:
+    """A failed load of the reference's weights names their shapes, which are the answers of
+    other blanks: say which parameters do not fit, not how large the reference's are."""
+    if "Error(s) in loading state_dict" not in error:
+        return error
+    names = sorted(set(_MISMATCH.findall(error)))
+    which = ", ".join(names) if names else "some parameters"
+    return f"with this blank, {which} do not have the shapes the rest of the class needs"
+
+
+def matches(answer: Fragment, other: Fragment, part: Part) -> bool:
+    return answer.text == other.text
+
+
+def show(answer: Fragment) -> str:
+    return answer.text
+
+
+KIND = GraderKind(
+    name="code_blanks",
+    params=Params,
+    read=read,
+    grade=grade,
+    matches=matches,
+    show=show,
+    example="a_name, self.an_attribute or 2 * a_name",
+    bind=bind,
+    names=lambda answer: set(answer.names),
+    warm_up=_modules.prestart,
+    runs_code=True,
+    check_reference=check_reference,
+)
