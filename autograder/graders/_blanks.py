@@ -259,7 +259,7 @@ def refusal(text: str, where: Scope, *, namespaces: bool = True) -> str:
     """Why the blank ``text`` may not be used where it stands; empty when it may.
 
     ``namespaces=False`` leaves out one reason: a chain through a module attribute
-    that is not an allowed namespace (``torch.F.softmax``). Such a blank is still
+    that is not an allowed namespace (``torch.F.relu``). Such a blank is still
     never run, but it is a wrong answer (it would not run), not an unreadable one.
     """
     expression = _parse(text, where)
@@ -357,7 +357,7 @@ def _attribute_refusal(chain: str, attributes: list[str]) -> str:
 
 
 #: Names modules use for the allowed namespaces (``torch.functional.F`` is torch.nn.functional):
-#: denied as attributes, but a chain through one where it does not exist (``torch.F.softmax``)
+#: denied as attributes, but a chain through one where it does not exist (``torch.F.relu``)
 #: is a wrong answer, not a hostile one.
 NAMESPACE_ALIASES = frozenset({"F", "nn", "init", "functional", "linalg", "special", "fft"})
 

@@ -216,7 +216,10 @@ def read(text: str, syntax: Syntax, *, cleaned: bool = False) -> Code:
 
 
 def _offset(text: str, lineno: int, column: int) -> int:
-    """A SyntaxError's place (1-based line, 1-based column in characters) → offset in ``text``."""
+    """A SyntaxError's place (1-based line, 1-based column in characters) → offset in ``text``;
+    column 0 is what Python gives for an expression that ends too early: the end."""
+    if column <= 0:
+        return len(text)
     lines = text.splitlines(keepends=True)
     before = sum(len(line) for line in lines[: lineno - 1])
     return min(before + max(column - 1, 0), len(text))

@@ -8,7 +8,8 @@ import types
 
 import pytest
 
-from autograder.graders import _blanks
+from autograder.graders import _blanks, token
+from autograder.mathread import Unreadable
 from tests.conftest import HW9_PROBLEMS
 
 TEMPLATE = (HW9_PROBLEMS / "mha_template.py").read_text(encoding="utf-8")
@@ -177,3 +178,123 @@ def test_dangerous_torch_functions_are_refused() -> None:
         assert _blanks.denied(name), name
     for name in ("softmax", "matmul", "sqrt", "transpose", "view", "size", "masked_fill", "einsum", "bmm"):
         assert not _blanks.denied(name), name
+
+
+# A template of another homework: a convolution and a recurrent cell, one blank in forward.
+OTHER_TEMPLATE = (
+    "import os\n"
+    "import torch\n"
+    "import torch.nn as nn\n"
+    "import torch.nn.functional as F\n"
+    "class Net(nn.Module):\n"
+    "    def __init__(self, channels):\n"
+    "        super().__init__()\n"
+    "        self.conv = nn.Conv2d(channels, 4, 3)\n"
+    "        self.cell = nn.RNNCell(4, 8)\n"
+    "    def forward(self, x, h):\n"
+    "        y = ___(a)___\n"
+    "        return y\n"
+)
+
+
+def judge(text: str, *, namespaces: bool = True) -> str:
+    """A blank as the code kinds take it: read (token.read_fragment), then the allow-list; "" when allowed."""
+    try:
+        fragment = token.read_fragment(text, token.Params())
+    except Unreadable as error:
+        return error.message
+    return _blanks.refusal(fragment.text, _blanks.scope(OTHER_TEMPLATE, "a"), namespaces=namespaces)
+
+
+# Method calls on allowed values, @, keyword arguments, unary minus, indexing, tuples and lists.
+WIDENED = [
+    "x.tanh()",
+    "x.view(-1)",
+    "h.view(h.size(0), -1)",
+    "x.softmax(dim=-1)",
+    "x.transpose(1, 2)",
+    "x.sum(dim=1, keepdim=True)",
+    "x.mean((2, 3))",
+    "self.conv(x).relu()",
+    "F.relu(self.conv(x)).flatten(1)",
+    "self.cell(x, h)",
+    "x @ h",
+    "x @ h.T",
+    "torch.flatten(x, start_dim=1)",
+    "torch.cat([x, h], dim=1)",
+    "torch.stack((x, h))",
+    "-x",
+    "x[:, -1]",
+    "x[..., 0]",
+    "x[:, None]",
+    "x[0:2, ::2]",
+    "(x, h)",
+    "[x, h]",
+    "F.dropout(x, p=0.5, training=False)",
+    "`x.tanh()`",
+]
+
+
+@pytest.mark.parametrize("text", WIDENED)
+def test_method_calls_matmul_keywords_and_indexing_are_allowed(text: str) -> None:
+    assert judge(text) == ""
+
+
+# (blank, what the sentence names): still refused, before anything runs.
+STILL_REFUSED = [
+    ("x.__class__", "__class__ starts with an underscore"),
+    ("x._version", "_version starts with an underscore"),
+    ("x.numpy().tofile(h)", "'numpy' is one of the names a blank never needs"),
+    ("x.numpy().tofile('x')", "Found text in quotes"),
+    ("x.storage()", "'storage' is one"),
+    ("x.untyped_storage()", "'untyped_storage' is one"),
+    ("x.load(h)", "'load' is one"),
+    ("torch.load(x)", "'load' is one"),
+    ("torch.from_file(x)", "'from_file' is one"),
+    ("x.save(h)", "'save' is one"),
+    ("torch.save(x, h)", "'save' is one"),
+    ("self.register_forward_hook(F.relu)", "'register_forward_hook' is one"),
+    ("self.conv.register_forward_pre_hook(F.relu)", "'register_forward_pre_hook' is one"),
+    ("self.apply(F.relu)", "'apply' is one"),
+    ("x.apply_(F.relu)", "'apply_' is one"),
+    ("self.load_state_dict(h)", "'load_state_dict' is one"),
+    ("torch.manual_seed(0)", "'manual_seed' is one"),
+    ("torch.set_default_dtype(x)", "'set_default_dtype' is one"),
+    ("x.relu().data_ptr()", "'data_ptr' is one"),
+    ("self.conv(x).__dict__", "__dict__ starts with an underscore"),
+    ("exec(x)", "exec is a Python built-in"),
+    ("open(x)", "open is a Python built-in"),
+    ("getattr(x, h)", "getattr is a Python built-in"),
+    ("__import__(x)", "__import__ starts with an underscore"),
+    ("os.system(x)", "it is the module os"),
+    ("torch.sys.modules", "torch.sys is not one of the namespaces"),
+    ("torch.utils.data", "torch.utils is not one of the namespaces"),
+    ("x.to('cpu')", "Found text in quotes"),
+    ("lambda: x", "Found a lambda"),
+    ("[y for y in x]", "Found a list comprehension"),
+    ("(y := x)", "Found an assignment :="),
+    ("x ** 2", "Found the operator **"),
+    ("x if h else y", "Found an if-else expression"),
+    ("f(x)(h)", "Found a call of something that is not a name or a method"),
+    ("x.sum(**h)", "Found **keyword unpacking"),
+    ("F.relu(x, _inplace=True)", "_inplace starts with an underscore"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), STILL_REFUSED)
+def test_the_sandbox_issues_refusals_still_hold(text: str, fragment: str) -> None:
+    assert fragment in judge(text)
+
+
+def test_a_chain_through_a_namespace_torch_lacks_is_wrong_but_readable() -> None:
+    # Never run either way: the code kinds grade it incorrect (it would not run), not unreadable.
+    assert judge("torch.F.relu(x)", namespaces=False) == ""
+    assert "torch.F is not one of the namespaces" in judge("torch.F.relu(x)")
+    assert "torch.F is not one of the namespaces" in judge("torch.F.relu(x).tanh()")
+
+
+def test_undefined_names_are_found_inside_methods_and_indices() -> None:
+    where = _blanks.scope(OTHER_TEMPLATE, "a")
+    assert _blanks.undefined("x.view(n, -1)", where) == "n"
+    assert _blanks.undefined("x[:, k]", where) == "k"
+    assert _blanks.undefined("self.conv(x).relu() @ h", where) == ""

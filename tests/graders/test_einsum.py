@@ -199,3 +199,24 @@ def test_sizes_are_distinct_primes_unless_given() -> None:
 def test_bad_params(raw: dict[str, Any], fragment: str) -> None:
     with pytest.raises((ValueError, SpecError), match=fragment):
         einsum.prepare(build_dataclass(einsum.Params, raw, "test"), VOCABULARY)
+
+
+# (answer typed in prose, what it is read as): the shared reader's clean-up applies to einsum too.
+PROSE = [
+    ("`torch.einsum(“bd,dk->bk”, x, W_k)`", 'einsum("bd,dk->bk", x, W_k)'),
+    ("$bd,dk−>bk$", 'einsum("bd,dk->bk", x, W_k)'),
+    ("torch.einsum('bd,dk->bk', x, W_k);", 'einsum("bd,dk->bk", x, W_k)'),
+]
+
+
+@pytest.mark.parametrize(("text", "shown"), PROSE)
+def test_code_typed_in_prose_is_read(text: str, shown: str) -> None:
+    assert einsum.show(einsum.read(text, PARTS["d"])) == shown
+
+
+def test_messages_name_the_parts_own_operands() -> None:
+    part = make_part("d", {"operands": [{"name": "A", "shape": ["i", "j"]}, {"name": "B", "shape": ["j", "k"]}]})
+    with pytest.raises(Unreadable) as caught:
+        einsum.read('einsum("ij,jk->ik", A, B.T)', part)
+    assert caught.value.message.startswith("Pass the operands of einsum by name (A, B); found an attribute (.T)")
+    assert caught.value.position == len('einsum("ij,jk->ik", A, ')

@@ -187,3 +187,24 @@ def test_default_sizes_are_distinct() -> None:
 def test_bad_params(raw: dict[str, Any], fragment: str) -> None:
     with pytest.raises((ValueError, SpecError), match=fragment):
         mx.prepare(build_dataclass(mx.Params, raw, "test"), VOCABULARY)
+
+
+def test_messages_name_the_parts_own_matrices_and_feature_maps() -> None:
+    part = make_part({"matrices": {"X": ["N", "D"], "Y": ["D", "M"]}, "feature_maps": {"g": "C"}})
+    with pytest.raises(Unreadable) as caught:
+        mx.read(r"$g(X) \cdot Y$", part)
+    assert "g(X) for the feature map g of each row of X" in caught.value.message
+    with pytest.raises(Unreadable) as caught:
+        mx.read("g @ Y", part)
+    assert caught.value.message == "g is a function of a matrix: write g(X)."
+    plain = make_part({"matrices": {"X": ["N", "D"]}})
+    with pytest.raises(Unreadable) as caught:
+        mx.read(r"X \cdot X", plain)
+    assert "feature map" not in caught.value.message
+
+
+def test_the_caret_points_at_the_refused_operator() -> None:
+    with pytest.raises(Unreadable) as caught:
+        mx.read("phi(K) ^ 2", PART)
+    assert caught.value.message == mx.XOR
+    assert caught.value.position == len("phi(K) ")

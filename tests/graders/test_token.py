@@ -253,3 +253,41 @@ def test_position_counts_characters_not_bytes(parts: dict[str, Part]) -> None:
     with pytest.raises(Unreadable) as caught:
         token.read("μ * x[0]", parts["a"])
     assert caught.value.position == len("μ * ")
+
+
+# (a blank as written, its canonical text): the code kinds read blanks with the wider syntax of
+# _blanks, and the canonical text is what runs in the template, so it must mean the same code.
+BLANK_CANONICAL = [
+    ("x.tanh( )", "x.tanh()"),
+    ("self.conv(x).relu()", "self.conv(x).relu()"),
+    ("x.sum(keepdim=True, dim=1)", "x.sum(dim=1, keepdim=True)"),
+    ("x@W", "x @ W"),
+    ("(x @ W) @ V", "x @ W @ V"),
+    ("x @ (W @ V)", "x @ (W @ V)"),
+    ("(h * 2).view(-1)", "(2 * h).view(-1)"),
+    ("(-1).abs()", "(-1).abs()"),
+    ("x[ : , -1 ]", "x[:, -1]"),
+    ("x[0:2, ::2]", "x[0:2, ::2]"),
+    ("x[..., None]", "x[..., None]"),
+    ("(x, h)", "(x, h)"),
+    ("(x,)", "(x,)"),
+    ("[h] + [x]", "[h] + [x]"),
+    ("a / b * c", "(a / b) * c"),
+    ("c * (a // b)", "(a // b) * c"),
+    ("torch.flatten(x, start_dim=1)", "torch.flatten(x, start_dim=1)"),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), BLANK_CANONICAL)
+def test_blank_fragments_keep_their_meaning_in_canonical_form(text: str, canonical: str) -> None:
+    fragment = token.read_fragment(text, token.Params())
+    assert fragment.text == canonical
+    assert token.read_fragment(fragment.text, token.Params()).text == canonical  # a fixed point
+
+
+@pytest.mark.parametrize("text", ["x @ W", "x[:, -1]", "(x, h)", "f(x).relu()", "x.sum(keepdim=True)"])
+def test_the_token_kind_itself_keeps_its_narrower_syntax(parts: dict[str, Part], text: str) -> None:
+    token.read_fragment(text, token.Params())  # a blank of a code template may hold it
+    with pytest.raises(Unreadable) as caught:
+        token.read(text, parts["a"])
+    assert caught.value.message.startswith("Only names (x, self.size)")
