@@ -1,5 +1,9 @@
 """``numeric``: one number (it may be written as an expression, ``1/2`` or
-``\\sqrt{2}``), right within tolerance. Params: ``abs_tol``, ``rel_tol``."""
+``\\sqrt{2}``, or in scientific notation, ``1.2e-1``), right within tolerance.
+
+An approximate answer (``≈ 0.1216``, ``x ≈ 0.12``) is graded like any other number: the
+tolerance already says how close is close enough. Params: ``abs_tol``, ``rel_tol``, ``unit``.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +24,17 @@ NOT_CLOSE = "Not the expected value (yours is {value})."
 @dataclass(frozen=True)
 class Params:
     abs_tol: float = 1e-6
+    """Largest accepted absolute difference from the reference value."""
     rel_tol: float = 1e-6
+    """Largest accepted difference relative to the reference value (added to ``abs_tol``)."""
+    unit: tuple[str, ...] = ()
+    """Words that may follow the number (``[pixels, px]``: "10 pixels", "10px"); any other
+    word after the number is unreadable, with a message naming it."""
 
 
 def read(text: str, part: Part) -> Reading:
-    reading = read_expression(text, part.vocabulary)
+    params: Params = part.params
+    reading = read_expression(text, part.vocabulary, units=params.unit)
     if not reading.value.is_number or not reading.value.is_real:
         raise Unreadable(f"Expected a number, but '{show(reading.value)}' is not one.", text, hint="0.25 or 1/4")
     return reading

@@ -1,8 +1,14 @@
 """``symbolic``: a math expression, right when it equals the reference as a
 function of the declared symbols (√d ≡ d^(1/2), ‖μ‖² ≡ μᵀμ).
 
-Params: ``substitute`` (applied to both sides first, e.g. ``{sigma: 1}`` when
-the question fixes σ = 1).
+Params: ``substitute`` (applied to both sides first, e.g. ``{a: 1}`` when
+the question fixes a = 1).
+
+An approximate number (``≈ 0.33``) is not an exact answer: it is correct only when
+the number is exactly the expected value (``≈ 0.25`` for 1/4), goes to an instructor
+(``needs_review``, no provisional credit) when it is close to an expected number
+(relative difference at most :data:`APPROXIMATION_REL_TOL`), and is incorrect otherwise,
+with a message saying an exact expression is asked for.
 """
 
 from __future__ import annotations
@@ -26,6 +32,10 @@ EXTRA_NAMES = "Your answer depends on {names}, which the expected answer does no
 MISSING_NAMES = "Your answer does not depend on {names}, but the expected answer does."
 SEVERAL_VALUES = "Your answer gives {count} values ({values}); the question asks for one expression."
 UNDECIDED = "The autograder could not decide whether your expression equals the expected one."
+APPROXIMATE = "Your answer is an approximate value (≈ {value}); this question asks for an exact expression."
+APPROXIMATE_CLOSE = APPROXIMATE + " It is close to the expected value, so an instructor will decide."
+APPROXIMATION_REL_TOL = 1e-2
+"""How close (relatively) an approximate number must be to an expected number to be reviewed."""
 TOO_LARGE = (
     "Your expression is too large to expand and compare exactly (it multiplies out to thousands of terms); "
     "an instructor will grade it."
@@ -85,6 +95,8 @@ def grade(answer: Reading, reference: Reading, part: Part) -> Outcome:
             else Outcome("incorrect", 0.0, NOT_EQUIVALENT, "symbolic:different")
         )
     comparison = compare(mine[0], expected[0])
+    if answer.approximate and mine[0].is_number and comparison.equal is not True:
+        return approximation(mine[0], expected[0])
     if comparison.equal is True:
         message = CORRECT_NUMERIC if comparison.method == "numeric" else CORRECT
         return Outcome("correct", 1.0, message, f"symbolic:equal:{comparison.method}")
@@ -93,6 +105,20 @@ def grade(answer: Reading, reference: Reading, part: Part) -> Outcome:
     if comparison.equal is None:
         return Outcome("needs_review", 0.0, UNDECIDED, "symbolic:undecided")
     return Outcome("incorrect", 0.0, explain_difference(mine[0], expected[0]), "symbolic:different")
+
+
+def approximation(mine: sympy.Expr, expected: sympy.Expr) -> Outcome:
+    """``≈ 0.333`` for 1/3: an instructor decides; ``≈ 0.5`` for 1/3 or for ``d``: incorrect."""
+    shown = show_number(mine)
+    if expected.is_number:
+        value, target = complex(sympy.N(mine)), complex(sympy.N(expected))
+        if abs(value - target) <= APPROXIMATION_REL_TOL * abs(target):
+            return Outcome("needs_review", 0.0, APPROXIMATE_CLOSE.format(value=shown), "symbolic:approximate_close")
+    return Outcome("incorrect", 0.0, APPROXIMATE.format(value=shown), "symbolic:approximate")
+
+
+def show_number(value: sympy.Expr) -> str:
+    return show(value) if value.is_Integer else f"{float(sympy.N(value)):.6g}"
 
 
 def explain_difference(mine: sympy.Expr, expected: sympy.Expr) -> str:

@@ -106,8 +106,10 @@ class Reading:
     """Non-empty when the answer gives several values at once (``±√d`` reads as
     ``(sqrt(d), -sqrt(d))``); ``value`` is then the first of them."""
     notes: tuple[str, ...] = ()
-    """How ambiguous text was understood, e.g. "read 'q k' as the inner product qᵀk",
+    """How ambiguous text was understood, e.g. "read 'u v' as the inner product uᵀv",
     "read the right-hand side of '='"."""
+    approximate: bool = False
+    """The answer says it is approximate: its value follows ``≈`` (``x ≈ 0.12``, ``≈ 0.12``)."""
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from autograder.mathread.api import Reading, Vocabulary
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.names import Names
-from autograder.mathread.normalize import tokenize
+from autograder.mathread.normalize import APPROX_CHARS, tokenize
 from autograder.mathread.parser import Parser, check_balance, expression_hint
-from autograder.mathread.prose import read_around_prose
+from autograder.mathread.prose import read_around_prose, unit_stop
 
 
 def trimmed(text: str) -> tuple[int, int]:
@@ -34,8 +35,13 @@ def parse_span(
     return value, alternatives, parser.notes
 
 
-def read_expression(text: str, vocabulary: Vocabulary) -> Reading:
+def read_expression(text: str, vocabulary: Vocabulary, *, units: Sequence[str] | None = None) -> Reading:
     """Read one math answer written in plain, LaTeX or Unicode notation (any mix).
+
+    ``x ≈ 0.12`` and ``≈ 0.12`` (also ``\\approx``) read the value after the last ``≈``,
+    marked :attr:`Reading.approximate`; the grader kind decides what an approximation earns.
+    With ``units`` (a number is asked for), the number may be followed by one of those words
+    (``10 pixels``); another word after a number is an unknown unit, named in the message.
 
     Raises :class:`~autograder.mathread.api.Unreadable` (and nothing else) when
     the text cannot be read; student text is never evaluated.
@@ -47,10 +53,16 @@ def read_expression(text: str, vocabulary: Vocabulary) -> Reading:
         start, stop = trimmed(text)
 
         def read(first: int, last: int) -> tuple[tuple[Any, tuple[Any, ...]], list[str]]:
+            unit_note = ""
+            if units is not None:
+                last, unit_note = unit_stop(text, first, last, names, units)
             value, alternatives, notes = parse_span(text, first, last, names, allow_plus_minus=True)
-            return (value, alternatives), notes
+            return (value, alternatives), [*notes, unit_note] if unit_note else notes
 
-        (value, alternatives), notes = read_around_prose(text, start, stop, names, read)
-        return Reading(value, alternatives, tuple(notes))
+        separators: list[str] = []
+        (value, alternatives), notes = read_around_prose(
+            text, start, stop, names, read, extra=APPROX_CHARS, separators=separators
+        )
+        return Reading(value, alternatives, tuple(notes), approximate="≈" in separators)
 
     return guarded(text, expression_hint(names), work)

@@ -461,6 +461,10 @@ def tokenize(source: str, start: int = 0, stop: int | None = None) -> list[Token
 
 _SUM_SUBSCRIPT_BEFORE = re.compile(r"(?:\\sum|Σ|∑)\s*_\s*\{?\s*[A-Za-z]\s*$")
 _LATEX_IN = re.compile(r"\\in(?![A-Za-z])")
+#: ``≈`` typed as LaTeX (``\\approx``, ``\\simeq``): one separator for :func:`last_side`.
+_LATEX_APPROX = re.compile(r"\\(?:approx|simeq)(?![A-Za-z])")
+#: The characters of ``≈``, when it separates sides (``x ≈ 0.12``).
+APPROX_CHARS = "≈≃"
 
 
 def last_side(text: str, start: int, stop: int, *, extra: str = "") -> tuple[int, str]:
@@ -486,9 +490,13 @@ def last_side(text: str, start: int, stop: int, *, extra: str = "") -> tuple[int
                 ):
                     cut, separator = index + 1, "="
             elif char in extra:
-                cut, separator = index + 1, char
+                cut, separator = index + 1, "≈" if char in APPROX_CHARS else char
             elif char == "\\" and "∈" in extra and _LATEX_IN.match(text, index, stop):
                 cut, separator = index + 3, "∈"
+            elif char == "\\" and "≈" in extra:
+                approx = _LATEX_APPROX.match(text, index, stop)
+                if approx is not None:
+                    cut, separator = approx.end(), "≈"
         index += 1
     return cut, separator
 
@@ -496,4 +504,6 @@ def last_side(text: str, start: int, stop: int, *, extra: str = "") -> tuple[int
 def side_note(separator: str) -> str:
     if separator == "=":
         return "read the right-hand side of '='"
+    if separator == "≈":
+        return "read the value after '≈' as an approximate value"
     return f"read the part after '{separator}'"

@@ -17,9 +17,12 @@ plain string scanning, linear in the length of the text.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
+
+import sympy
 
 from autograder.mathread.errors import ReadError
 from autograder.mathread.names import Names
@@ -188,7 +191,44 @@ def _copula_side(text: str, start: int, stop: int, names: Names) -> int | None:
             cut = index + 1
         elif depth == 0 and index in copulas:
             cut = copulas[index]
+    if cut is None:
+        return None
+    # "has shape (B, 2HW)", "is of size 10": the words after the verb name the value
+    for match in words:
+        if match.start() < cut:
+            continue
+        if text[cut : match.start()].strip(" $"):
+            break
+        cut = match.end()
     return cut
+
+
+_LAST_WORD = re.compile(r"(?<![A-Za-z\\_^])([A-Za-z]+)[\s$]*$")
+
+
+def unit_stop(text: str, start: int, stop: int, names: Names, units: Sequence[str]) -> tuple[int, str]:
+    """Where the number ends when ``text[start:stop]`` ends with a unit word, and a note.
+
+    ``10 pixels`` and ``10px`` (``units`` declares them, any case) end before the unit. A
+    word after a number that is neither a declared unit nor a declared name (``10 cm``)
+    is an unknown unit: a ReadError that names it. Anything else is left to the parser.
+    """
+    match = _LAST_WORD.search(text, start, stop)
+    if match is None or match.start() == start:
+        return stop, ""
+    word = match.group(1)
+    before = text[start : match.start()].rstrip(" $")
+    if word.lower() in {unit.lower() for unit in units}:
+        if not before:
+            return stop, ""
+        return start + len(text[start : match.start()].rstrip()), f"read the number without its unit '{word}'"
+    known = canonical_name(word)
+    if known in names.symbols or known in names.vectors or names.split(known) is not None:
+        return stop, ""
+    if before and (before[-1].isdigit() or before[-1] in ")}"):
+        accepted = f"this answer's unit may be: {', '.join(units)}" if units else "write the number alone"
+        raise ReadError(f"unknown unit '{word}'; {accepted}", match.start(1), units[0] if units else "")
+    return stop, ""
 
 
 def _quoted(text: str, start: int, stop: int) -> str:
@@ -202,6 +242,93 @@ def _trim_end(text: str, start: int, stop: int) -> int:
     return stop
 
 
+#: Words that start a conclusion: "…, so the total is 4H(D+H+1)", "hence = 0.25", "the answer is 3".
+_CONCLUSION = re.compile(
+    r"(?<![A-Za-z])(?:so|hence|thus|therefore|overall|altogether|in\s+total"
+    r"|the\s+(?:total|answer|result|final\s+[A-Za-z]+))(?![A-Za-z])",
+    re.IGNORECASE,
+)
+#: Where a clause ends: a top-level ``,`` or ``;``, a sentence's end, or a conclusion word.
+_CLAUSE_END = re.compile(r"[,;]|[.?!](?:\s|$)")
+#: At most this many clauses are tried as final values (prose is bounded, answers are short).
+MAX_CLAUSES = 12
+
+
+def _clauses(text: str, start: int, stop: int) -> list[tuple[int, int, bool]]:
+    """The top-level clauses of ``text[start:stop]``: (start, stop, starts with a conclusion word)."""
+    partners = _closings(text, start, stop)
+    cuts = [start]
+    index = start
+    while index < stop and len(cuts) <= MAX_CLAUSES:
+        if text[index] in "([{" and index in partners:
+            index = partners[index] + 1
+            continue
+        if _CLAUSE_END.match(text, index, stop) is not None:
+            cuts.append(index + 1)
+        elif _CONCLUSION.match(text, index, stop) is not None and (index == start or not text[index - 1].isalnum()):
+            cuts.append(index)
+        index += 1
+    cuts.append(stop)
+    clauses = []
+    for first, last in itertools.pairwise(cuts):
+        first += len(text[first:last]) - len(text[first:last].lstrip())
+        last = _trim_end(text, first, last)
+        if last > first:
+            clauses.append((first, last, _CONCLUSION.match(text, first, last) is not None))
+    return clauses
+
+
+def same_value(a: object, b: object) -> bool:
+    """Do two readings give the same value? Tuples item by item; sympy by expansion; text is no value."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, str) or isinstance(b, str):
+        return True
+    if isinstance(a, sympy.Basic) and isinstance(b, sympy.Basic):
+        if a == b:
+            return True
+        try:
+            return bool(sympy.expand(a - b) == 0)  # type: ignore[operator]
+        except (TypeError, ValueError, AttributeError, RecursionError):
+            return False
+    return a == b
+
+
+def _final_values(
+    text: str, start: int, stop: int, names: Names, read: Callable[[int, int], tuple[T, list[str]]], *, only: bool
+) -> list[tuple[T, list[str], int, int]]:
+    """The values stated after "is", "has", "=", ":" in the clauses (only conclusions if ``only``)."""
+    found: list[tuple[T, list[str], int, int]] = []
+    for first, last, conclusion in _clauses(text, start, stop):
+        if only and not conclusion:
+            continue
+        side, separator = last_side(text, first, last)
+        cut = side if separator else _copula_side(text, first, last, names)
+        if cut is None or not text[cut:last].strip(" $"):
+            continue
+        try:
+            value, more = read(cut, last)
+        except ReadError:
+            continue
+        found.append((value, more, cut, last))
+    return found
+
+
+def _one_final_value(
+    text: str, found: list[tuple[T, list[str], int, int]]
+) -> tuple[T, list[str]]:
+    """The final value when every statement gives the same one; never a silent pick."""
+    value, more, cut, last = found[-1]
+    for other, _, other_cut, other_last in found[:-1]:
+        if not same_value(other, value):
+            raise ReadError(
+                f"two different final values are stated, '{_quoted(text, other_cut, other_last)}' and "
+                f"'{_quoted(text, cut, last)}': write only the answer",
+                other_cut,
+            )
+    return value, [f"read '{_quoted(text, cut, last)}' as the final value; the rest was taken as explanation", *more]
+
+
 def read_around_prose(
     text: str,
     start: int,
@@ -210,32 +337,67 @@ def read_around_prose(
     read: Callable[[int, int], tuple[T, list[str]]],
     *,
     extra: str = "",
+    separators: list[str] | None = None,
 ) -> tuple[T, list[str]]:
     """Read the answer in ``text[start:stop]``, leaving out the explanation around it.
 
     ``read(start, stop)`` reads a span and returns its value and notes. The last
     side of an ``=`` chain (or of ``extra`` separators) is read, after cutting at
     the first prose boundary; when that fails, leading words such as "The
-    variance is" are dropped too.
+    variance is" are dropped too. ``separators``, when given, receives the separator
+    whose last side was read (``"="``, ``"≈"``, or ``""`` for none).
     """
     notes: list[str] = []
+    whole_stop = stop
     cut_at = boundary(text, start, stop, names)
     if cut_at is not None:
         stop = _trim_end(text, start, cut_at)
     side, separator = last_side(text, start, stop, extra=extra)
+    if separators is not None:
+        separators.append(separator)
     if separator and not text[side:stop].strip(" $"):
         raise ReadError(f"nothing after '{separator}'", side - 1)
     try:
         value, more = read(side, stop)
-    except ReadError:
+    except ReadError as error:
         prose_start = _copula_side(text, side, stop, names)
-        if prose_start is None or not text[prose_start:stop].strip(" $"):
-            raise
-        value, more = read(prose_start, stop)  # its error, if any, is about the answer itself
+        try:
+            if prose_start is None or not text[prose_start:stop].strip(" $"):
+                raise error
+            value, more = read(prose_start, stop)  # its error, if any, is about the answer itself
+        except ReadError:
+            found = _final_values(text, start, whole_stop, names, read, only=True)
+            found = found or _final_values(text, start, whole_stop, names, read, only=False)
+            if not found:
+                raise
+            return _one_final_value(text, found)
         notes.append(f"read '{_quoted(text, prose_start, stop)}'; the rest was taken as explanation")
+        _check_conclusions(text, stop, whole_stop, names, read, value, prose_start)
         return value, notes + more
     if separator:
         notes.append(side_note(separator))
     if cut_at is not None:
         notes.append(f"read '{_quoted(text, start, stop)}'; the rest was taken as explanation")
+        _check_conclusions(text, stop, whole_stop, names, read, value, side)
     return value, notes + more
+
+
+def _check_conclusions(
+    text: str,
+    stop: int,
+    whole_stop: int,
+    names: Names,
+    read: Callable[[int, int], tuple[T, list[str]]],
+    value: T,
+    side: int,
+) -> None:
+    """"10, so the total is 20" states two answers: a ReadError, never a silent pick of one."""
+    if stop >= whole_stop:
+        return
+    for other, _, cut, last in _final_values(text, stop, whole_stop, names, read, only=True):
+        if not same_value(other, value):
+            raise ReadError(
+                f"two different final values are stated, '{_quoted(text, side, stop)}' and "
+                f"'{_quoted(text, cut, last)}': write only the answer",
+                cut,
+            )
