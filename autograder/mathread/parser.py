@@ -98,8 +98,8 @@ def expression_hint(names: Names) -> str:
     """A spelling example from the first declared names (no question's own preference)."""
     declared = _scalar_names(names) or ["x"]
     first = declared[0]
-    second = declared[1] if len(declared) > 1 else first
-    return f"2*{first}*{second}^2, sqrt({first}) or \\sqrt{{{_latex(first)}}}"
+    product = f"2*{first}*{declared[1]}^2" if len(declared) > 1 else f"2*{first}^2"
+    return f"{product}, sqrt({first}) or \\sqrt{{{_latex(first)}}}"
 
 
 def vector_hint(names: Names) -> str:

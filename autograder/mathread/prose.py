@@ -288,7 +288,7 @@ def same_value(a: object, b: object) -> bool:
         if a == b:
             return True
         try:
-            return bool(sympy.expand(a - b) == 0)  # type: ignore[operator]
+            return bool(sympy.expand(a - b) == 0)
         except (TypeError, ValueError, AttributeError, RecursionError):
             return False
     return a == b
