@@ -62,6 +62,7 @@ class Rule:
     """A known answer (usually a wrong or partial one) and what to tell its author."""
 
     message: str
+    """What the answer's author is told (the part's feedback when the rule fires)."""
     credit: float = 0.0
     """Share of the part's points this answer earns (1 for an accepted alternative)."""
     answers: tuple[str, ...] = ()
@@ -70,7 +71,7 @@ class Rule:
     """Names (declared symbols) whose presence in the answer triggers the rule."""
     note: str = ""
     """Tag for reports; defaults to ``rule:<n>``."""
-    readings: tuple[Any, ...] = ()
+    readings: tuple[Any, ...] = dataclasses.field(default=(), metadata={"internal": True})
     """``answers`` as read by the part's grader (filled at load)."""
 
 
@@ -82,9 +83,13 @@ class Part:
     """Full answer id, e.g. ``q6.c.time``."""
     question: str
     title: str
+    """A short name shown to students and in reports (default: the part's key)."""
     prompt: str
+    """The question as asked, shown with the feedback."""
     points: float
+    """Points for this part (default 1)."""
     kind: str
+    """The grader kind, which reads and compares the answers (``symbolic``, ``numeric``, …)."""
     params: Any
     """The grader kind's ``Params`` dataclass."""
     vocabulary: Vocabulary
@@ -376,38 +381,33 @@ def _required(field: dataclasses.Field[Any]) -> bool:
     return field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
 
 
-def type_name(hint: Any) -> str:
-    """A field's type in the words of a spec author (``a list of whole numbers``), for messages."""
+def type_name(hint: Any, plural: bool = False) -> str:
+    """A field's type in the words of a spec author (``a list of whole numbers``), for messages
+    and the docs; ``plural``: as the items of a list (``whole numbers``)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
-        return " or ".join(type_name(arg) for arg in args)
+        return " or ".join(type_name(arg, plural) for arg in args)
     if origin is typing.Literal:
         return "one of " + ", ".join(repr(arg) for arg in args)
     if origin is tuple:
-        return f"a list of {_plural(type_name(args[0]))}"
-    if origin in (dict, Mapping):
-        return f"a mapping of names to {_plural(type_name(args[1]))}"
+        return f"{'lists' if plural else 'a list'} of {type_name(args[0], plural=True)}"
+    if origin in (dict, Mapping) or hint is dict:
+        values = type_name(args[1], plural=True) if args else "anything"
+        return f"{'mappings' if plural else 'a mapping'} of names to {values}"
     if dataclasses.is_dataclass(hint):
-        return "a mapping with " + ", ".join(f.name for f in dataclasses.fields(hint) if not f.metadata.get("internal"))
-    return _SCALAR_NAMES.get(hint, "anything")
+        keys = ", ".join(f.name for f in dataclasses.fields(hint) if not f.metadata.get("internal"))
+        return f"{'mappings' if plural else 'a mapping'} with {keys}"
+    singular, many = _SCALAR_NAMES.get(hint, ("anything", "anything"))
+    return many if plural else singular
 
 
-_SCALAR_NAMES: dict[Any, str] = {
-    float: "a number",
-    int: "a whole number",
-    bool: "true or false",
-    str: "text",
-    type(None): "null",
+_SCALAR_NAMES: dict[Any, tuple[str, str]] = {
+    float: ("a number", "numbers"),
+    int: ("a whole number", "whole numbers"),
+    bool: ("true or false", "booleans (true or false)"),
+    str: ("text", "text"),
+    type(None): ("null", "nulls"),
 }
-
-
-def _plural(name: str) -> str:
-    """``a number`` → ``numbers``, for "a list of numbers"."""
-    plain = name.removeprefix("a ").removeprefix("an ")
-    if plain == "text" or plain.startswith(("one of", "true or", "anything")):
-        return plain
-    head, _, rest = plain.partition(" of ")
-    return f"{head}s of {rest}" if rest else f"{head}s"
 
 
 def describe(value: Any) -> str:
