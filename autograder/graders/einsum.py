@@ -94,7 +94,7 @@ TOO_LONG = "The answer is {length:,} characters long; an einsum is read up to {l
 EQUATION_TOO_LONG = "The equation is {length:,} characters long; at most {limit} are read."
 NOT_PYTHON = "This is neither an einsum equation nor a Python einsum call: {detail}."
 NOT_EINSUM_CALL = "Only a call of einsum (einsum, torch.einsum or np.einsum) can be read here; found {what}."
-NEEDS_EQUATION = 'The first argument of einsum must be the equation in quotes, such as "bd,dk->bk".'
+NEEDS_EQUATION = 'The first argument of einsum must be the equation in quotes, such as "ij,jk->ik".'
 OPERAND_NOT_NAME = "Pass the operands of einsum by name ({names}); found {what}. The autograder does not run code."
 NO_KEYWORDS = "einsum takes no keyword arguments here (found {name}=...)."
 BAD_CHARACTER = "{char!r} cannot appear in an einsum equation: use letters, commas, -> and ...."
@@ -516,7 +516,7 @@ def matches(answer: EinsumReading, other: EinsumReading, part: Part) -> bool:
     if isinstance(mine, Evaluated) and isinstance(theirs, Evaluated):
         return _same(mine, theirs)
     if isinstance(mine, str) and isinstance(theirs, str):
-        # Neither runs (a known wrong choice such as "bd,dk->bhk"): compare the equations.
+        # Neither runs (a known wrong choice such as "ij,jk->ilk"): compare the equations.
         return canonical(answer, params) == canonical(other, params)
     return False
 
