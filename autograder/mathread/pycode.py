@@ -54,7 +54,7 @@ _CHARACTERS = str.maketrans(
 _MARKS = ("```", "``", "`", "$$", "$")
 _QUOTES = ('"', "'")
 _TEXTTT = re.compile(r"\\(?:texttt|verb|code|mintinline\{\w+\})\{(.*)\}", re.DOTALL)
-_FENCE_LANGUAGE = re.compile(r"(?:python|py)\s*\n")
+_FENCE_LANGUAGE = re.compile(r"\A(?:python|py)[ \t]*\n")
 
 #: How a node that is not allowed is named in a message (others by their Python name).
 _WHAT = {
@@ -180,8 +180,8 @@ def unwrap(text: str, *, quotes: bool = False, trailing: str = ",") -> str:
         for mark in marks:
             if len(cleaned) > 2 * len(mark) and cleaned.startswith(mark) and cleaned.endswith(mark):
                 cleaned = cleaned[len(mark) : -len(mark)]
-                if mark == "```":
-                    cleaned = _FENCE_LANGUAGE.sub("", cleaned, count=1) if _FENCE_LANGUAGE.match(cleaned) else cleaned
+                if mark == "```":  # a fenced block may name its language first
+                    cleaned = _FENCE_LANGUAGE.sub("", cleaned)
                 cleaned = cleaned.strip()
                 break
         if cleaned == before:
