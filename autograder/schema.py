@@ -42,7 +42,16 @@ END = "<!-- END kind parameters -->"
 
 
 def field_docs(cls: type[Any]) -> dict[str, str]:
-    """Field name → its docstring (the string literal right under it), as one paragraph."""
+    """Field name → its docstring (the string literal right under it), as one paragraph;
+    fields a kind's ``Params`` inherits (a shared ``CodeSpec``) keep their base's docstring."""
+    docs: dict[str, str] = {}
+    for base in reversed(cls.__mro__):
+        if dataclasses.is_dataclass(base):
+            docs.update(_class_docs(base))
+    return docs
+
+
+def _class_docs(cls: type[Any]) -> dict[str, str]:
     for node in ast.walk(_module_tree(cls.__module__)):
         if isinstance(node, ast.ClassDef) and node.name == cls.__qualname__.rsplit(".", 1)[-1]:
             return _docs_in(node.body)

@@ -41,8 +41,11 @@ ROUNDING = 0.02
 @dataclass(frozen=True)
 class Params:
     variables: tuple[str, ...]
+    """The declared symbols φ is a function of (``[x1, x2]``): the components of x."""
     partners: tuple[str, ...]
+    """One name per variable for the components of y (``[y1, y2]``), used only in ``kernel``."""
     kernel: str
+    """K(x, y) as math in the variables and partners (``(x1*y1 + x2*y2 + 1)^2``)."""
     kernel_expr: sympy.Expr = field(default=sympy.S.Zero, metadata={"internal": True})
     swap: dict[sympy.Symbol, sympy.Symbol] = field(default_factory=dict, metadata={"internal": True})
 

@@ -113,6 +113,7 @@ class Concept:
     """A key idea of a good answer."""
 
     id: str
+    """A short name, unique in the part, that reports and notes use (``+id`` found, ``-id`` missing)."""
     credit: float
     """Share of the part's points it earns; the credits of all concepts add up to at most 1."""
     description: str
@@ -132,9 +133,11 @@ class Misconception:
     """A known wrong idea and what to tell its author."""
 
     id: str
+    """A short name, unique in the part, that reports and notes use (``!id``)."""
     patterns: tuple[str, ...]
     """Like a concept's patterns."""
     message: str
+    """What an answer showing it is told."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ UNDECIDED = "The autograder could not decide whether axis {index} has the expect
 @dataclass(frozen=True)
 class Params:
     substitute: dict[str, str] = field(default_factory=dict)
+    """Declared symbol → value, applied to both shapes before comparing (``{q: d/h}``)."""
     substitutions: dict[sympy.Symbol, sympy.Expr] = field(default_factory=dict, metadata={"internal": True})
 
 

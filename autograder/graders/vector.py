@@ -26,7 +26,9 @@ NOT_A_NUMBER = "component {index} ({text}) is not a number"
 @dataclass(frozen=True)
 class Params:
     abs_tol: float = 1e-6
+    """Largest accepted difference of each component from the reference's."""
     rel_tol: float = 1e-9
+    """Largest accepted difference relative to the reference component (added to ``abs_tol``)."""
     named: dict[str, str] = field(default_factory=dict)
     """Vectors the question names (``v2: [1, 4, 3]``): an answer that only names one
     (``v2``, ``v_2``, ``$\\mathbf{v}_2$``) reads as its value."""
