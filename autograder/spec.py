@@ -550,4 +550,4 @@ def _required_str(data: Mapping[str, Any], key: str, where: str) -> str:
     value = data.get(key)
     if value is None or value == "":
         raise SpecError(where, f"missing '{key}'")
-    return _text(value, f"{where}.{key}")
+    return _text(value, f"{where}.{key}" if ": " in where else f"{where}: {key}")

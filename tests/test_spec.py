@@ -198,7 +198,7 @@ MISTYPED = [
 ]
 QUESTION_MISTYPED = [
     ("id: q9\ntitle: [x]\nparts:\n  a: {kind: symbolic}\n", "q9.yaml: title: expected text, not a list"),
-    ("id: [q9]\nparts:\n  a: {kind: symbolic}\n", "q9.yaml.id: expected text, not a list"),
+    ("id: [q9]\nparts:\n  a: {kind: symbolic}\n", "q9.yaml: id: expected text, not a list"),
     (
         "id: q9\nsymbols:\nparts:\n  a: {kind: symbolic}\n",
         "q9.yaml: symbols: expected a mapping, not null (an empty value) (write {} for none, or leave the key out)",
