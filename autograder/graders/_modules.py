@@ -212,6 +212,8 @@ def evaluate(text: Any, names: Mapping[str, int], where: str) -> int:
             return value
         if token == "-":
             return -atom()
+        if not token:
+            raise TypeError(f"{where}: cannot read {text!r} as a size: it ends too early")
         if token.isdigit():
             return int(token)
         if token in names:
@@ -262,6 +264,8 @@ class Case:
 
     sizes: dict[str, int]
     choices: dict[str, Any]
+    known: dict[str, int] = field(default_factory=dict)
+    """The sizes and the constructor's whole-number arguments, which shapes may also name."""
 
 
 def resolve(spec: CodeSpec, case: Mapping[str, Any], init_args: Sequence[Any]) -> Case:
@@ -272,10 +276,17 @@ def resolve(spec: CodeSpec, case: Mapping[str, Any], init_args: Sequence[Any]) -
         sizes[name] = evaluate(value, {**names, **sizes}, f"sizes.{name}")
         if sizes[name] < 0:
             raise TypeError(f"sizes.{name} is {sizes[name]}, a size cannot be negative")
+    known = {**names, **sizes}
     choices = {}
     for item in spec.inputs:
         for size in item.shape:
-            evaluate(size, sizes, f"input {item.name}: shape")
+            evaluate(size, known, f"input {item.name}: shape")
+        if item.values not in ("", "normal", "uniform"):
+            low, high = (
+                evaluate(bound, known, f"input {item.name}: values") for bound in _range(item.values, item.name)
+            )
+            if high < low:
+                raise TypeError(f"input {item.name}: the range {item.values} is empty with these sizes")
         if item.mask:
             variant = str(case.get(item.name, "none"))
             if variant not in MASK_VARIANTS:
@@ -285,16 +296,27 @@ def resolve(spec: CodeSpec, case: Mapping[str, Any], init_args: Sequence[Any]) -
             choices[item.name] = variant
         elif not item.tensor and item.name in case:
             choices[item.name] = case[item.name]
-    count = sum(math.prod(evaluate(s, sizes, item.name) for s in item.shape) for item in spec.inputs if item.tensor)
+    count = sum(math.prod(evaluate(s, known, item.name) for s in item.shape) for item in spec.inputs if item.tensor)
     if count > MAX_ELEMENTS:
         raise TypeError(f"the inputs have {count:,} numbers; at most {MAX_ELEMENTS:,} are sent to the sandbox")
-    return Case(sizes, choices)
+    resolved = Case(sizes, choices, known)
+    if spec.output_shape:
+        shapes(spec, resolved)  # every size of the declared output resolves
+    return resolved
 
 
 def builds(spec: CodeSpec, init_args: Sequence[Any] | None = None) -> list[Case]:
     """Every case of the spec, resolved with ``init_args`` (default the spec's)."""
     init_args = spec.init_args if init_args is None else init_args
-    return [resolve(spec, case, init_args) for case in spec.cases or ({},)]
+    resolved = []
+    for index, case in enumerate(spec.cases or ({},)):
+        found = resolve(spec, case, init_args)
+        rng = random.Random(1000 + index)  # a plain input the case leaves open: drawn, and named
+        for item in spec.inputs:
+            if not item.tensor and item.name not in found.choices:
+                found.choices[item.name] = _draw(item, found.known, rng)
+        resolved.append(found)
+    return resolved
 
 
 # ----------------------------------------------------------------- inputs and words
@@ -329,11 +351,9 @@ def _value(spec: CodeSpec, item: Input, case: Case, rng: random.Random) -> Any:
     if item.mask:
         return _mask(spec, item, case, rng)
     if not item.tensor:
-        if item.name in case.choices:
-            return {"value": case.choices[item.name]}
-        return {"value": _draw(item, case.sizes, rng)}
-    shape = [evaluate(size, case.sizes, item.name) for size in item.shape]
-    return {"tensor": _fill(shape, lambda: _draw(item, case.sizes, rng)), "dtype": item.dtype}
+        return {"value": case.choices.get(item.name)}
+    shape = [evaluate(size, case.known, item.name) for size in item.shape]
+    return {"tensor": _fill(shape, lambda: _draw(item, case.known, rng)), "dtype": item.dtype}
 
 
 def _draw(item: Input, sizes: Mapping[str, int], rng: random.Random) -> Any:
@@ -372,9 +392,9 @@ def _mask(spec: CodeSpec, item: Input, case: Case, rng: random.Random) -> Any:
 
 def _batch_size(spec: CodeSpec, item: Input, case: Case) -> int:
     if item.mask_batch:
-        return evaluate(item.mask_batch, case.sizes, item.name)
+        return evaluate(item.mask_batch, case.known, item.name)
     first = next((other for other in spec.inputs if other.tensor and not other.mask and other.shape), None)
-    return evaluate(first.shape[0], case.sizes, item.name) if first else 1
+    return evaluate(first.shape[0], case.known, item.name) if first else 1
 
 
 def describe_case(spec: CodeSpec, case: Case) -> str:
@@ -411,7 +431,7 @@ def shapes(spec: CodeSpec, case: Case) -> Any:
     def one(shape: Sequence[Any]) -> Any:
         if shape and all(isinstance(item, list | tuple) for item in shape):
             return [one(item) for item in shape]
-        return [evaluate(size, case.sizes, "output_shape") for size in shape]
+        return [evaluate(size, case.known, "output_shape") for size in shape]
 
     return one(spec.output_shape)
 
@@ -504,11 +524,22 @@ def output_shape(output: dict[str, Any]) -> Any:
 
 
 def show_shape(shape: Any) -> str:
+    """An output's shape for the student: ``a tensor of shape [2, 6]``, ``a plain number``,
+    ``a tuple (…, …)``."""
     if shape == "number":
         return "a plain number"
     if shape and all(isinstance(item, list) or item == "number" for item in shape):
-        return "(" + ", ".join(show_shape(item) for item in shape) + ")"
-    return str(shape)
+        return "a tuple (" + ", ".join(show_shape(item) for item in shape) + ")"
+    if shape == [] or all(isinstance(item, int) for item in shape):
+        return f"a tensor of shape {shape}"
+    return "an empty tuple"
+
+
+def show_difference(difference: float) -> str:
+    """``largest difference 0.852``, or why there is no number (a missing gradient, a NaN)."""
+    if math.isinf(difference):
+        return "some are missing, not numbers or of another shape"
+    return f"largest difference {difference:.3g}"
 
 
 def leaves(output: dict[str, Any]) -> Iterator[Any]:

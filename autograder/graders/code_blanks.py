@@ -44,14 +44,14 @@ CORRECT = "Correct."
 CORRECT_EQUIVALENT = "Correct: with {shown} in blank ({blank}) the {what} behaves exactly like the reference."
 CRASHES = "With {shown} in blank ({blank}) the {what}{built} does not run: {error}."
 CALL_FAILS = "With {shown} in blank ({blank}) {call} fails on {case}: {error}."
-WRONG_SHAPE = "With {shown} in blank ({blank}) the output has shape {shape} instead of {expected} on {case}."
+WRONG_SHAPE = "With {shown} in blank ({blank}) the output is {shape} instead of {expected} on {case}."
 WRONG_VALUES = (
     "With {shown} in blank ({blank}) the {what} runs, but its output differs from the reference's "
-    "(largest difference {difference:.3g}) on {case}."
+    "({difference}) on {case}."
 )
 WRONG_GRADIENTS = (
     "With {shown} in blank ({blank}) the {what} computes the right values, but its gradients {which} "
-    "differ from the reference's (largest difference {difference:.3g}) on {case}."
+    "differ from the reference's ({difference}) on {case}."
 )
 WRONG_COUNT = "With {shown} in blank ({blank}) the class has {count} parameters, not as many as the reference."
 OUTSIDE = "With {shown} in blank ({blank}) the {what} would not run: {reason}"
@@ -239,7 +239,7 @@ def _same_behaviour(answer: Fragment, part: Part, init_args: tuple[Any, ...], na
             return Outcome("incorrect", 0.0, message, "code_blanks:shape")
         message = WRONG_VALUES if name == "values" else WRONG_GRADIENTS
         which = "with respect to the inputs" if name == "input_gradients" else "of the weights"
-        message = message.format(case=where, difference=difference, which=which, **names)
+        message = message.format(case=where, difference=_modules.show_difference(difference), which=which, **names)
         return Outcome("incorrect", 0.0, message, f"code_blanks:{name}")
     count = run.value.get("parameter_count")
     if "parameter_count" in params.compare and count != expected.value.get("parameter_count"):

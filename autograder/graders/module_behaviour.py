@@ -36,20 +36,20 @@ CORRECT = "Correct: your {what} runs and computes what the reference computes."
 DOES_NOT_RUN = "Your {what} could not be created: {error}."
 WRONG_ATTRIBUTE = "{name} is {got}, but the question fixes it to {expected}."
 CALL_FAILS = "{call} fails on {case}: {error}."
-WRONG_SHAPE = "The output has shape {shape} on {case}; it must be {expected}."
-WRONG_VALUES = "Your {what} runs, but {same}it computes something else (largest difference {difference:.3g} on {case})."
+WRONG_SHAPE = "The output is {shape} on {case}; it must be {expected}."
+WRONG_VALUES = "Your {what} runs, but {same}it computes something else ({difference} on {case})."
 WRONG_GRADIENTS = (
     "Your {what} computes the right values, but the gradients {which} differ from the reference's "
-    "(largest difference {difference:.3g} on {case})."
+    "({difference} on {case})."
 )
-WRONG_COUNT = "Your class has {got} parameters; the question's model has {expected}."
+WRONG_COUNT = "Your class has {got} parameters, not as many as the question's model."
 WRONG_STATE = "Your class's parameters do not match the question's model: {detail}."
 CANNOT_COMPARE = (
     "Your class runs and its output has the right shape, but its parameters (their names or shapes) "
     "do not fit the reference implementation, so the autograder cannot compare what it computes."
 )
 DOES_NOT_LOAD = "Your class runs, but not with weights loaded into it by load_state_dict: {error}."
-STALE_SIZE = "{function} still reshapes to the old sizes: the tensor it receives no longer has that many elements."
+STALE_SIZE = "{function} reshapes to sizes that do not fit the tensor it receives: it has another number of elements."
 NOT_RUN = "The autograder could not run your {what} ({reason})."
 NOT_PYTHON = "This is not valid Python: {message} (line {line})."
 NO_CLASS = "No class named {name} is defined here."
@@ -136,7 +136,15 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
         return failed
     if params.function:
         replay = _modules.run_module(reference.source, payload, filename="reference.py")
-        return _compare_runs(params, cases, student, replay, payload, same="")
+        return _compare_runs(params, cases, student, replay, same="")
+    if {"parameter_count", "state_dict"} & set(params.compare):
+        # Before the replay, which a class with other parameters could not enter.
+        built = _modules.run_module(reference.source, {**payload, "attributes": []}, filename="reference.py")
+        if built.status != "ok":
+            return Outcome("needs_review", params.partial_credit, CANNOT_COMPARE, "module:cannot_compare")
+        outcome = _compare_parameters(params, student, built)
+        if outcome is not None:
+            return outcome
     # The same grader-chosen weights in the student's class and in the reference: a class
     # that zeroes or ignores its own parameters cannot match the reference by accident.
     weights = _modules.grader_weights(student.value["state_dict"], student.value.get("parameters", []))
@@ -148,7 +156,7 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
         message = DOES_NOT_LOAD.format(error=_modules.failure(mine))
         return Outcome("incorrect", 0.0, message, "module:does_not_load")
     replay = _modules.run_module(reference.source, payload, filename="reference.py")
-    return _compare_runs(params, cases, mine, replay, payload, same="with the same weights as the reference ")
+    return _compare_runs(params, cases, mine, replay, same="with the same weights as the reference ")
 
 
 def _failed_call(params: Params, cases: list[_modules.Case], student: RunResult) -> Outcome | None:
@@ -175,7 +183,6 @@ def _compare_runs(
     cases: list[_modules.Case],
     mine: RunResult,
     replay: RunResult,
-    payload: dict[str, Any],
     same: str,
 ) -> Outcome:
     if replay.status != "ok" or any("error_type" in output for output in replay.value["outputs"]):
@@ -189,9 +196,7 @@ def _compare_runs(
         outcome = _mismatch(params, ours, theirs, where, same)
         if outcome is not None:
             return outcome
-    return _compare_parameters(params, mine, replay) or Outcome(
-        "correct", 1.0, CORRECT.format(what=_what(params)), "module:same_behaviour"
-    )
+    return Outcome("correct", 1.0, CORRECT.format(what=_what(params)), "module:same_behaviour")
 
 
 def _mismatch(params: Params, ours: dict[str, Any], theirs: dict[str, Any], where: str, same: str) -> Outcome | None:
@@ -203,15 +208,19 @@ def _mismatch(params: Params, ours: dict[str, Any], theirs: dict[str, Any], wher
     what = _what(params)
     if name == "shape":
         if params.output_shape:  # checked against the declaration already: the values differ
-            message = WRONG_VALUES.format(what=what, same=same, difference=difference, case=where)
+            message = WRONG_VALUES.format(
+                what=what, same=same, difference=_modules.show_difference(difference), case=where
+            )
             return Outcome("incorrect", 0.0, message, "module:values")
         shape, expected = (_modules.show_shape(_modules.output_shape(out)) for out in (ours, theirs))
         return Outcome("incorrect", 0.0, WRONG_SHAPE.format(case=where, shape=shape, expected=expected), "module:shape")
     if name == "values":
-        message = WRONG_VALUES.format(what=what, same=same, difference=difference, case=where)
+        message = WRONG_VALUES.format(what=what, same=same, difference=_modules.show_difference(difference), case=where)
         return Outcome("incorrect", 0.0, message, "module:values")
     which = "with respect to the inputs" if name == "input_gradients" else "of the weights"
-    message = WRONG_GRADIENTS.format(what=what, which=which, difference=difference, case=where)
+    message = WRONG_GRADIENTS.format(
+        what=what, which=which, difference=_modules.show_difference(difference), case=where
+    )
     return Outcome("incorrect", 0.0, message, f"module:{name}")
 
 
@@ -219,7 +228,7 @@ def _compare_parameters(params: Params, mine: RunResult, replay: RunResult) -> O
     if "parameter_count" in params.compare:
         got, expected = mine.value.get("parameter_count"), replay.value.get("parameter_count")
         if got != expected:
-            return Outcome("incorrect", 0.0, WRONG_COUNT.format(got=got, expected=expected), "module:parameter_count")
+            return Outcome("incorrect", 0.0, WRONG_COUNT.format(got=f"{got:,}"), "module:parameter_count")
     if "state_dict" in params.compare:
         ours = {name: tensor["shape"] for name, tensor in mine.value["state_dict"].items()}
         theirs = {name: tensor["shape"] for name, tensor in replay.value["state_dict"].items()}
@@ -261,7 +270,7 @@ def check_reference(part: Part, reference: Code) -> str | None:
         if params.output_shape and _modules.output_shape(output) != _modules.shapes(params, case):
             shape = _modules.show_shape(_modules.output_shape(output))
             where = _modules.describe_case(params, case)
-            return f"the reference {params.target} returns shape {shape} on {where}, not the declared output_shape"
+            return f"the reference {params.target} returns {shape} on {where}, not the declared output_shape"
     return None
 
 

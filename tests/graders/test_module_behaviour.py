@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 
-from autograder.graders import _modules
+from autograder.api import AnswerKey, load_key
+from autograder.graders import _modules, module_behaviour
+from autograder.grading import grade_part
 from autograder.result import PartResult
 from autograder.sandbox import RunResult
-from tests.conftest import HW9_REFERENCE
+from autograder.spec import SpecError, build_dataclass
+from autograder.submission import Answer
+from tests.conftest import HW9_REFERENCE, ROOT
 
 Grade = Callable[[str, str], PartResult]
 REFERENCE = (HW9_REFERENCE / "mha.py").read_text(encoding="utf-8")
@@ -193,3 +197,289 @@ def test_a_run_that_is_not_the_students_doing_goes_to_review(
     result = grade_hw9("q3.b", source("right_head_size_argument"))
     assert (result.verdict, result.score) == (verdict, 0)
     assert fragment in result.feedback
+
+
+# ------------------------------------------------ any module: no attention in sight
+
+CODE_KINDS = ROOT / "tests" / "fixtures" / "code_kinds"
+CODE_REFERENCE = CODE_KINDS / "reference"
+FILES = {"cnn": "conv_block.py", "lstm": "lstm_step.py", "embed": "embedding.py", "size": "conv_size.py"}
+FILES["dist"] = "distances.py"
+
+# Words that belong to another homework: a CNN student must never read them.
+FOREIGN_WORDS = ("sequence", "mask", "residual", "attention", "head")
+
+
+@pytest.fixture(scope="session")
+def code_key() -> AnswerKey:
+    return load_key(problems=CODE_KINDS / "problems")
+
+
+@pytest.fixture(scope="session")
+def grade_code(code_key: AnswerKey) -> Grade:
+    def grade(answer_id: str, text: str) -> PartResult:
+        part = code_key.problems.part(answer_id)
+        return grade_part(part, Answer(text), code_key.readings.get(answer_id))
+
+    return grade
+
+
+def edited(part: str, edits: list[tuple[str, str]]) -> str:
+    """The reference of ``m.<part>`` with each (old, new) replaced."""
+    code = (CODE_REFERENCE / FILES[part]).read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in code, f"{part}: the reference no longer contains {old!r}"
+        code = code.replace(old, new)
+    return code
+
+
+# (part, name, edits of its reference, verdict, fragments the feedback holds)
+ANY_MODULE = [
+    ("cnn", "reference", [], "correct", ["computes what the reference computes"]),
+    ("cnn", "right_clamp", [("torch.relu(self.conv(x))", "self.conv(x).clamp(min=0)")], "correct", []),
+    ("cnn", "wrong_values", [("torch.relu", "torch.sigmoid")], "incorrect", ["computes something else", "N 2, C 3"]),
+    (
+        "cnn",
+        "wrong_shape",
+        [("padding=1", "padding=0")],
+        "incorrect",
+        ["is a tensor of shape [2, 4, 6, 6] on N 2, C 3, H 8, W 8; it must be a tensor of shape [2, 4, 8, 8]"],
+    ),
+    ("cnn", "crash", [("return torch", "x = x.view(7, -1)\n        return torch")], "incorrect", ["fails on N 2"]),
+    ("cnn", "wrong_signature", [("def forward(self, x)", "def forward(self, x, y)")], "incorrect", ["'y'"]),
+    (
+        "cnn",
+        "detached",
+        [("self.conv(x))", "self.conv(x.detach()))")],
+        "incorrect",
+        ["gradients with respect to the inputs differ", "(some are missing"],
+    ),
+    ("cnn", "no_bias", [("padding=1)", "padding=1, bias=False)")], "incorrect", ["has 108 parameters, not as many"]),
+    ("lstm", "reference", [], "correct", []),
+    (
+        "lstm",
+        "right_tuple_returned",
+        [("h, c = self.cell(x, state)\n        return h, c", "return self.cell(x, state)")],
+        "correct",
+        [],
+    ),
+    (
+        "lstm",
+        "wrong_order",
+        [("return h, c", "return c, h")],
+        "incorrect",
+        ["computes something else (largest difference", "on N 2, input 4, hidden 6)"],
+    ),
+    (
+        "lstm",
+        "wrong_shape",
+        [("return h, c", "return h")],
+        "incorrect",
+        [
+            "shape [2, 6] on N 2, input 4, hidden 6; it must be a tuple (a tensor of shape [2, 6], a tensor of shape [2, 6])"
+        ],
+    ),
+    ("lstm", "crash", [("return h, c", "return h.view(-1, 5), c")], "incorrect", ["fails on N 2", "forward, line"]),
+    (
+        "lstm",
+        "wrong_signature",
+        [("def forward(self, x, state)", "def forward(self, x, h, c)"), ("(x, state)", "(x, (h, c))")],
+        "incorrect",
+        ["missing 1 required positional argument: 'c'"],
+    ),
+    ("embed", "reference", [], "correct", []),
+    ("embed", "wrong_values", [(" * math.sqrt(self.dim)", "")], "incorrect", ["on 2 sentences of 7 tokens"]),
+    ("embed", "wrong_shape", [("(tokens)", "(tokens).sum(-1)")], "incorrect", ["shape [2, 7] on 2 sentences"]),
+    ("embed", "crash", [("(tokens)", "(tokens.double())")], "incorrect", ["fails on 2 sentences of 7 tokens"]),
+    ("embed", "wrong_signature", [("def forward(self, tokens)", "def forward(self)")], "incorrect", ["TypeError"]),
+    ("size", "reference", [], "correct", ["your function runs"]),
+    (
+        "size",
+        "right_int",
+        [("(n + 2 * padding - kernel) // stride", "int((n + 2 * padding - kernel) / stride)")],
+        "correct",
+        [],
+    ),
+    (
+        "size",
+        "wrong_values",
+        [(" + 1", "")],
+        "incorrect",
+        ["computes something else", "n 32, kernel 3, padding 1, stride 1"],
+    ),
+    (
+        "size",
+        "wrong_shape",
+        [("return (", "return [("), ("+ 1", "+ 1]")],
+        "incorrect",
+        ["is a tuple (a plain number) on n 32, kernel 3, padding 1, stride 1; it must be a plain number"],
+    ),
+    (
+        "size",
+        "crash",
+        [("return", "raise ValueError('no')\n    return")],
+        "incorrect",
+        ["Calling conv_output_size fails"],
+    ),
+    ("size", "wrong_signature", [("kernel, padding=0, stride=1", "kernel")], "incorrect", ["unexpected keyword"]),
+    ("dist", "reference", [], "correct", []),
+    (
+        "dist",
+        "right_expanded",
+        [("((x[:, None, :] - y[None, :, :]) ** 2).sum(-1)", "(x * x).sum(1)[:, None] + (y * y).sum(1) - 2 * x @ y.T")],
+        "correct",
+        [],
+    ),
+    ("dist", "wrong_values", [(" ** 2", ".abs()")], "incorrect", ["computes something else (largest difference"]),
+    (
+        "dist",
+        "wrong_shape",
+        [(".sum(-1)", ".sum(-1).T")],
+        "incorrect",
+        ["shape [4, 3] on N 3, D 2, M 4; it must be a tensor of shape [3, 4]"],
+    ),
+    (
+        "dist",
+        "detached",
+        [("(x[:, None, :]", "(x.detach()[:, None, :]")],
+        "incorrect",
+        ["gradients with respect to the inputs"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("part", "name", "edits", "verdict", "fragments"), ANY_MODULE, ids=[f"{row[0]}-{row[1]}" for row in ANY_MODULE]
+)
+def test_any_module_or_function_is_graded_in_its_own_words(
+    grade_code: Grade, part: str, name: str, edits: list[tuple[str, str]], verdict: str, fragments: list[str]
+) -> None:
+    result = grade_code(f"m.{part}", edited(part, edits))
+    assert result.verdict == verdict, result.feedback
+    for fragment in fragments:
+        assert fragment in result.feedback
+    lowered = result.feedback.lower()
+    assert not [word for word in FOREIGN_WORDS if word in lowered], result.feedback
+
+
+@pytest.mark.parametrize(
+    ("part", "text", "fragment"),
+    [
+        ("m.size", "def conv_size(n, kernel):\n    return n\n", "No function named conv_output_size"),
+        ("m.cnn", "class Conv(nn.Module):\n    pass\n", "No class named ConvBlock"),
+        ("m.lstm", "def f(:\n", "not valid Python"),
+    ],
+)
+def test_code_without_the_declared_name_is_unreadable(grade_code: Grade, part: str, text: str, fragment: str) -> None:
+    result = grade_code(part, text)
+    assert result.verdict == "unreadable"
+    assert fragment in result.feedback
+
+
+def test_the_reference_checks_itself_on_every_case(code_key: AnswerKey) -> None:
+    for answer_id in ("m.cnn", "m.lstm", "m.embed", "m.size", "m.dist"):
+        part = code_key.problems.part(answer_id)
+        assert module_behaviour.check_reference(part, code_key.readings[answer_id]) is None, answer_id
+
+
+# (part, broken reference, what the sentence says)
+BROKEN_REFERENCES = [
+    (
+        "cnn",
+        [("super().__init__()", "super().__init__()\n        raise ValueError('unfinished')")],
+        "does not run: ValueError: unfinished",
+    ),
+    (
+        "cnn",
+        [("padding=1", "padding=0")],
+        "returns a tensor of shape [2, 4, 6, 6] on N 2, C 3, H 8, W 8, not the declared output_shape",
+    ),
+    (
+        "lstm",
+        [("return h, c", "return h.view(5, -1), c")],
+        "the reference LSTMStep fails on N 2, input 4, hidden 6: RuntimeError",
+    ),
+    ("size", [("def conv_output_size", "def output_size")], "defines no 'conv_output_size'"),
+]
+
+
+@pytest.mark.parametrize(("part", "edits", "fragment"), BROKEN_REFERENCES)
+def test_a_broken_reference_is_named_with_where_it_fails(
+    code_key: AnswerKey, part: str, edits: list[tuple[str, str]], fragment: str
+) -> None:
+    problem = code_key.problems.part(f"m.{part}")
+    sentence = module_behaviour.check_reference(problem, module_behaviour.Code(edited(part, edits)))
+    assert sentence is not None and fragment in sentence, sentence
+
+
+def test_the_hw9_reference_checks_itself(hw9_key: AnswerKey) -> None:
+    part = hw9_key.problems.part("q3.b")
+    assert module_behaviour.check_reference(part, hw9_key.readings["q3.b"]) is None
+
+
+# (declaration, what the spec error says): each a clear sentence at spec load, never a crash.
+X = {"name": "x", "shape": ["N"]}
+BAD_SPECS: list[tuple[dict[str, Any], str]] = [
+    ({"inputs": [X]}, "give either class_name"),
+    ({"class_name": "M", "function": "f", "inputs": [X]}, "give either class_name"),
+    ({"class_name": "M"}, "inputs: declare"),
+    ({"class_name": "M", "inputs": [X]}, "unknown size 'N'"),
+    ({"class_name": "M", "inputs": [{"name": "x", "shape": ["N +"]}], "sizes": {"N": 2}}, "cannot read 'N +'"),
+    ({"class_name": "M", "inputs": [{"name": "x", "dtype": "int8"}]}, "dtype must be one of float, long, bool"),
+    ({"class_name": "M", "inputs": [{"name": "x", "values": "1-5"}]}, "a range LOW..HIGH"),
+    ({"class_name": "M", "inputs": [{"name": "x", "values": "5..1"}]}, "the range 5..1 is empty"),
+    ({"class_name": "M", "inputs": [X], "sizes": {"N": 2}, "compare": ["outputs"]}, "'outputs' is not one of"),
+    (
+        {"function": "f", "inputs": [X], "sizes": {"N": 2}, "compare": ["parameter_count"]},
+        "a function has no parameters",
+    ),
+    ({"class_name": "M", "inputs": [X], "sizes": {"N": 2}, "cases": [{"M": 3}]}, "'M' is neither a size"),
+    (
+        {"class_name": "M", "inputs": [X, {"name": "m", "mask": "N"}], "sizes": {"N": 2}, "cases": [{"m": "full"}]},
+        "mask variant",
+    ),
+    ({"class_name": "M", "inputs": [X, X], "sizes": {"N": 2}}, "x declared twice"),
+    (
+        {"class_name": "M", "inputs": [X], "sizes": {"N": "init_args[2]"}, "init_args": [1]},
+        "unknown size 'init_args[2]'",
+    ),
+    ({"class_name": "M", "inputs": [X], "sizes": {"N": 5000}, "output_shape": ["N", "K"]}, "unknown size 'K'"),
+    ({"class_name": "M", "inputs": [{"name": "x", "shape": ["N", "N"]}], "sizes": {"N": 5000}}, "at most 1,000,000"),
+    (
+        {"class_name": "M", "inputs": [{"name": "x", "tensor": False, "shape": ["N"]}], "sizes": {"N": 2}},
+        "has no shape",
+    ),
+    ({"class_name": "M", "init_args": [{"a": 1}], "inputs": [X], "sizes": {"N": 2}}, "must be a number"),
+]
+
+
+@pytest.mark.parametrize(("declaration", "fragment"), BAD_SPECS)
+def test_a_bad_declaration_is_a_located_spec_error(declaration: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        build_dataclass(module_behaviour.Params, declaration, "m.yaml: parts.b")
+    assert fragment in str(caught.value)
+    assert "m.yaml: parts.b" in str(caught.value)
+
+
+# (sizes, case, how the case is named)
+DESCRIPTIONS = [
+    ({"N": 2, "C": 3}, {}, "N 2, C 3"),
+    ({"N": 2, "C": "init_args[0] * 2"}, {"N": 4}, "N 4, C 6"),
+]
+
+
+@pytest.mark.parametrize(("sizes", "case", "words"), DESCRIPTIONS)
+def test_a_case_is_named_by_its_sizes(sizes: dict[str, Any], case: dict[str, Any], words: str) -> None:
+    params = build_dataclass(
+        module_behaviour.Params,
+        {
+            "class_name": "M",
+            "init_args": [3],
+            "inputs": [{"name": "x", "shape": ["N", "C"]}],
+            "sizes": sizes,
+            "cases": [case],
+        },
+        "here",
+    )
+    (resolved,) = _modules.builds(params)
+    assert _modules.describe_case(params, resolved) == words
