@@ -232,6 +232,17 @@ def test_real_kinds_report_dead_rules_and_examples(tmp_path: Path) -> None:
     ]
 
 
+def test_a_reference_that_is_only_shown_is_not_graded(tmp_path: Path) -> None:
+    """``manual`` never compares: its reference (a model answer) earns no credit and is fine."""
+    problems = _tiny(tmp_path)
+    answers = tmp_path / "reference" / "answers.yaml"
+    answers.write_text(
+        answers.read_text(encoding="utf-8").replace("mech:\n", "mech:\n  explain: Air drag aside, g is the same.\n"),
+        encoding="utf-8",
+    )
+    assert _validate(problems) == []
+
+
 def test_hw9_and_the_tiny_set_are_consistent(tmp_path: Path) -> None:
     assert _validate(_tiny(tmp_path)) == []
     assert validation.validate(load_key(problems=HW9_PROBLEMS, reference=HW9_REFERENCE)) == []
