@@ -19,7 +19,10 @@
    it is shown to a student whose answer was unreadable, and would give the answer away;
 5. every ``accept:`` sample earns full credit and every ``reject:`` sample less.
 
-A check that fails inside a grader is itself reported, never raised.
+Checks 1, 2 and 4 need a reference that is compared: a kind whose reference is only
+shown (``needs_reference=False``: ``manual`` never grades, so its model answer could
+never earn credit) gets only check 5. A check that fails inside a grader is itself
+reported, never raised.
 """
 
 from __future__ import annotations
