@@ -13,6 +13,7 @@ from autograder.graders import (
     einsum,
     feature_map,
     manual,
+    matrix,
     matrix_expression,
     module_behaviour,
     numeric,
@@ -29,6 +30,7 @@ REGISTRY: dict[str, GraderKind] = {
     for module in (
         symbolic,
         vector,
+        matrix,
         numeric,
         shape,
         complexity,

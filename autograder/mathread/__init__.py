@@ -8,6 +8,7 @@ from autograder.mathread.api import (
     MAX_NODES,
     BigOReading,
     ListReading,
+    MatrixReading,
     Reading,
     Unreadable,
     Vocabulary,
@@ -15,7 +16,7 @@ from autograder.mathread.api import (
 )
 from autograder.mathread.bigo import read_big_o
 from autograder.mathread.expression import read_expression
-from autograder.mathread.lists import read_list
+from autograder.mathread.lists import read_list, read_matrix
 
 __all__ = [
     "MAX_CHARS",
@@ -25,6 +26,7 @@ __all__ = [
     "MAX_NODES",
     "BigOReading",
     "ListReading",
+    "MatrixReading",
     "Reading",
     "Unreadable",
     "Vocabulary",
@@ -32,4 +34,5 @@ __all__ = [
     "read_big_o",
     "read_expression",
     "read_list",
+    "read_matrix",
 ]

@@ -123,6 +123,21 @@ class ListReading:
 
 
 @dataclass(frozen=True)
+class MatrixReading:
+    """A matrix as read: its rows, all of the same length."""
+
+    rows: tuple[tuple[sympy.Expr, ...], ...]
+    """The entries row by row; a flat list is one row."""
+    notes: tuple[str, ...] = ()
+    """How ambiguous text was understood."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return len(self.rows), len(self.rows[0]) if self.rows else 0
+
+
+@dataclass(frozen=True)
 class BigOReading:
     """A complexity answer as read: the bound(s) and the assumptions stated with them."""
 

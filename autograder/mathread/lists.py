@@ -1,10 +1,11 @@
-"""``read_list``: vectors (``[1, 4, 3]``) and shapes (``h × d × q``) → :class:`ListReading`."""
+"""``read_list``: vectors (``[1, 4, 3]``) and shapes (``a × b × c``) → :class:`ListReading`;
+``read_matrix``: matrices (``[[4, 5], [6, 3]]``, a LaTeX ``bmatrix``) → :class:`MatrixReading`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from autograder.mathread.api import ListReading, Vocabulary
+from autograder.mathread.api import ListReading, MatrixReading, Vocabulary
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.expression import trimmed
 from autograder.mathread.names import Names
@@ -236,3 +237,133 @@ def read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool = Fals
             raise
 
     return guarded(text, hint, work_with_hint)
+
+
+# --- matrices -------------------------------------------------------------------------------------
+
+_ROW_BREAKS = frozenset({";", "\\\\"})
+_MATRIX_HINT = "[[1, 2], [3, 4]] or \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"
+
+
+def _split_at(tokens: list[Token], marks: frozenset[str]) -> list[list[Token]]:
+    """``tokens`` cut at the top-level operators in ``marks`` (a trailing mark ends nothing)."""
+    groups: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.kind == "op" and token.text in _NESTING_OPEN:
+            depth += 1
+        elif token.kind == "op" and token.text in _NESTING_CLOSE:
+            depth -= 1
+        if depth == 0 and token.kind == "op" and token.text in marks:
+            groups.append([])
+        else:
+            groups[-1].append(token)
+    if len(groups) > 1 and not groups[-1]:
+        groups.pop()  # "1 & 2 \\\\ 3 & 4 \\\\": a final row break
+    return groups
+
+
+def _wrapped(tokens: list[Token]) -> bool:
+    """Is the whole run one bracketed group (``[4, 5]``, ``⟦…⟧``)?"""
+    return len(tokens) >= 2 and _is_op(tokens[0], *_LIST_BRACKETS) and _closing_index(tokens, 0) == len(tokens) - 1
+
+
+def _matrix_rows(tokens: list[Token], names: Names) -> list[list[list[Token]]]:
+    """The entries' tokens, row by row, of every accepted way to write a matrix.
+
+    ``[[4, 5], [6, 3]]`` (rows as nested lists), ``[4 5; 6 3]`` (``;`` between rows), a
+    LaTeX ``bmatrix``/``pmatrix``/``array`` (``&`` between entries, ``\\\\`` between rows,
+    with or without ``\\left[ … \\right]``), and a flat list, which is one row.
+    """
+    while _wrapped(tokens) and not _is_op(tokens[0], "⟦") and _wrapped(tokens[1:-1]) and not _split_at(
+        tokens[1:-1], frozenset({","})
+    )[1:]:
+        tokens = tokens[1:-1]  # [[[4, 5], [6, 3]]] and \left[\begin{array}…\end{array}\right]
+    if _wrapped(tokens):
+        tokens = tokens[1:-1]
+    if not tokens:
+        raise ReadError("the matrix is empty", None, _MATRIX_HINT)
+    rows = _split_at(tokens, _ROW_BREAKS)
+    if len(rows) == 1:
+        items = _split_at(tokens, frozenset({","}))
+        if len(items) > 1 and all(_wrapped(item) for item in items):
+            rows = [item[1:-1] for item in items]  # [[4, 5], [6, 3]]
+    result = []
+    for number, row in enumerate(rows, start=1):
+        if not row:
+            raise ReadError(f"row {number} of the matrix is empty", None, _MATRIX_HINT)
+        if _wrapped(row) and len(rows) > 1:
+            row = row[1:-1]
+        entries = _split_at(row, frozenset({"&"})) if any(_is_op(token, "&") for token in row) else None
+        result.append(entries if entries is not None else _split(row, names, False))
+    return result
+
+
+def _entries(count: int) -> str:
+    return "1 entry" if count == 1 else f"{count} entries"
+
+
+def _transpose_mark(tokens: list[Token], names: Names) -> int:
+    """How many final tokens spell a transpose (``^T``, ``^{T}``, ``ᵀ``, ``.T``), or 0."""
+    marks = (TRANSPOSE, "T") if "T" not in names.symbols else (TRANSPOSE,)
+    if len(tokens) > 2 and _is_op(tokens[-2], "^", ".") and tokens[-1].kind == "name" and tokens[-1].text in marks:
+        return 2
+    if (
+        len(tokens) > 4
+        and _is_op(tokens[-4], "^")
+        and _is_op(tokens[-3], "{")
+        and tokens[-2].text in marks
+        and _is_op(tokens[-1], "}")
+    ):
+        return 4
+    return 0
+
+
+def read_matrix(text: str, vocabulary: Vocabulary) -> MatrixReading:
+    """Read a matrix: nested lists, rows separated by ``;``, or a LaTeX matrix environment.
+
+    Rows of different lengths are unreadable (the message says which); a flat list is a
+    matrix with one row. Prose around the matrix is left out as for :func:`read_list`.
+    """
+    names = Names(vocabulary)
+
+    def read(cut: int, stop: int) -> tuple[tuple[tuple[Any, ...], ...], list[str]]:
+        notes: list[str] = []
+        tokens = tokenize(text, cut, stop)
+        if not tokens:
+            raise ReadError("nothing to read", cut)
+        check_balance(tokens, text)
+        transposed = _transpose_mark(tokens, names)
+        if transposed:
+            tokens = tokens[:-transposed]
+        rows: list[tuple[Any, ...]] = []
+        for entries in _matrix_rows(tokens, names):
+            values = []
+            for entry in entries:
+                if not entry:
+                    raise ReadError("empty entry in the matrix", cut, _MATRIX_HINT)
+                parser = Parser(text, entry, names, entry[-1].end)
+                value, _ = parser.read(allow_plus_minus=False)
+                values.append(value)
+                notes.extend(parser.notes)
+            rows.append(tuple(values))
+        for number, row in enumerate(rows[1:], start=2):
+            if len(row) != len(rows[0]):
+                raise ReadError(
+                    f"row {number} of the matrix has {_entries(len(row))}, row 1 has {_entries(len(rows[0]))}: "
+                    "every row needs the same number",
+                    cut,
+                    _MATRIX_HINT,
+                )
+        if transposed:
+            notes.append("read the transpose of the matrix as written")
+            rows = [tuple(column) for column in zip(*rows, strict=True)]
+        return tuple(rows), notes
+
+    def work() -> MatrixReading:
+        check_text(text)
+        start, stop = trimmed(text)
+        rows, notes = read_around_prose(text, start, stop, names, read)
+        return MatrixReading(rows, tuple(notes))
+
+    return guarded(text, _MATRIX_HINT, work)

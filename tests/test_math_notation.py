@@ -1,0 +1,259 @@
+"""The math a second homework needs, graded through real parts: floor and ceil in every
+notation, scientific notation, ``≈``, matrices, units and the final value stated in prose.
+
+The spec below is a small convolution/recurrent-network question written from
+docs/spec.md; every answer goes through the part's grader as a submission's would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import sympy
+
+from autograder import grading
+from autograder.graders import REGISTRY, matrix
+from autograder.mathread import Unreadable, Vocabulary, read_expression, read_list, read_matrix
+from autograder.result import PartResult
+from autograder.spec import Part, ProblemSet, load_question
+from autograder.submission import Answer
+
+SPEC = """
+id: c
+title: Convolutions and recurrences
+symbols:
+  n: positive integer
+  p: positive integer
+  k: positive integer
+  s: positive integer
+  B: positive integer
+  H: positive integer
+  W: positive integer
+  D: positive integer
+parts:
+  size:
+    kind: symbolic
+  ratio:
+    kind: numeric
+    abs_tol: 0.001
+  third:
+    kind: symbolic
+  pixels:
+    kind: numeric
+    unit: [pixels, px]
+  weights:
+    kind: matrix
+    abs_tol: 0.01
+  halves:
+    kind: matrix
+  out_shape:
+    kind: shape
+  total:
+    kind: symbolic
+"""
+
+REFERENCE = {
+    "size": "floor((n + 2*p - k)/s) + 1",
+    "ratio": "0.1216",
+    "third": "1/3",
+    "pixels": "10",
+    "weights": "[[4, 5], [6, 3]]",
+    "halves": "[[1/2, sqrt(2)], [0, -1]]",
+    "out_shape": "[B, 2*H*W]",
+    "total": "4*H*(D + H + 1)",
+}
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Part]:
+    path = tmp_path_factory.mktemp("spec") / "c.yaml"
+    path.write_text(SPEC, encoding="utf-8")
+    loaded = {part.id.removeprefix("c."): part for part in load_question(path).parts}
+    bound = {}
+    for key, part in loaded.items():
+        kind = REGISTRY[part.kind]
+        if kind.bind is not None:
+            reading = kind.read(REFERENCE[key], part)
+            part = dataclasses.replace(part, params=kind.bind(part, ProblemSet("c", ()), {part.id: reading}))
+        bound[key] = part
+    return bound
+
+
+def grade(parts: dict[str, Part], key: str, text: str) -> PartResult:
+    part = parts[key]
+    reference = REGISTRY[part.kind].read(REFERENCE[key], part)
+    return grading.grade_part(part, Answer(text), reference)
+
+
+# (part, answer, verdict, a fragment of the feedback or "")
+VERDICTS = [
+    # floor and ceil, every notation; // is floor division
+    ("size", "⌊(n + 2p − k)/s⌋ + 1", "correct", ""),
+    ("size", "floor((n+2*p-k)/s) + 1", "correct", ""),
+    ("size", "(n + 2p - k) // s + 1", "correct", ""),
+    ("size", r"\lfloor (n + 2p - k)/s \rfloor + 1", "correct", ""),
+    ("size", r"\left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1", "correct", ""),
+    ("size", r"$\left\lfloor\dfrac{n+2p-k}{s}\right\rfloor+1$", "correct", ""),
+    ("size", "ceil((n + 2p - k + 1)/s)", "correct", ""),  # the same for integers
+    ("size", r"\lceil (n + 2p - k + 1)/s\rceil", "correct", ""),
+    ("size", "⌈(n + 2p − k + 1)/s⌉", "correct", ""),
+    ("size", "(n + 2p - k)/s + 1", "incorrect", "Not equivalent"),  # no rounding
+    ("size", "floor((n + 2p - k)/s + 1) + 1", "incorrect", ""),
+    ("size", "ceil((n + 2p - k)/s) + 1", "incorrect", ""),
+    ("size", "⌊(n + 2p − k)/s + 1", "unreadable", "missing '⌋'"),
+    # scientific notation
+    ("ratio", "1.216e-1", "correct", ""),
+    ("ratio", "1.216E-1", "correct", ""),
+    ("ratio", "1.2e-1", "incorrect", ""),  # 0.12 is 0.0016 away: outside abs_tol
+    ("ratio", r"1.216 \times 10^{-1}", "correct", ""),
+    ("ratio", "1.216·10^-1", "correct", ""),
+    ("ratio", "1.216 × 10⁻¹", "correct", ""),
+    ("ratio", "12.16e-2", "correct", ""),
+    ("ratio", "1216e-4", "correct", ""),
+    # ≈: an approximate value, within the part's tolerance
+    ("ratio", "≈ 0.1216", "correct", ""),
+    ("ratio", "x ≈ 0.1218", "correct", ""),
+    (r"ratio", r"p \approx 0.1216", "correct", ""),
+    ("ratio", "≈ 0.13", "incorrect", ""),
+    ("third", "≈ 0.333", "needs_review", "approximate value"),  # not exact: an instructor decides
+    ("third", "≈ 0.5", "incorrect", "exact expression"),
+    ("third", "1/3", "correct", ""),
+    ("third", "≈ 1/3", "correct", ""),  # the value given is exactly the answer
+    # units
+    ("pixels", "10 pixels", "correct", ""),
+    ("pixels", "10px", "correct", ""),
+    ("pixels", "10 Pixels.", "correct", ""),
+    ("pixels", "the output is 10 pixels", "correct", ""),
+    ("pixels", "= 10 px", "correct", ""),
+    ("pixels", "12 pixels", "incorrect", ""),
+    ("pixels", "10 cm", "unreadable", "unknown unit 'cm'"),
+    ("ratio", "0.1216 pixels", "unreadable", "unknown unit 'pixels'"),  # this part declares none
+    # matrices
+    ("weights", "[[4, 5], [6, 3]]", "correct", ""),
+    ("weights", r"\begin{bmatrix} 4 & 5 \\ 6 & 3 \end{bmatrix}", "correct", ""),
+    ("weights", r"\begin{pmatrix} 4 & 5 \\ 6 & 3 \end{pmatrix}", "correct", ""),
+    ("weights", r"\left[\begin{array}{cc} 4 & 5 \\ 6 & 3 \end{array}\right]", "correct", ""),
+    ("weights", "[4 5; 6 3]", "correct", ""),
+    ("weights", "((4, 5), (6, 3))", "correct", ""),
+    ("weights", "[[4.001, 5], [6, 3]]", "correct", ""),  # within abs_tol 0.01
+    ("weights", "[[4, 6], [5, 3]]^T", "correct", ""),
+    ("weights", "[[4, 6], [5, 3]]", "incorrect", "entries (1, 2), (2, 1) are not right"),
+    ("weights", "[[4, 5, 0], [6, 3, 0]]", "incorrect", "Your matrix is 2×3, the answer is 2×2"),
+    ("weights", "[4, 5, 6, 3]", "incorrect", "Your matrix is 1×4, the answer is 2×2"),
+    ("weights", "[[4, 5], [6]]", "unreadable", "row 2 of the matrix has 1 entry"),
+    ("halves", r"\begin{bmatrix} \frac{1}{2} & \sqrt{2} \\ 0 & -1 \end{bmatrix}", "correct", ""),
+    ("halves", "[[0.5, 2^(1/2)], [0, -1]]", "correct", ""),
+    ("halves", "[[0.5, 1.41], [0, -1]]", "incorrect", "entry (1, 2) is not right"),
+    # the final value stated in prose
+    ("out_shape", "has shape (B, 2HW)", "correct", ""),
+    ("out_shape", "The output is of shape (B, 2HW).", "correct", ""),
+    ("total", "so the total is 4H(D+H+1)", "correct", ""),
+    ("total", "Each gate has 4 matrices, so the total is 4H(D+H+1)", "correct", ""),
+    ("total", "Each gate has 4 matrices. The total is 4HD + 4H^2 + 4H.", "correct", ""),
+    ("total", "= 4H(D + H + 1)", "correct", ""),
+    ("total", "4H(D+H+1), so the total is 4HD + 4H^2 + 4H", "correct", ""),  # the same value twice
+    ("total", "it is 4H(D+H), so the total is 4H(D+H+1)", "unreadable", "two different final values"),
+    ("total", "W = 3 and the total is 4H(D+H+1)", "correct", ""),
+]
+
+
+@pytest.mark.parametrize(("key", "text", "verdict", "fragment"), VERDICTS)
+def test_verdicts(parts: dict[str, Part], key: str, text: str, verdict: str, fragment: str) -> None:
+    result = grade(parts, key, text)
+    assert result.verdict == verdict, result.feedback
+    assert fragment in result.feedback
+
+
+NAMES = Vocabulary({name: sympy.Symbol(name, positive=True, integer=True) for name in "npksx"})
+n, s, x = (NAMES.symbols[name] for name in "nsx")
+
+# (text, value): how the reader reads each spelling
+READS_AS = [
+    ("7 // 2", sympy.Integer(3)),
+    ("n // s", sympy.floor(n / s)),
+    ("2*n // s * x", x * sympy.floor(2 * n / s)),  # left to right, as in Python
+    ("floor(n/2)", sympy.floor(n / 2)),
+    (r"\mathrm{floor}(n/2)", sympy.floor(n / 2)),
+    (r"\operatorname{ceil}(n/2)", sympy.ceiling(n / 2)),
+    ("⌈n/2⌉", sympy.ceiling(n / 2)),
+    ("1.2e-1", sympy.Rational(3, 25)),
+    ("1.2E+1", sympy.Integer(12)),
+    ("6.02e23", sympy.Integer(602) * 10**21),
+    ("1.2e−1", sympy.Rational(3, 25)),  # a Unicode minus
+    ("2e", 2 * sympy.E),  # no digits after e: Euler's number
+    ("2e - 1", 2 * sympy.E - 1),
+    ("2e3x", 2000 * x),
+    ("1.2 \\times 10^{-1}", sympy.Rational(3, 25)),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), READS_AS)
+def test_reads_as(text: str, value: sympy.Expr) -> None:
+    assert read_expression(text, NAMES).value == value
+
+
+def test_a_declared_e_keeps_scientific_notation_for_digits() -> None:
+    names = Vocabulary({"e": sympy.Symbol("e", positive=True)})
+    assert read_expression("2e", names).value == 2 * names.symbols["e"]
+    assert read_expression("2e-1", names).value == sympy.Rational(1, 5)
+    assert read_expression("2 e - 1", names).value == 2 * names.symbols["e"] - 1
+
+
+@pytest.mark.parametrize(("text", "approximate"), [("≈ 0.12", True), ("x ≈ 0.12", True), ("0.12", False)])
+def test_approximate_is_marked(text: str, approximate: bool) -> None:
+    reading = read_expression(text, NAMES)
+    assert reading.value == sympy.Rational(3, 25)
+    assert reading.approximate is approximate
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("1e200", "exponent too large"),
+        ("≈", "nothing"),
+        (r"\lfloor n", "missing '⌋'"),
+        ("n ⌋", "unbalanced"),
+    ],
+)
+def test_unreadable(text: str, fragment: str) -> None:
+    with pytest.raises(Unreadable) as caught:
+        read_expression(text, NAMES)
+    assert fragment in caught.value.message
+
+
+def test_floor_brackets_in_a_list_are_an_item() -> None:
+    assert read_list("[⌊n/2⌋, 3]", NAMES).items == (sympy.floor(n / 2), 3)
+    assert read_list("⌊n/2⌋", NAMES).items == (sympy.floor(n / 2),)
+
+
+@pytest.mark.parametrize(
+    ("text", "rows"),
+    [
+        ("[[4, 5], [6, 3]]", ((4, 5), (6, 3))),
+        ("[[4]]", ((4,),)),
+        (r"\begin{bmatrix} 1 \\ 2 \end{bmatrix}", ((1,), (2,))),
+        (r"\begin{bmatrix} 4 & 5 \\ 6 & 3 \\ \end{bmatrix}", ((4, 5), (6, 3))),
+        (r"\begin{bmatrix} 1 & 2 \end{bmatrix}^\top", ((1,), (2,))),
+        ("The result is [[4, 5], [6, 3]].", ((4, 5), (6, 3))),
+        ("[[n, 2], [3, n^2]]", ((n, 2), (3, n**2))),
+    ],
+)
+def test_matrix_reads_as(text: str, rows: tuple[tuple[object, ...], ...]) -> None:
+    assert read_matrix(text, NAMES).rows == rows
+
+
+def test_matrix_format_example_is_never_the_answer(parts: dict[str, Part]) -> None:
+    part = parts["weights"]
+    assert grading.example(part).startswith("[[1, 2], [3, 4]]")  # the reference is [[4, 5], [6, 3]]
+    first = matrix.read("[[1, 2], [3, 4]]", part)
+    as_answer = dataclasses.replace(part, params=matrix.bind(part, ProblemSet("c", ()), {part.id: first}))
+    assert grading.example(as_answer).startswith("[[2, 0], [1, 5]]")
+
+
+def test_the_docs_describe_the_notation() -> None:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "spec.md").read_text(encoding="utf-8")
+    assert "## Math notation" in text
+    for word in ("Floor", "Scientific notation", "≈", "Matrices", "Units", "final value in prose"):
+        assert word in text.split("## Math notation", 1)[1]
