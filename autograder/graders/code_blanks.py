@@ -265,24 +265,35 @@ def check_reference(part: Part, reference: Fragment) -> str | None:
         if run.status in _modules.NOT_THE_STUDENTS:
             return None  # the sandbox's doing, not the reference's: validate cannot tell here
         if run.status != "ok":
-            return f"{_culprit(params, run.traceback)} does not run{build}: {_modules.failure(run)}"
+            culprit = _culprit(params, run.traceback, run.error_message)
+            return f"{culprit} does not run{build}: {_modules.failure(run)}"
         for case, output in zip(_modules.builds(params, init_args), run.value["outputs"], strict=True):
             if "error_type" in output:
                 where = _modules.describe_case(params, case)
-                culprit = _culprit(params, output.get("traceback", ""))
+                culprit = _culprit(params, output.get("traceback", ""), str(output.get("error_message", "")))
                 return f"{culprit} does not run on {where}{build}: {_modules.error_sentence(output)}"
     return None
 
 
-def _culprit(params: Params, traceback: str) -> str:
-    """``reference blank (g)`` when the failing line of the filled template holds a blank."""
+def _culprit(params: Params, traceback: str, message: str) -> str:
+    """Who failed, as far as the traceback shows: ``reference blank (g)`` when a name in the
+    error (a NameError's, an AttributeError's) is written in a blank of the failing line;
+    else the filled template, with the blank(s) of that line as a place to look."""
     numbers = [int(n) for n in re.findall(r'File "[^"]*", line (\d+)', traceback or "")]
     lines = params.source.splitlines()
     for number in reversed(numbers):
-        if 0 < number <= len(lines):
-            found = _blank_names(lines[number - 1])
-            if found:
-                return f"reference blank ({found[0]})"
+        if not 0 < number <= len(lines):
+            continue
+        blanks = _blank_names(lines[number - 1])
+        if not blanks:
+            continue
+        quoted = set(re.findall(r"'(\w+)'", message))
+        for blank in blanks:
+            if quoted & set(re.findall(r"\w+", params.fills.get(blank, ""))):
+                return f"reference blank ({blank})"
+        where = ", ".join(f"({blank})" for blank in blanks)
+        plural = "s" if len(blanks) > 1 else ""
+        return f"the reference-filled {params.template} (failing at the line of blank{plural} {where})"
     return f"the reference-filled {params.template}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from autograder.api import AnswerKey
 from autograder.graders import _modules, code_blanks
+from autograder.graders.token import Fragment
 from autograder.grading import grade_part
 from autograder.result import PartResult
 from autograder.sandbox import RunResult
@@ -148,7 +150,7 @@ def test_hostile_blanks_are_refused_and_never_run(
 def test_the_allow_list_holds_in_grade_too(hw9_key: AnswerKey, runs: list[dict[str, Any]]) -> None:
     # A reading that never went through read (a bug elsewhere) still never runs.
     part = hw9_key.problems.part("q3.a.a")
-    fragment = code_blanks.Fragment(text="open(d_model)", names=frozenset({"open", "d_model"}))
+    fragment = Fragment(text="open(d_model)", names=frozenset({"open", "d_model"}))
     outcome = code_blanks.grade(fragment, hw9_key.readings["q3.a.a"], part)
     assert outcome.verdict == "unreadable"
     assert "open is a Python built-in" in outcome.feedback
@@ -233,3 +235,81 @@ def test_a_constant_that_fits_only_one_width_is_wrong(grade_hw9: Grade, answer_i
     assert result.verdict == "incorrect", result.feedback
     assert "MultiHeadAttention(20, 4)" in result.feedback
     assert "Size(" not in result.feedback  # the reference's shapes are the answer: never quoted
+
+
+# ------------------------------------------------ a template of another module (a CNN block)
+
+# Words that belong to another homework: a CNN student must never read them.
+FOREIGN_WORDS = ("sequence", "mask", "residual", "attention", "head")
+
+# (blank, answer, verdict, what the feedback says)
+CONV_BLANKS = [
+    ("a", "out_channels", "correct", "Correct."),
+    ("a", "self.out_channels", "correct", "the class behaves exactly like the reference"),
+    ("b", "3 // 2", "correct", "behaves exactly like the reference"),
+    ("c", "self.conv(x)", "correct", "Correct."),
+    ("a", "4", "incorrect", "ConvBlock(2, 5)"),  # a constant that fits only the first build
+    (
+        "b",
+        "0",
+        "incorrect",
+        "the output is a tensor of shape [2, 4, 6, 6] instead of a tensor of shape [2, 4, 8, 8] on N 2, C 3, H 8, W 8",
+    ),
+    ("b", "2", "incorrect", "instead of a tensor of shape [2, 4, 8, 8]"),
+    ("c", "self.conv(x) * 2", "incorrect", "output differs from the reference's (largest difference"),
+    ("c", "self.conv(x).view(3, -1)", "incorrect", "the forward pass fails on N 2, C 3, H 8, W 8: RuntimeError"),
+    ("a", "in_channels", "incorrect", "conv.bias, conv.weight do not have the shapes the rest of the class needs"),
+    ("c", "y", "incorrect", "NameError: name 'y' is not defined where blank (c) stands"),
+]
+
+
+@pytest.mark.parametrize(("blank", "text", "verdict", "fragment"), CONV_BLANKS)
+def test_blanks_of_a_convolution_template_are_judged_by_running_it(
+    grade_code: Grade, blank: str, text: str, verdict: str, fragment: str
+) -> None:
+    result = grade_code(f"m.block.{blank}", text)
+    assert result.verdict == verdict, result.feedback
+    assert fragment in result.feedback
+    assert "Size(" not in result.feedback  # the reference's shapes are the answer: never quoted
+    lowered = result.feedback.lower()
+    assert not [word for word in FOREIGN_WORDS if word in lowered], result.feedback
+
+
+def test_every_reference_filled_build_runs(code_key: AnswerKey, hw9_key: AnswerKey) -> None:
+    for key, answer_id in ((code_key, "m.block.a"), (hw9_key, "q3.a.g")):
+        part = key.problems.part(answer_id)
+        assert code_blanks.check_reference(part, key.readings[answer_id]) is None
+
+
+# (blank, a broken reference answer for it, what validate is told)
+BROKEN_REFERENCE_BLANKS = [
+    ("q3.a.g", "g", "num_heads", "reference blank (g) does not run on batch 2, sequence length 5, no mask: NameError"),
+    ("q3.a.g", "g", "num_heads", "in split_heads"),
+    # the error shows where it is raised, not which blank caused it: the line is named, no culprit
+    ("q3.a.a", "a", "d_model + 1", "mha_template.py (failing at the line of blank (g)) does not run on batch 2"),
+    ("m.block.a", "a", "out_channel", "reference blank (a) does not run: NameError: name 'out_channel' is not defined"),
+    (
+        "m.block.b",
+        "b",
+        "in_channels // 0",
+        "conv_template.py (failing at the line of blanks (a), (b)) does not run: ZeroDivisionError",
+    ),
+    (
+        "m.block.c",
+        "c",
+        "self.conv(x).view(7)",
+        "(failing at the line of blank (c)) does not run on N 2, C 3, H 8, W 8: RuntimeError",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer_id", "blank", "text", "fragment"), BROKEN_REFERENCE_BLANKS)
+def test_a_reference_blank_that_does_not_run_is_named(
+    code_key: AnswerKey, hw9_key: AnswerKey, answer_id: str, blank: str, text: str, fragment: str
+) -> None:
+    key = hw9_key if answer_id.startswith("q3") else code_key
+    part = key.problems.part(answer_id)
+    params = dataclasses.replace(part.params, fills={**part.params.fills, blank: text})
+    broken = dataclasses.replace(part, params=params)
+    sentence = code_blanks.check_reference(broken, key.readings[answer_id])
+    assert sentence is not None and fragment in sentence, sentence

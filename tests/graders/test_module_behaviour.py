@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 
-from autograder.api import AnswerKey, load_key
+from autograder.api import AnswerKey
 from autograder.graders import _modules, module_behaviour
-from autograder.grading import grade_part
 from autograder.result import PartResult
 from autograder.sandbox import RunResult
 from autograder.spec import SpecError, build_dataclass
-from autograder.submission import Answer
-from tests.conftest import HW9_REFERENCE, ROOT
+from tests.conftest import HW9_REFERENCE
+from tests.graders.conftest import CODE_KINDS
 
 Grade = Callable[[str, str], PartResult]
 REFERENCE = (HW9_REFERENCE / "mha.py").read_text(encoding="utf-8")
@@ -201,27 +200,12 @@ def test_a_run_that_is_not_the_students_doing_goes_to_review(
 
 # ------------------------------------------------ any module: no attention in sight
 
-CODE_KINDS = ROOT / "tests" / "fixtures" / "code_kinds"
 CODE_REFERENCE = CODE_KINDS / "reference"
 FILES = {"cnn": "conv_block.py", "lstm": "lstm_step.py", "embed": "embedding.py", "size": "conv_size.py"}
 FILES["dist"] = "distances.py"
 
 # Words that belong to another homework: a CNN student must never read them.
 FOREIGN_WORDS = ("sequence", "mask", "residual", "attention", "head")
-
-
-@pytest.fixture(scope="session")
-def code_key() -> AnswerKey:
-    return load_key(problems=CODE_KINDS / "problems")
-
-
-@pytest.fixture(scope="session")
-def grade_code(code_key: AnswerKey) -> Grade:
-    def grade(answer_id: str, text: str) -> PartResult:
-        part = code_key.problems.part(answer_id)
-        return grade_part(part, Answer(text), code_key.readings.get(answer_id))
-
-    return grade
 
 
 def edited(part: str, edits: list[tuple[str, str]]) -> str:
@@ -276,7 +260,8 @@ ANY_MODULE = [
         [("return h, c", "return h")],
         "incorrect",
         [
-            "shape [2, 6] on N 2, input 4, hidden 6; it must be a tuple (a tensor of shape [2, 6], a tensor of shape [2, 6])"
+            "shape [2, 6] on N 2, input 4, hidden 6; "
+            "it must be a tuple (a tensor of shape [2, 6], a tensor of shape [2, 6])"
         ],
     ),
     ("lstm", "crash", [("return h, c", "return h.view(-1, 5), c")], "incorrect", ["fails on N 2", "forward, line"]),
