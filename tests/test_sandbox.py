@@ -290,6 +290,98 @@ def test_the_echo_task_returns_the_payload(sandbox: Sandbox) -> None:
     assert result.value == payload
 
 
+# ---------------------------------------------------------------- any module or function
+
+RECURRENT = """
+import torch
+from torch import nn
+
+
+class Step(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.cell = nn.LSTMCell(input_size, hidden_size)
+        self.table = nn.Embedding(10, input_size)
+
+    def forward(self, tokens, state, scale=1.0):
+        h, c = self.cell(self.table(tokens) * scale, state)
+        return h, (h, c)
+
+
+def area(height, width, square=False):
+    return height * height if square else height * width
+
+
+def total(x):
+    return x.sum(-1)
+"""
+
+
+def _tagged(values: Any, dtype: str = "float") -> dict[str, Any]:
+    return {"tensor": values, "dtype": dtype}
+
+
+def _recurrent_call() -> dict[str, Any]:
+    h = _tagged([[0.5, -1.0, 0.25]] * 2)
+    return {"args": [_tagged([3, 7], "long"), {"tuple": [h, h]}], "kwargs": {"scale": {"value": 2}}}
+
+
+def test_long_inputs_tuples_keywords_and_tuple_outputs_travel_as_plain_data(sandbox: Sandbox) -> None:
+    payload = {"class_name": "Step", "init_kwargs": {"input_size": 4, "hidden_size": 3}, "calls": [_recurrent_call()]}
+    result = sandbox.run("module", RECURRENT, payload)
+
+    assert result.status == "ok", result
+    (output,) = result.value["outputs"]
+    h, (h_again, c) = output["items"][0], output["items"][1]["items"]
+    assert h["shape"] == c["shape"] == [2, 3]
+    assert h_again == h
+    assert result.value["parameter_count"] == 4 * (4 * 3 + 3 * 3 + 3 + 3) + 10 * 4
+
+
+def test_gradients_of_inputs_and_parameters_come_back_by_name(sandbox: Sandbox) -> None:
+    gradients = {"seed": 3, "inputs": True, "parameters": True}
+    payload = {"class_name": "Step", "init_args": [4, 3], "calls": [_recurrent_call()], "gradients": gradients}
+    first = sandbox.run("module", RECURRENT, payload)
+    again = sandbox.run("module", RECURRENT, payload)
+
+    assert first.status == "ok", first
+    (output,) = first.value["outputs"]
+    assert [g["shape"] for g in output["input_gradients"]] == [[2, 3], [2, 3]]  # h and c; the ids have none
+    assert sorted(output["parameter_gradients"]) == sorted(first.value["parameters"])
+    assert output["parameter_gradients"]["table.weight"]["shape"] == [10, 4]
+    assert again.value["outputs"] == first.value["outputs"]  # the seeded projection is the same each run
+
+
+# (call, what comes back): a function is called with plain values and tensors alike
+FUNCTION_CALLS = [
+    ("area", {"args": [{"value": 3}, {"value": 4}]}, {"value": 12}),
+    ("area", {"args": [{"value": 3}, {"value": 4}], "kwargs": {"square": {"value": True}}}, {"value": 9}),
+    ("total", {"args": [_tagged([[1, 2], [3, 4]], "long")]}, {"shape": [2], "values": [3.0, 7.0]}),
+    ("total", {"args": [_tagged([[True, False]], "bool")]}, {"shape": [1], "values": [1.0]}),
+]
+
+
+@pytest.mark.parametrize(("function", "call", "expected"), FUNCTION_CALLS)
+def test_a_function_is_called_without_building_anything(
+    sandbox: Sandbox, function: str, call: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    result = sandbox.run("module", RECURRENT, {"function": function, "calls": [call]})
+
+    assert result.status == "ok", result
+    assert result.value["outputs"] == [expected]
+    assert result.value["state_dict"] == {} and result.value["parameter_count"] == 0
+
+
+def test_a_missing_function_or_a_wrong_signature_is_the_code_s_error(sandbox: Sandbox) -> None:
+    missing = sandbox.run("module", RECURRENT, {"function": "volume", "calls": []})
+    wrong = sandbox.run("module", RECURRENT, {"function": "area", "calls": [{"args": [{"value": 1}]}]})
+
+    assert (missing.status, missing.error_type) == ("error", "AttributeError")
+    assert "defines no 'volume'" in missing.error_message
+    (output,) = wrong.value["outputs"]
+    assert output["error_type"] == "TypeError" and "width" in output["error_message"]
+
+
 # ---------------------------------------------------------------- hostile submissions
 
 
