@@ -129,6 +129,9 @@ VERDICTS = [
     ("pixels", "= 10 px", "correct", ""),
     ("pixels", "12 pixels", "incorrect", ""),
     ("pixels", "10 cm", "unreadable", "unknown unit 'cm'"),
+    ("pixels", "It is 10 pixels wide", "correct", ""),
+    ("pixels", "10 px in total", "correct", ""),
+    ("pixels", "10 cm wide", "unreadable", "unknown unit 'cm'"),
     ("ratio", "0.1216 pixels", "unreadable", "unknown unit 'pixels'"),  # this part declares none
     # matrices
     ("weights", "[[4, 5], [6, 3]]", "correct", ""),

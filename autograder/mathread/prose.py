@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 import sympy
 
@@ -206,6 +206,16 @@ def _copula_side(text: str, start: int, stop: int, names: Names) -> int | None:
 _LAST_WORD = re.compile(r"(?<![A-Za-z\\_^])([A-Za-z]+)[\s$]*$")
 
 
+_UNIT_WORD = re.compile(r"(?<![A-Za-z\\_^])[A-Za-z]+(?![A-Za-z0-9_])")
+
+
+def _only_words(text: str, names: Names) -> bool:
+    """Is ``text`` nothing but prose words (``wide``, ``in total``) and spacing?"""
+    words = _UNIT_WORD.findall(text)
+    leftover = _UNIT_WORD.sub("", text).strip(" $.,;")
+    return bool(words) and not leftover and all(is_prose_word(word, names) for word in words)
+
+
 def unit_stop(text: str, start: int, stop: int, names: Names, units: Sequence[str]) -> tuple[int, str]:
     """Where the number ends when ``text[start:stop]`` ends with a unit word, and a note.
 
@@ -213,22 +223,47 @@ def unit_stop(text: str, start: int, stop: int, names: Names, units: Sequence[st
     word after a number that is neither a declared unit nor a declared name (``10 cm``)
     is an unknown unit: a ReadError that names it. Anything else is left to the parser.
     """
+    declared = {unit.lower() for unit in units}
+    for word_match in _UNIT_WORD.finditer(text, start, stop):
+        before = text[start : word_match.start()].rstrip(" $")
+        rest = text[word_match.end() : stop]
+        if not (before and rest.strip() and _only_words(rest, names)):
+            continue
+        word = word_match.group()
+        if word.lower() in declared:  # "5 pixels wide": the unit, then words about it
+            return start + len(before), f"read the number without its unit '{word}'"
+        if (before[-1].isdigit() or before[-1] in ")}") and not _declared(word, names):
+            _unknown_unit(word, word_match.start(), units)
     match = _LAST_WORD.search(text, start, stop)
     if match is None or match.start() == start:
         return stop, ""
     word = match.group(1)
     before = text[start : match.start()].rstrip(" $")
-    if word.lower() in {unit.lower() for unit in units}:
+    if word.lower() in declared:
         if not before:
             return stop, ""
         return start + len(text[start : match.start()].rstrip()), f"read the number without its unit '{word}'"
-    known = canonical_name(word)
-    if known in names.symbols or known in names.vectors or names.split(known) is not None:
+    if _declared(word, names):
         return stop, ""
     if before and (before[-1].isdigit() or before[-1] in ")}"):
-        accepted = f"this answer's unit may be: {', '.join(units)}" if units else "write the number alone"
-        raise ReadError(f"unknown unit '{word}'; {accepted}", match.start(1), units[0] if units else "")
+        _unknown_unit(word, match.start(1), units)
     return stop, ""
+
+
+def _declared(word: str, names: Names) -> bool:
+    """A declared name, or a small word of prose (``is``, ``the``): not an unknown unit."""
+    known = canonical_name(word)
+    return (
+        word.lower() in COMMON_WORDS
+        or known in names.symbols
+        or known in names.vectors
+        or names.split(known) is not None
+    )
+
+
+def _unknown_unit(word: str, position: int, units: Sequence[str]) -> NoReturn:
+    accepted = f"this answer's unit may be: {', '.join(units)}" if units else "write the number alone"
+    raise ReadError(f"unknown unit '{word}'; {accepted}", position, units[0] if units else "")
 
 
 def _quoted(text: str, start: int, stop: int) -> str:
