@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import sympy
 
-from autograder.equivalence import compare
+from autograder.equivalence import compare, sample_value
 
 d = sympy.Symbol("d", positive=True, integer=True)
 mu = sympy.Symbol("mu", real=True)
@@ -48,3 +50,33 @@ def test_undecidable_is_reported_as_none() -> None:
     result = compare(f(x) + 1, f(x) * 2)
     assert result.equal is None
     assert result.method == "none"
+
+
+# Rounding: integer-declared symbols are sampled as whole numbers, so floor and ceil are
+# exercised at the values a size can take (a real sample would rarely hit the difference).
+m = sympy.Symbol("m", positive=True, integer=True)
+s = sympy.Symbol("s", positive=True, integer=True)
+m_real = sympy.Symbol("m", positive=True)
+s_real = sympy.Symbol("s", positive=True)
+
+ROUNDING = [
+    # (a, b, equal?)
+    (sympy.floor(m / s) + 1, sympy.floor((m + s) / s), True),
+    (sympy.floor(m / s) + 1, sympy.ceiling((m + 1) / s), True),  # true for integers only
+    (sympy.floor(m_real / s_real) + 1, sympy.ceiling((m_real + 1) / s_real), False),
+    (sympy.floor(m / s) + 1, m / s + 1, False),
+    (sympy.floor(m / s), sympy.ceiling(m / s), False),
+    (sympy.floor(m / 2) + sympy.ceiling(m / 2), m, True),
+    (-sympy.ceiling(-m / s), sympy.floor(m / s), True),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "equal"), ROUNDING)
+def test_rounding_is_compared_at_whole_numbers(a: sympy.Expr, b: sympy.Expr, equal: bool) -> None:
+    assert compare(a, b).equal is equal
+
+
+def test_integer_symbols_are_sampled_as_integers() -> None:
+    rng = random.Random(1)
+    assert all(sample_value(m, rng).is_Integer for _ in range(50))
+    assert not all(sample_value(m_real, rng).is_Integer for _ in range(50))
