@@ -54,7 +54,7 @@ class Input:
     """The argument's name; with ``keyword: true`` it is passed as ``name=value``. A case may
     set the value of a plain (``tensor: false``) input, or the variant of a mask, by this name."""
     shape: tuple[str, ...] = ()
-    """Its sizes, each a number, a name from ``sizes`` or arithmetic of them (``2*d_model``,
+    """Its sizes, each a number, a name from ``sizes`` or arithmetic of them (``2*hidden``,
     ``H//2``): ``[N, C, H, W]``. ``[]`` is a single number."""
     dtype: str = "float"
     """``float`` (the module's floating dtype, float64 when it allows), ``long`` (e.g. token
@@ -70,7 +70,8 @@ class Input:
     """Inputs with the same group are passed as one tuple, in their order, at the position
     of the group's first input: an LSTM cell's hidden state ``(h, c)``."""
     keyword: bool = False
-    """Pass the input as a keyword argument instead of by position."""
+    """Pass the input as a keyword argument instead of by position (a group: under the
+    group's name, as set on its first input)."""
     mask: str = ""
     """Makes this input a mask over the named size (``seq``): each case picks its variant by
     the input's name (``mask: causal``): ``none`` (passes None, the default), ``causal``
@@ -152,6 +153,17 @@ class CodeSpec:
                 if key not in settable:
                     raise TypeError(f"cases[{index}]: {key!r} is neither a size nor a mask or plain input")
         builds(self)  # every size resolves and every mask variant exists, or TypeError says which
+        self._check_describe(settable)
+
+    def _check_describe(self, settable: set[str]) -> None:
+        try:
+            fields = [name for _, name, _, _ in string.Formatter().parse(self.describe) if name is not None]
+        except ValueError as error:
+            raise TypeError(f"describe: {error}") from None
+        for name in fields:
+            if name not in settable:
+                known = ", ".join(sorted(settable)) or "none"
+                raise TypeError(f"describe: {{{name}}} is neither a size nor a mask or plain input (known: {known})")
 
     @property
     def target(self) -> str:
@@ -629,7 +641,7 @@ def max_difference(a: Any, b: Any) -> float:
 
 
 def error_sentence(output: dict[str, Any]) -> str:
-    """``RuntimeError: shape '[2, 5, 3, 4]' is invalid …`` plus where it was raised."""
+    """``RuntimeError: shape [7, -1] is invalid …`` plus where it was raised."""
     sentence = f"{output.get('error_type', 'Error')}: {output.get('error_message', '')}".strip()
     where = raised_in(output.get("traceback", ""))
     return f"{sentence} (raised in {where})" if where else sentence
@@ -639,7 +651,7 @@ _FRAME = re.compile(r'File "[^"]*", line (\d+), in (\w+)')
 
 
 def raised_in(traceback: str) -> str:
-    """The innermost frame of the student's own file: ``split_heads, line 31``."""
+    """The innermost frame of the student's own file: ``forward, line 31``."""
     frames = _FRAME.findall(traceback or "")
     if not frames:
         return ""

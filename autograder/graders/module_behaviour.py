@@ -3,7 +3,7 @@
 The code (inline Python or ``{file: model.py}``) runs in the sandbox on seeded inputs
 the spec declares (:class:`~autograder.graders._modules.CodeSpec`: named inputs with
 symbolic shapes, dtypes, tuples, masks; one call per case). A class must construct and
-expose the attributes the question fixes (``W_v.out_features: 24``); then, for what the
+expose the attributes the question fixes (``conv.out_channels: 16``); then, for what the
 spec's ``compare`` lists, it must agree with the reference: the outputs' shapes (the
 reference's, or a declared ``output_shape``), their values, gradients of a seeded
 projection of them, the parameter count, the state dict's names and shapes. Values are
@@ -59,7 +59,7 @@ NO_FUNCTION = "No function named {name} is defined here."
 @dataclass(frozen=True, kw_only=True)
 class Params(_modules.CodeSpec):
     attributes: dict[str, Any] = field(default_factory=dict)
-    """Dotted attribute of an instance → the value the question fixes (``W_v.out_features: 24``)."""
+    """Dotted attribute of an instance → the value the question fixes (``conv.out_channels: 16``)."""
     partial_credit: float = 0.5
     """Provisional credit when the class runs with the right shape but cannot be compared."""
 
@@ -258,11 +258,16 @@ def check_reference(part: Part, reference: Code) -> str | None:
     """The reference builds and runs on every declared case, or a sentence saying where not."""
     params: Params = part.params
     cases = _modules.builds(params)
-    run = _modules.run_module(reference.source, _modules.payload(params, cases=cases), filename="reference.py")
+    payload = {**_modules.payload(params, cases=cases), "attributes": sorted(params.attributes)}
+    run = _modules.run_module(reference.source, payload, filename="reference.py")
     if run.status in _modules.NOT_THE_STUDENTS:
         return None  # the sandbox's doing, not the reference's: validate cannot tell here
     if run.status != "ok":
         return f"the reference {params.target} does not run: {_modules.failure(run)}"
+    for name, expected in sorted(params.attributes.items()):
+        got = run.value["attributes"].get(name)
+        if got != expected:
+            return f"the reference {params.target} has {name} = {_show(got)}, but attributes fixes it to {expected}"
     for case, output in zip(cases, run.value["outputs"], strict=True):
         if "error_type" in output:
             where = _modules.describe_case(params, case)

@@ -388,6 +388,13 @@ BROKEN_REFERENCES = [
 ]
 
 
+def test_a_reference_without_the_fixed_attributes_is_named(hw9_key: AnswerKey) -> None:
+    part = hw9_key.problems.part("q3.b")
+    unchanged = module_behaviour.Code(source("wrong_w_v_unchanged"))
+    sentence = module_behaviour.check_reference(part, unchanged)
+    assert sentence == "the reference MultiHeadAttention has W_v.out_features = 12, but attributes fixes it to 24"
+
+
 @pytest.mark.parametrize(("part", "edits", "fragment"), BROKEN_REFERENCES)
 def test_a_broken_reference_is_named_with_where_it_fails(
     code_key: AnswerKey, part: str, edits: list[tuple[str, str]], fragment: str
@@ -435,6 +442,8 @@ BAD_SPECS: list[tuple[dict[str, Any], str]] = [
         "has no shape",
     ),
     ({"class_name": "M", "init_args": [{"a": 1}], "inputs": [X], "sizes": {"N": 2}}, "must be a number"),
+    ({"class_name": "M", "inputs": [X], "sizes": {"N": 2}, "describe": "{N} images of {H} pixels"}, "{H} is neither"),
+    ({"class_name": "M", "inputs": [X], "sizes": {"N": 2}, "describe": "{N images"}, "describe: "),
 ]
 
 
