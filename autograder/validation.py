@@ -45,15 +45,20 @@ def validate(key: AnswerKey) -> list[str]:
     """Every problem of the key, as located sentences, in the order of the parts."""
     answers_file = f"{key.reference / ANSWERS_FILE}" if key.reference is not None else ANSWERS_FILE
     found = list(reference_ids(key.problems, list(key.texts), answers_file))
+    hook_problems: dict[str, list[Part]] = {}
     for part in key.problems.parts:
         reading = key.readings.get(part.id)
         if reading is not None and REGISTRY[part.kind].needs_reference:  # else it is only shown
             text = key.texts.get(part.id)
             found.extend(_guarded("the reference", reference_problems, part, text, reading))
+            for problem in hook_problems_of(part, reading):
+                if problem not in hook_problems:
+                    found.append(problem)  # its place; the parts that share it are added below
+                hook_problems.setdefault(problem, []).append(part)
             found.extend(_guarded("the rules", dead_rules, part, reading))
             found.extend(_guarded("the format example", example_problems, part, reading))
         found.extend(_guarded("the samples", sample_problems, part, reading))
-    return found
+    return [_shared(problem, hook_problems.get(problem, [])) for problem in found]
 
 
 def _guarded(what: str, check: Callable[..., Iterator[str]], part: Part, *args: Any) -> list[str]:
@@ -64,11 +69,20 @@ def _guarded(what: str, check: Callable[..., Iterator[str]], part: Part, *args: 
         return [f"{part.where}: could not check {what}: {type(error).__name__}: {error}"]
 
 
+def _shared(problem: str, parts: list[Part]) -> str:
+    """One sentence for a hook problem several parts share (one broken blank breaks the
+    template every blank of it runs in), located at the first, naming the others."""
+    if len(parts) < 2:
+        return f"{parts[0].where}: {problem}" if parts else problem
+    others = ", ".join(part.id for part in parts[1:])
+    return f"{parts[0].where}: {problem} (the same for {others})"
+
+
 # --- 1. the reference earns full credit ------------------------------------------------------------
 
 
 def reference_problems(part: Part, text: str | None, reading: Any) -> Iterator[str]:
-    """The reference, graded as a student's answer, must be correct; the kind's hook must agree."""
+    """The reference, graded as a student's answer, must earn full credit."""
     if text is not None:
         result = grade_part(part, Answer(text), reading)
         if result.verdict != "correct":
@@ -76,11 +90,16 @@ def reference_problems(part: Part, text: str | None, reading: Any) -> Iterator[s
                 f"{part.where}: the reference answer {_short(text)} does not earn full credit on its own "
                 f"grader: {_outcome(result)}"
             )
+
+
+def hook_problems_of(part: Part, reading: Any) -> list[str]:
+    """The kind's own proof of the reference (code kinds run it in the sandbox), unlocated."""
     hook = REGISTRY[part.kind].check_reference
-    if hook is not None:
-        problem = hook(part, reading)
-        if problem:
-            yield f"{part.where}: the reference answer fails: {problem}"
+    try:
+        problem = hook(part, reading) if hook is not None else None
+    except Exception as error:  # a grader bug must show up as a finding, not stop validate
+        return [f"could not check the reference: {type(error).__name__}: {error}"]
+    return [f"the reference answer fails: {problem}"] if problem else []
 
 
 # --- 2. rules that can never fire ------------------------------------------------------------------

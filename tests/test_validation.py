@@ -145,6 +145,18 @@ def test_each_check_reports_a_located_sentence(tmp_path: Path, part: str, refere
     assert _validate(_set(tmp_path, part, reference)) == expected
 
 
+@pytest.mark.usefixtures("echo_kind")
+def test_a_hook_problem_several_parts_share_is_one_sentence(tmp_path: Path) -> None:
+    problems = tmp_path / "problems"
+    problems.mkdir()
+    (problems / "q.yaml").write_text("id: q\nparts:\n  a: {kind: echo}\n  b: {kind: echo}\n", encoding="utf-8")
+    (tmp_path / "reference").mkdir()
+    (tmp_path / "reference" / "answers.yaml").write_text("q:\n  a: crashes\n  b: crashes\n", encoding="utf-8")
+    assert _validate(problems) == [
+        "q.yaml: parts.a: the reference answer fails: the reference class does not run (the same for q.b)"
+    ]
+
+
 MENTIONS_CASES = [
     # a kind that can name an answer's symbols: which mentions are dead
     (
@@ -317,4 +329,7 @@ def test_cli_fails_on_a_broken_reference_blank_without_samples(tmp_path: Path) -
     )
     code, printed = _cli(str(problems))
     assert code == EXIT_CONFIG
-    assert "q3.yaml: parts.a.g: the reference answer" in printed, printed
+    # every blank runs in the one reference-filled template: one sentence, naming the blank
+    (sentence,) = [line for line in printed.splitlines() if "the reference answer fails" in line]
+    assert sentence.startswith("q3.yaml: parts.a.a: the reference answer fails: reference blank (g)"), printed
+    assert sentence.endswith("(the same for q3.a.b, q3.a.c, q3.a.d, q3.a.e, q3.a.f, q3.a.g, q3.a.h)"), printed
