@@ -10,7 +10,7 @@ from autograder.mathread import Vocabulary, read_expression
 
 
 def show(expr: sympy.Expr) -> str:
-    """Plain notation a student can read back: ``d*mu^2``, ``sqrt(d)``."""
+    """Plain notation a student can read back: ``n*x^2``, ``sqrt(n)``."""
     return str(sympy.sstr(expr)).replace("**", "^")
 
 

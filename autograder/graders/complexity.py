@@ -15,7 +15,7 @@ answer goes to an instructor (``needs_review``).
 
 Params: ``substitute`` (``{k: d/h}``, applied to both sides), ``assumable``
 (``["M = D"]``: assumptions a student may state, then applied to both sides),
-``term_names`` (``{"b*n*d/h": "the KV-cache read"}``, used in feedback).
+``term_names`` (``{"n*m": "the pairwise comparisons"}``, used in feedback).
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ class Params:
     assumable: tuple[str, ...] = ()
     """Assumptions a student may state (``"M = D"``); stated ones are applied to both bounds."""
     term_names: dict[str, str] = field(default_factory=dict)
-    """A term as math → what it counts, for feedback (``"b*n*d/h": "the KV-cache read"``)."""
+    """A term as math → what it counts, for feedback (``"n*m": "the pairwise comparisons"``)."""
     substitutions: dict[sympy.Symbol, sympy.Expr] = field(default_factory=dict, metadata={"internal": True})
     """``substitute`` as read (filled at load)."""
     assumptions: tuple[tuple[sympy.Symbol, sympy.Expr], ...] = field(default=(), metadata={"internal": True})

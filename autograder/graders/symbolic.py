@@ -1,5 +1,5 @@
 """``symbolic``: a math expression, right when it equals the reference as a
-function of the declared symbols (√d ≡ d^(1/2), ‖μ‖² ≡ μᵀμ).
+function of the declared symbols (√n ≡ n^(1/2), ‖w‖² ≡ wᵀw).
 
 Params: ``substitute`` (applied to both sides first, e.g. ``{a: 1}`` when
 the question fixes a = 1).

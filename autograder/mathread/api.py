@@ -27,10 +27,10 @@ class Vocabulary:
     """The names an answer may use, as declared by the question's spec."""
 
     symbols: Mapping[str, sympy.Symbol] = field(default_factory=dict)
-    """Scalar names (``d``, ``mu``, ``x1``) and the sympy symbol each reads as."""
+    """Scalar names (``n``, ``alpha``, ``x1``) and the sympy symbol each reads as."""
 
     vectors: frozenset[str] = frozenset()
-    """Names that denote vectors (``q``, ``k``, ``mu``). ``q^T k``, ``q·k``,
+    """Names that denote vectors (``q``, ``k``, ``w``). ``q^T k``, ``q·k``,
     ``dot(q, k)``, ``<q, k>``, ``‖q‖²`` and ``Σ_i q_i k_i`` read as the scalar
     symbol :func:`dot_symbol`; a vector name standing alone reads as the scalar
     symbol of the same name (the homework's "scalar reading")."""
@@ -46,7 +46,7 @@ def dot_symbol(a: str, b: str, vocabulary: Vocabulary) -> sympy.Symbol:
     give the same symbol.
     """
     first, second = sorted((a, b))
-    # The name is what students see in "read as": ‖mu‖² and (k·q) print unambiguously
+    # The name is what students see in "read as": ‖w‖² and (k·q) print unambiguously
     # inside larger expressions, e.g. (k·q)^2 + 1.
     name = f"‖{first}‖²" if first == second else f"({first}·{second})"
     return sympy.Symbol(name, real=True)

@@ -12,7 +12,7 @@ BUILTIN_FUNCTIONS = frozenset({"sqrt", "exp", "log", "ln", "max", "min", "abs", 
 
 
 class Names:
-    """A vocabulary keyed by canonical spelling (``μ``, ``\\mu`` and ``mu`` are one name)."""
+    """A vocabulary keyed by canonical spelling (``α``, ``\\alpha`` and ``alpha`` are one name)."""
 
     def __init__(self, vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
@@ -30,7 +30,7 @@ class Names:
         return [size for size in self._lengths if run[start : start + size] in self._pieces]
 
     def declared(self) -> str:
-        """The answer's own names, for a message: ``d, mu, sigma``."""
+        """The answer's own names, for a message: ``alpha, n, x``."""
         own = set(self.symbols) | self.vectors | self.functions
         return ", ".join(sorted(own, key=lambda name: (name.lower(), name))) or "(none)"
 

@@ -1,7 +1,7 @@
 """Plain, LaTeX and Unicode math text → one stream of tokens.
 
 Every spelling of the same thing becomes the same token (``\\cdot``, ``·`` and
-``⋅`` are all ``·``; ``\\mu``, ``μ`` and ``mu`` are all the name ``mu``), so the
+``⋅`` are all ``·``; ``\\alpha``, ``α`` and ``alpha`` are all the name ``alpha``), so the
 parser only knows one notation. Positions are offsets into the original text
 so that a message can point at what the student wrote.
 """
@@ -26,7 +26,7 @@ class Token:
     kind: str
     """``num``, ``name``, ``op`` or ``end``."""
     text: str
-    """Canonical text: digits, a name in ASCII (``mu``), or an operator symbol."""
+    """Canonical text: digits, a name in ASCII (``alpha``), or an operator symbol."""
     start: int
     end: int
     offsets: tuple[int, ...] = ()
@@ -239,7 +239,7 @@ _ENVIRONMENT = re.compile(r"\s*\{\s*([A-Za-z]+\*?)\s*\}")
 
 
 def canonical_name(name: str) -> str:
-    """How a declared name is spelled in tokens: ``μ`` / ``\\mu`` → ``mu``, ``x_1`` → ``x1``."""
+    """How a declared name is spelled in tokens: ``α`` / ``\\alpha`` → ``alpha``, ``x_1`` → ``x1``."""
     name = name.strip().lstrip("\\")
     name = _GREEK_VARIANTS.get(name, name)
     name = "".join(GREEK_CHARS.get(char, char) for char in name)
@@ -298,7 +298,7 @@ class _Tokenizer:
                 self.name(_CHAR_NAMES[char], start, start + 1)
                 self.pos += 1
             elif char in "'′" and start > 0 and (_is_letter(source[start - 1]) or source[start - 1] in "}′'"):
-                self.op("'", start, start + 1)  # MATLAB's transpose: mu' * mu, (q'k + 1)^2
+                self.op("'", start, start + 1)  # MATLAB's transpose: w' * w, (q'k + 1)^2
                 self.pos += 1
             elif unicodedata.category(char) == "Cf":  # zero-width spaces pasted from documents
                 self.pos += 1
@@ -426,7 +426,7 @@ class _Tokenizer:
             raise ReadError(f"unknown LaTeX command '\\{word}'", start, "\\frac{a}{b}, \\sqrt{d}")
 
     def wrapper(self, word: str) -> None:
-        """``\\mathrm{max}`` is the name ``max``; ``\\mathbf{\\mu}`` is just its group."""
+        """``\\mathrm{max}`` is the name ``max``; ``\\mathbf{\\alpha}`` is just its group."""
         simple = _WRAPPED_WORD.match(self.source, self.pos, self.stop)
         if simple is None:
             return

@@ -677,7 +677,7 @@ class Parser:
             self.norms -= 1
         else:
             self.bars -= 1
-        # |‖μ‖| (and ||…|| typed as two bars each side) is the norm itself: no Abs around it.
+        # |‖w‖| (and ||…|| typed as two bars each side) is the norm itself: no Abs around it.
         value = node.value if node.kind == "norm" else self.norm_value(node)
         return Node(value, opener.start, end.end, "norm")
 
@@ -850,7 +850,7 @@ class Parser:
         )
 
     def component(self, token: Token) -> Node | None:
-        """``μ_i`` inside a sum over ``i``: a placeholder for the component."""
+        """``w_i`` inside a sum over ``i``: a placeholder for the component."""
         if not self.sums or not self.at("_"):
             return None
         braced = self.at("{", 1)
@@ -1009,9 +1009,9 @@ class Parser:
                 dot = dot_symbol(first, second, self.names.vocabulary)
                 parts.append(sympy.Mul(*rest, dot))
             elif len(found) == 1:
-                # Σ_i μ_i (a wrong answer, but a readable one): under the scalar reading
-                # every component is μ, so Σ_{i=1}^{d} μ_i is d·μ; without a range it stays
-                # the sum of the components, the symbol Σμ.
+                # Σ_i w_i (a wrong answer, but a readable one): under the scalar reading
+                # every component is w, so Σ_{i=1}^{n} w_i is n·w; without a range it stays
+                # the sum of the components, the symbol Σw.
                 vector = components[found[0]]
                 if upper is not None:
                     start = sympy.S.One if lower is None else lower

@@ -143,7 +143,7 @@ def boundary(text: str, start: int, stop: int, names: Names) -> int | None:
                 if math_before and _english_inside(text, command.end(), inside_stop, names):
                     return index
             elif math_before and _SPACING_COMMAND.match(text, index, stop) and _word_follows(text, index, stop, names):
-                return index  # "d \\quad \\text{since …}"; a bare \\quad is only space (d\\quad\\mu^2)
+                return index  # "d \\quad \\text{since …}"; a bare \\quad is only space (d\\quad\\alpha^2)
             math_before = True
             index += 2  # a command's first letter is not a word's
             continue
