@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
 
-from autograder.spec import SpecError, load_problem_set, load_question
+from autograder.spec import SpecError, build_dataclass, load_problem_set, load_question
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -292,3 +294,51 @@ def test_hw9_and_the_tiny_set_name_their_reference() -> None:
     assert load_problem_set(ROOT / "problems" / "hw9").reference == ROOT / "reference" / "hw9"
     tiny = ROOT / "tests" / "fixtures" / "tiny"
     assert load_problem_set(tiny / "problems").reference == tiny / "reference"
+
+
+@dataclass(frozen=True)
+class _Item:
+    name: str
+
+
+@dataclass(frozen=True)
+class _Params:
+    mode: Literal["none", "causal"] = "none"
+    size: int | str = 1
+    limit: float | None = None
+    items: tuple[_Item, ...] = ()
+
+
+CONVERSIONS = [
+    ({"mode": "causal"}, "mode", "causal"),
+    ({"size": 3}, "size", 3),
+    ({"size": "d_model"}, "size", "d_model"),
+    ({"limit": None}, "limit", None),
+    ({"limit": 2}, "limit", 2.0),
+    ({"items": [{"name": "x"}]}, "items", (_Item("x"),)),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "value"), CONVERSIONS)
+def test_typed_fields_convert_by_their_declared_type(data: dict[str, Any], field: str, value: Any) -> None:
+    assert getattr(build_dataclass(_Params, data, "q.yaml: parts.a"), field) == value
+
+
+BAD_CONVERSIONS = [
+    (
+        {"mode": "casual"},
+        "q.yaml: parts.a.mode: expected one of 'none', 'causal', not the text 'casual', did you mean 'causal'?",
+    ),
+    ({"mode": True}, "q.yaml: parts.a.mode: expected one of 'none', 'causal', not true"),
+    ({"size": [1]}, "q.yaml: parts.a.size: expected a whole number or text, not a list"),
+    ({"limit": "x"}, "q.yaml: parts.a.limit: expected a number, not the text 'x'"),
+    ({"items": [{"nmae": "x"}]}, "q.yaml: parts.a.items[0]: unknown key 'nmae', did you mean 'name'?"),
+    ({"items": [{}]}, "q.yaml: parts.a.items[0]: missing 'name' (text)"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), BAD_CONVERSIONS)
+def test_mistyped_fields_name_their_declared_type(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(SpecError) as raised:
+        build_dataclass(_Params, data, "q.yaml: parts.a")
+    assert str(raised.value) == message
