@@ -260,3 +260,23 @@ def test_the_docs_describe_the_notation() -> None:
     assert "## Math notation" in text
     for word in ("Floor", "Scientific notation", "≈", "Matrices", "Units", "final value in prose"):
         assert word in text.split("## Math notation", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("[4, 5, 6]", "correct"),
+        (r"\begin{bmatrix} 4 \\ 5 \\ 6 \end{bmatrix}", "correct"),  # a column is a vector
+        (r"\begin{bmatrix} 4 & 5 & 6 \end{bmatrix}", "correct"),  # so is a row
+        ("[[4, 5], [6, 3]]", "unreadable"),  # a matrix is never flattened into a vector
+        (r"\begin{bmatrix} 4 & 5 \\ 6 & 3 \end{bmatrix}", "unreadable"),
+    ],
+)
+def test_a_vector_part_does_not_flatten_a_matrix(tmp_path: Path, text: str, verdict: str) -> None:
+    path = tmp_path / "v.yaml"
+    path.write_text("id: v\nparts:\n  a:\n    kind: vector\n", encoding="utf-8")
+    part = load_question(path).parts[0]
+    result = grading.grade_part(part, Answer(text), REGISTRY["vector"].read("[4, 5, 6]", part))
+    assert result.verdict == verdict, result.feedback
+    if verdict == "unreadable":
+        assert "this is a 2×2 matrix" in result.feedback

@@ -13,7 +13,7 @@ import sympy
 
 from autograder.graders._math import show
 from autograder.graders.base import GraderKind
-from autograder.mathread import ListReading, Unreadable, read_list
+from autograder.mathread import ListReading, Unreadable, read_list, read_matrix
 from autograder.result import Outcome
 from autograder.spec import Part
 
@@ -43,6 +43,7 @@ def read(text: str, part: Part) -> ListReading:
     if name in params.named:
         named = read_list(params.named[name], part.vocabulary)
         return ListReading(named.items, (f"read {name} as {params.named[name]}",))
+    _not_a_matrix(text, part)
     reading = read_list(text, part.vocabulary)
     for index, item in enumerate(reading.items, start=1):
         if not item.is_number or not item.is_real:
@@ -52,6 +53,18 @@ def read(text: str, part: Part) -> ListReading:
                 hint="[1, 2, 3]",
             )
     return reading
+
+
+def _not_a_matrix(text: str, part: Part) -> None:
+    """``[[4, 5], [6, 3]]`` or a 2×2 ``bmatrix`` is a matrix: never silently flattened to a vector.
+
+    A single row or column (``\\begin{bmatrix} 1 \\\\ 4 \\end{bmatrix}``) is a vector."""
+    try:
+        shape = read_matrix(text, part.vocabulary).shape
+    except Unreadable:
+        return
+    if min(shape) > 1:
+        raise Unreadable(f"Expected a vector, but this is a {shape[0]}×{shape[1]} matrix.", text, hint="[1, 2, 3]")
 
 
 def differing(answer: ListReading, reference: ListReading, params: Params) -> list[int]:
