@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
+from autograder.api import AnswerKey
+from autograder.graders import complexity
 from autograder.result import PartResult
 
 Grade = Callable[[str, str], PartResult]
@@ -268,3 +270,26 @@ def test_high_powers_in_a_feature_map_are_refused_without_expanding(grade_hw9: G
     assert time.monotonic() - start < 1.0
     assert result.verdict == "incorrect"
     assert "has degree 16, but the kernel has degree 2" in result.feedback
+
+
+@pytest.mark.parametrize(
+    ("answer_id", "text"),
+    [
+        ("q4.f", "O(b d^2 + z)"),
+        ("q4.g", "O(d^2 +)"),
+        ("q6.c.time", "O(N^2 D"),
+        ("q6.c.space", "O()"),
+        ("q6.d.time", "O(N D^2 zz)"),
+        ("q6.d.space", "big-O of stuff"),
+    ],
+)
+def test_the_big_o_format_hint_never_gives_the_answer(
+    grade_hw9: Grade, hw9_key: AnswerKey, answer_id: str, text: str
+) -> None:
+    """The hint is read back with the part's grader: by meaning, it is not the reference."""
+    result = grade_hw9(answer_id, text)
+    assert result.verdict == "unreadable"
+    hint = result.feedback.split("An accepted way to write it: ")[1].split(", O(")[0]
+    part = hw9_key.problems.part(answer_id)
+    assert not complexity.matches(complexity.read(hint, part), hw9_key.readings[answer_id], part)
+    assert "b*d^2 + b*n*d" not in result.feedback  # the old fixed hint, q4.f's reference
