@@ -182,7 +182,7 @@ def load_set_file(directory: Path) -> tuple[str, Path | None]:
     if not path.exists():
         return "", None
     where = SET_FILE
-    data = _read_yaml(path, where)
+    data = read_yaml(path, where)
     if not isinstance(data, Mapping):
         raise SpecError(where, f"expected a mapping with reference and title, not {describe(data)}")
     _check_keys(data, SET_KEYS, where)
@@ -195,9 +195,22 @@ def load_set_file(directory: Path) -> tuple[str, Path | None]:
     return title, (directory / named).resolve()
 
 
-def _read_yaml(path: Path, where: str) -> Any:
+class _SpecLoader(yaml.SafeLoader):
+    """SafeLoader that also reads ``1e-3`` as a number, as YAML 1.2 (and so the editors
+    checking a spec against its schema) does; PyYAML's YAML 1.1 wants ``1.0e-3``."""
+
+
+_SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def read_yaml(path: Path, where: str) -> Any:
+    """A spec file's YAML data, read as the loader reads it (the schema tests do the same)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SpecLoader)  # a SafeLoader: no objects
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise SpecError(where, f"not valid YAML: {error}") from None
 
@@ -208,7 +221,7 @@ def _natural_key(text: str) -> tuple[Any, ...]:
 
 def load_question(path: Path) -> Question:
     where = path.name
-    data = _read_yaml(path, where)
+    data = read_yaml(path, where)
     if not isinstance(data, Mapping):
         raise SpecError(where, "a question spec must be a mapping with id, title and parts")
     _check_keys(data, QUESTION_KEYS, where)

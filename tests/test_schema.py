@@ -14,7 +14,7 @@ import yaml
 
 from autograder import schema
 from autograder.graders import REGISTRY
-from autograder.spec import SET_FILE, SpecError, load_question
+from autograder.spec import SET_FILE, SpecError, load_question, read_yaml
 from tests.conftest import ROOT, TINY
 from tests.test_spec import MISTYPED, QUESTION_MISTYPED
 
@@ -55,7 +55,7 @@ def test_check_reports_nothing_stale() -> None:
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda path: str(path.relative_to(ROOT)))
 def test_every_spec_in_the_repository_follows_the_schema(validator: jsonschema.Draft7Validator, path: Path) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path, path.name)
     errors = [f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(data)]
     assert errors == []
 

@@ -242,13 +242,17 @@ def test_a_mistyped_question_field_fails_with_its_expected_type(tmp_path: Path, 
         ("accept: [1, '2', 3.5]", "accept", ("1", "2", "3.5")),
         ("accept: []", "accept", ()),
         ("title: 'yes'", "title", "yes"),
+        ("abs_tol: 1e-3", "params", 0.001),  # YAML 1.2 reads it as a number, as editors do
+        ("abs_tol: 2E+1", "params", 20.0),
+        ("abs_tol: 1.5e-2", "params", 0.015),
     ],
 )
 def test_well_typed_fields_keep_their_values(tmp_path: Path, keys: str, field: str, value: object) -> None:
     path = tmp_path / "q9.yaml"
     path.write_text(f"id: q9\nparts:\n  a:\n    kind: numeric\n    {keys}\n", encoding="utf-8")
     (part,) = load_question(path).parts
-    assert getattr(part, field) == value
+    got = part.params.abs_tol if field == "params" else getattr(part, field)
+    assert got == value
 
 
 SET_FILES = [
