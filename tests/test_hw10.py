@@ -94,12 +94,36 @@ EXPECTED: dict[str, dict[str, str]] = {
         "q4.b": "correct",  # an ellipsis for the batch axis
         "q4.c": "incorrect",  # matrix products instead of element-wise ones
     },
+    "07-more-variants": {
+        "q1.a": "correct",  # Unicode floor and minus
+        "q1.b": "correct",
+        "q1.c": "correct",  # rows separated by ;
+        "q1.d": "incorrect",  # no kernel area
+        "q1.e": "incorrect",  # one layer's field
+        "q2.a": "correct",
+        "q2.b": "correct",  # ≈ and a Unicode power of ten
+        "q2.c": "incorrect",  # h_1
+        "q2.d": "correct",  # every required concept, not the optional one
+        "q3.a": "partial",  # no bias
+        "q3.b": "correct",  # ** is arithmetic
+        "q3.c": "correct",
+        "q3.d": "incorrect",  # two linear layers: 4H(D+H+2) parameters, not the fixed layout
+        "q3.e": "correct",  # a loop over the batch
+        "q4.a": "correct",  # the weight's first axis is the output channels
+        "q4.b": "incorrect",  # the weight's axes swapped: the channel sizes do not match
+        "q4.c": "incorrect",  # not an interpolation
+        "q4.d": "needs_review",
+    },
 }
 
 PERFECT = {"01-perfect-plain", "02-perfect-latex"}
 
 # Rows the engine gets wrong: (submission, id) -> the bug, one line.
-ENGINE_BUGS: dict[tuple[str, str], str] = {}
+ENGINE_BUGS: dict[tuple[str, str], str] = {
+    ("07-more-variants", "q2.d"): "rubric: every required concept found, an optional one missing -> needs_review",
+    ("07-more-variants", "q3.b"): "code_blanks refuses ** although a blank may hold arithmetic",
+    ("07-more-variants", "q4.a"): "token cannot read indexing (self.conv.weight.shape[0])",
+}
 
 
 def expected(name: str, part: str) -> str:
