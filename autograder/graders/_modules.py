@@ -469,9 +469,33 @@ def run_module(
     ``hide_source``: the child runs the source from memory, with no file of it to read
     (a template filled with reference answers the student's code must not see)."""
     try:
-        return sandbox().run("module", source, payload, filename=filename, hide_source=hide_source)
+        run = sandbox().run("module", source, payload, filename=filename, hide_source=hide_source)
     except SandboxError as error:
         return RunResult("crashed", error_type="SandboxError", error_message=f"the sandbox could not start: {error}")
+    if run.status == "ok" and not well_formed(run.value, len(payload.get("calls", []))):
+        # The child runs next to the code it reports on: code that rewrote the report is its own error.
+        return RunResult("error", error_type="UnreadableResult", error_message=UNREADABLE_RESULT)
+    return run
+
+
+UNREADABLE_RESULT = "the run's results are not in the form the grader sends them (did the code change the grader?)"
+
+
+def well_formed(value: Any, calls: int) -> bool:
+    """The ``module`` task's report as the harness writes it: one output per call, tensors as
+    shape and values; anything else came from code that tampered with the report."""
+    if not isinstance(value, dict):
+        return False
+    outputs, state = value.get("outputs"), value.get("state_dict")
+    if not isinstance(outputs, list) or len(outputs) != calls or not all(isinstance(o, dict) for o in outputs):
+        return False
+    if not isinstance(state, dict) or not all(_is_tensor(tensor) for tensor in state.values()):
+        return False
+    return isinstance(value.get("parameters"), list) and isinstance(value.get("attributes"), dict)
+
+
+def _is_tensor(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("shape"), list) and "values" in value
 
 
 def payload(

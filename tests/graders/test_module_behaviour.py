@@ -477,3 +477,13 @@ def test_a_case_is_named_by_its_sizes(sizes: dict[str, Any], case: dict[str, Any
     )
     (resolved,) = _modules.builds(params)
     assert _modules.describe_case(params, resolved) == words
+
+
+# Student code runs next to the harness: it can rewrite how the report is written.
+TAMPERING = "import sys\nsys.modules['autograder.sandbox.harness'].encode_tensor = lambda tensor: {'values': 0}\n"
+
+
+def test_code_that_rewrites_the_report_gets_no_credit(grade_code: Grade) -> None:
+    result = grade_code("m.cnn", TAMPERING + edited("cnn", []))
+    assert (result.verdict, result.score) == ("incorrect", 0), result.feedback
+    assert "did the code change the grader?" in result.feedback
