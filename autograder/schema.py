@@ -245,7 +245,7 @@ def build_schema() -> dict[str, Any]:
     definitions.update({f"kind_{kind.name}": kind_part_schema(kind) for kind in kinds})
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": "attention-autograder question spec",
+        "title": "Autograder question spec",
         "description": "One question of a problem set (problems/<set>/<question>.yaml); see docs/spec.md.",
         "type": "object",
         "required": ["id", "parts"],
@@ -258,7 +258,7 @@ def build_schema() -> dict[str, Any]:
             "aliases": {
                 "type": "object",
                 "additionalProperties": TEXT,
-                "description": "Other spellings of a declared symbol: `{d_model: d}`.",
+                "description": "Other spellings of a declared symbol: `{n_items: n}`.",
             },
             "functions": FUNCTIONS,
             "parts": {

@@ -192,7 +192,7 @@ def example_problems(part: Part, reference: Any) -> Iterator[str]:
     try:
         REGISTRY[part.kind].read(shown, part)
     except Unreadable:
-        return  # a prose example ("2 q^T q + 3 or 2*dot(q, q) + 3") is not an answer itself
+        return  # a prose example ("2x + 1 or 2*x + 1") is not an answer itself
     result = grade_part(part, Answer(shown), reference)
     if result.verdict == "correct":
         where = f"{part.where}.example" if part.example else f"{part.where}: the format example of kind '{part.kind}'"
