@@ -292,7 +292,8 @@ def resolve(spec: CodeSpec, case: Mapping[str, Any], init_args: Sequence[Any]) -
     choices = {}
     for item in spec.inputs:
         for size in item.shape:
-            evaluate(size, known, f"input {item.name}: shape")
+            if evaluate(size, known, f"input {item.name}: shape") < 0:
+                raise TypeError(f"input {item.name}: the size {size} is negative with these sizes")
         if item.values not in ("", "normal", "uniform"):
             low, high = (
                 evaluate(bound, known, f"input {item.name}: values") for bound in _range(item.values, item.name)
@@ -307,6 +308,8 @@ def resolve(spec: CodeSpec, case: Mapping[str, Any], init_args: Sequence[Any]) -
                 raise TypeError(f"input {item.name}: mask over unknown size {item.mask!r}")
             choices[item.name] = variant
         elif not item.tensor and item.name in case:
+            if isinstance(case[item.name], list | dict) or not _plain(case[item.name]):
+                raise TypeError(f"{item.name}: a plain input's value must be a number or a boolean")
             choices[item.name] = case[item.name]
     count = sum(math.prod(evaluate(s, known, item.name) for s in item.shape) for item in spec.inputs if item.tensor)
     if count > MAX_ELEMENTS:

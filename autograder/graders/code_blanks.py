@@ -257,7 +257,7 @@ def _arguments(init_args: tuple[Any, ...]) -> str:
 
 def check_reference(part: Part, reference: Fragment) -> str | None:
     """The fully reference-filled template builds and runs on every declared case, for every
-    build; else a located sentence (``reference blank (g) does not run: NameError … in split_heads``)."""
+    build; else a located sentence (``reference blank (g) does not run: NameError … in forward``)."""
     params: Params = part.params
     for init_args in (params.init_args, *params.also_init_args):
         run = reference_run(part, init_args)

@@ -444,6 +444,9 @@ BAD_SPECS: list[tuple[dict[str, Any], str]] = [
     ({"class_name": "M", "init_args": [{"a": 1}], "inputs": [X], "sizes": {"N": 2}}, "must be a number"),
     ({"class_name": "M", "inputs": [X], "sizes": {"N": 2}, "describe": "{N} images of {H} pixels"}, "{H} is neither"),
     ({"class_name": "M", "inputs": [X], "sizes": {"N": 2}, "describe": "{N images"}, "describe: "),
+    ({"class_name": "M", "inputs": [{"name": "x", "shape": ["N - 3"]}], "sizes": {"N": 2}}, "N - 3 is negative"),
+    ({"class_name": "M", "inputs": [{"name": "k", "tensor": False}], "cases": [{"k": [1, 2]}]}, "must be a number"),
+    ({"class_name": "M", "inputs": [X], "sizes": {"N": 2.5}}, "cannot read '2.5' as a size"),
 ]
 
 
