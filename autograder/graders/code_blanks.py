@@ -26,6 +26,7 @@ Params: ``template``, ``blank``, ``strip_prefix``, ``also_init_args`` and those 
 
 from __future__ import annotations
 
+import ast
 import functools
 import re
 from collections.abc import Mapping
@@ -148,10 +149,25 @@ def _blank_names(source: str) -> list[str]:
 
 
 def fill(params: Params, answers: Mapping[str, str]) -> str:
+    """The template with every blank replaced by its answer, as one operand (see :func:`operand`)."""
     source = params.source
     for blank, text in {**params.fills, **answers}.items():
-        source = source.replace(f"___({blank})___", text)
+        source = source.replace(f"___({blank})___", operand(text))
     return source
+
+
+_OPERATORS = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.IfExp, ast.NamedExpr)
+
+
+def operand(text: str) -> str:
+    """An answer with operators in parentheses, so it stays one operand wherever the blank
+    stands (``n - ___(k)___`` with ``kernel + 0`` is ``n - (kernel + 0)``); names, calls and
+    numbers stay as written, since a blank may stand after ``self.`` (parsed only, never run)."""
+    try:
+        body = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    return f"({text})" if isinstance(body, _OPERATORS) else text
 
 
 _REFERENCE_RUNS: dict[str, RunResult] = {}

@@ -263,11 +263,23 @@ CONV_BLANKS = [
 ]
 
 
-@pytest.mark.parametrize(("blank", "text", "verdict", "fragment"), CONV_BLANKS)
+# A function template: plain numbers in, a number out, no weights.
+SIZE_BLANKS = [
+    ("formula.k", "kernel", "correct", "Correct."),
+    # filled in as one operand: n - (kernel + 0 * stride), not n - kernel + 0 * stride
+    ("formula.k", "kernel + 0 * stride", "correct", "the function behaves exactly like the reference"),
+    ("formula.k", "3", "incorrect", "output differs from the reference's (largest difference 1) on n "),
+    ("formula.k", "kernel // (padding - padding)", "incorrect", "calling conv_output_size fails on n 32, kernel 3"),
+]
+
+
+@pytest.mark.parametrize(
+    ("blank", "text", "verdict", "fragment"), [*(("block." + row[0], *row[1:]) for row in CONV_BLANKS), *SIZE_BLANKS]
+)
 def test_blanks_of_a_convolution_template_are_judged_by_running_it(
     grade_code: Grade, blank: str, text: str, verdict: str, fragment: str
 ) -> None:
-    result = grade_code(f"m.block.{blank}", text)
+    result = grade_code(f"m.{blank}", text)
     assert result.verdict == verdict, result.feedback
     assert fragment in result.feedback
     assert "Size(" not in result.feedback  # the reference's shapes are the answer: never quoted
