@@ -48,6 +48,10 @@ CANNOT_COMPARE = (
     "Your class runs and its output has the right shape, but its parameters (their names or shapes) "
     "do not fit the reference implementation, so the autograder cannot compare what it computes."
 )
+CANNOT_COMPARE_FUNCTION = (
+    "Your function runs, but the reference could not be run on the same inputs, so the autograder "
+    "cannot compare what it computes."
+)
 DOES_NOT_LOAD = "Your class runs, but not with weights loaded into it by load_state_dict: {error}."
 STALE_SIZE = "{function} reshapes to sizes that do not fit the tensor it receives: it has another number of elements."
 NOT_RUN = "The autograder could not run your {what} ({reason})."
@@ -187,7 +191,8 @@ def _compare_runs(
 ) -> Outcome:
     if replay.status != "ok" or any("error_type" in output for output in replay.value["outputs"]):
         # Never quote the reference's own error: it names the reference's shapes.
-        return Outcome("needs_review", params.partial_credit, CANNOT_COMPARE, "module:cannot_compare")
+        message = CANNOT_COMPARE if params.class_name else CANNOT_COMPARE_FUNCTION
+        return Outcome("needs_review", params.partial_credit, message, "module:cannot_compare")
     for case, ours, theirs in zip(cases, mine.value["outputs"], replay.value["outputs"], strict=True):
         where = _modules.describe_case(params, case)
         if "error_type" in ours:

@@ -490,3 +490,15 @@ def test_code_that_rewrites_the_report_gets_no_credit(grade_code: Grade) -> None
     result = grade_code("m.cnn", TAMPERING + edited("cnn", []))
     assert (result.verdict, result.score) == ("incorrect", 0), result.feedback
     assert "did the code change the grader?" in result.feedback
+
+
+@pytest.mark.parametrize(
+    ("part", "fragment"),
+    [("cnn", "its parameters (their names or shapes) do not fit"), ("size", "the reference could not be run")],
+)
+def test_a_reference_that_fails_sends_a_working_answer_to_review(code_key: AnswerKey, part: str, fragment: str) -> None:
+    problem = code_key.problems.part(f"m.{part}")
+    failing = module_behaviour.Code(edited(part, []) + "\nraise RuntimeError('the reference is broken')\n")
+    outcome = module_behaviour.grade(code_key.readings[f"m.{part}"], failing, problem)
+    assert (outcome.verdict, outcome.credit) == ("needs_review", 0.5)
+    assert fragment in outcome.feedback and "broken" not in outcome.feedback
