@@ -791,7 +791,7 @@ class Parser:
                      token.offsets[start:end], piece=True)  # fmt: skip
 
     def merge_subscript(self, token: Token) -> Token:
-        """``x_1``, ``x_{1}``, ``x₁`` → ``x1``; ``d_k`` → ``d_k`` when that is declared."""
+        """``x_1``, ``x_{1}``, ``x₁`` → ``x1``; ``n_in`` → ``n_in`` when that is declared."""
         if not self.at("_"):
             return token
         sub, size = self.peek(1), 2
