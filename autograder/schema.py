@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from autograder import safeio
 from autograder.graders import REGISTRY
 from autograder.graders.base import GraderKind
 from autograder.spec import SYMBOL_FLAGS, Part, Rule, type_name
@@ -347,8 +348,8 @@ def main(argv: list[str] | None = None) -> int:
     action.add_argument("--check", action="store_true", help="exit 1 when either is stale")
     args = parser.parse_args(argv)
     if args.write:
-        SCHEMA_FILE.write_text(schema_text(), encoding="utf-8")
-        SPEC_DOC.write_text(docs_with_kinds(SPEC_DOC.read_text(encoding="utf-8")), encoding="utf-8")
+        safeio.write_text(SCHEMA_FILE, schema_text())
+        safeio.write_text(SPEC_DOC, docs_with_kinds(SPEC_DOC.read_text(encoding="utf-8")))
         print(f"wrote {SCHEMA_FILE} and the kinds' parameters in {SPEC_DOC}")
         return 0
     if args.check:
