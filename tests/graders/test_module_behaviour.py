@@ -3,6 +3,7 @@ beside the reference implementation with the same grader-chosen weights."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -10,9 +11,11 @@ import pytest
 
 from autograder.api import AnswerKey
 from autograder.graders import _modules, module_behaviour
+from autograder.grading import grade_part
 from autograder.result import PartResult
 from autograder.sandbox import RunResult
 from autograder.spec import SpecError, build_dataclass
+from autograder.submission import Answer
 from tests.conftest import HW9_REFERENCE
 from tests.graders.conftest import CODE_KINDS
 
@@ -239,6 +242,18 @@ ANY_MODULE = [
         ["gradients with respect to the inputs differ", "(some are missing"],
     ),
     ("cnn", "no_bias", [("padding=1)", "padding=1, bias=False)")], "incorrect", ["has 108 parameters, not as many"]),
+    (
+        "cnn",
+        "weights_detached",
+        [
+            (
+                "torch.relu(self.conv(x))",
+                "torch.relu(nn.functional.conv2d(x, self.conv.weight.detach(), self.conv.bias, padding=1))",
+            )
+        ],
+        "incorrect",
+        ["the gradients of the weights differ"],
+    ),
     ("lstm", "reference", [], "correct", []),
     (
         "lstm",
@@ -502,3 +517,25 @@ def test_a_reference_that_fails_sends_a_working_answer_to_review(code_key: Answe
     outcome = module_behaviour.grade(code_key.readings[f"m.{part}"], failing, problem)
     assert (outcome.verdict, outcome.credit) == ("needs_review", 0.5)
     assert fragment in outcome.feedback and "broken" not in outcome.feedback
+
+
+# (edits of the CNN reference, what the state-dict comparison says): names, never the reference's shapes
+STATE_DICTS = [
+    ([("padding=1)", "padding=1)\n        self.extra = nn.Linear(2, 2)")], "not expected: extra.bias, extra.weight"),
+    ([("padding=1)", "padding=1, bias=False)")], "missing: conv.bias"),
+    ([("kernel_size=3, padding=1", "kernel_size=(3, 1), padding=(1, 0)")], "conv.weight has another shape"),
+]
+
+
+@pytest.mark.parametrize(("edits", "fragment"), STATE_DICTS)
+def test_the_state_dict_is_compared_by_name_and_shape(
+    code_key: AnswerKey, edits: list[tuple[str, str]], fragment: str
+) -> None:
+    part = code_key.problems.part("m.cnn")
+    params = dataclasses.replace(part.params, compare=("state_dict", "shape", "values"))
+    result = grade_part(
+        dataclasses.replace(part, params=params), Answer(edited("cnn", edits)), code_key.readings["m.cnn"]
+    )
+    assert (result.verdict, result.note) == ("incorrect", "module:state_dict"), result.feedback
+    assert fragment in result.feedback
+    assert "[4, 3, 3, 3]" not in result.feedback  # the reference's shapes
