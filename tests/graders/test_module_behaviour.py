@@ -474,27 +474,37 @@ def test_a_bad_declaration_is_a_located_spec_error(declaration: dict[str, Any], 
 
 
 # (sizes, case, how the case is named)
+X_NC = [{"name": "x", "shape": ["N", "C"]}]
+PADDED = [{"name": "tokens", "shape": ["N", "T"], "dtype": "long"}, {"name": "keep", "mask": "T", "dtype": "bool"}]
+
+# (inputs, sizes, case, describe, how the case is named)
 DESCRIPTIONS = [
-    ({"N": 2, "C": 3}, {}, "N 2, C 3"),
-    ({"N": 2, "C": "init_args[0] * 2"}, {"N": 4}, "N 4, C 6"),
+    (X_NC, {"N": 2, "C": 3}, {}, "", "N 2, C 3"),
+    (X_NC, {"N": 2, "C": "init_args[0] * 2"}, {"N": 4}, "", "N 4, C 6"),
+    (X_NC, {"N": 2, "C": 3}, {}, "{N} rows of {C}", "2 rows of 3"),
+    (PADDED, {"N": 2, "T": 5}, {"keep": "padding"}, "", "N 2, T 5, a padding keep"),
+    (PADDED, {"N": 2, "T": 5}, {"T": 3}, "{N} sentences, {keep}", "2 sentences, no keep"),
 ]
 
 
-@pytest.mark.parametrize(("sizes", "case", "words"), DESCRIPTIONS)
-def test_a_case_is_named_by_its_sizes(sizes: dict[str, Any], case: dict[str, Any], words: str) -> None:
-    params = build_dataclass(
-        module_behaviour.Params,
-        {
-            "class_name": "M",
-            "init_args": [3],
-            "inputs": [{"name": "x", "shape": ["N", "C"]}],
-            "sizes": sizes,
-            "cases": [case],
-        },
-        "here",
-    )
+@pytest.mark.parametrize(("inputs", "sizes", "case", "describe", "words"), DESCRIPTIONS)
+def test_a_case_is_named_by_its_sizes_and_variants(
+    inputs: list[dict[str, Any]], sizes: dict[str, Any], case: dict[str, Any], describe: str, words: str
+) -> None:
+    declaration = {"class_name": "M", "init_args": [3], "inputs": inputs, "sizes": sizes, "cases": [case]}
+    params = build_dataclass(module_behaviour.Params, {**declaration, "describe": describe}, "here")
     (resolved,) = _modules.builds(params)
     assert _modules.describe_case(params, resolved) == words
+
+
+def test_a_padding_mask_over_a_named_size_has_one_row_per_batch_entry() -> None:
+    declaration = {"class_name": "M", "inputs": PADDED, "sizes": {"N": 3, "T": 4}, "cases": [{"keep": "padding"}]}
+    params = build_dataclass(module_behaviour.Params, declaration, "here")
+    ((tokens, keep),) = [call["args"] for call in _modules.calls(params, _modules.builds(params))]
+    assert tokens["dtype"] == "long" and all(0 <= t <= 9 for row in tokens["tensor"] for t in row)
+    assert keep["dtype"] == "bool"
+    rows = [row[0][0] for row in keep["tensor"]]
+    assert len(rows) == 3 and all(len(row) == 4 and row[0] == 1 and sorted(row, reverse=True) == row for row in rows)
 
 
 # Student code runs next to the harness: it can rewrite how the report is written.
