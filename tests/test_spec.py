@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
+import yaml
 
 from autograder.spec import SpecError, build_dataclass, load_problem_set, load_question
 
@@ -346,3 +347,31 @@ def test_mistyped_fields_name_their_declared_type(data: dict[str, Any], message:
     with pytest.raises(SpecError) as raised:
         build_dataclass(_Params, data, "q.yaml: parts.a")
     assert str(raised.value) == message
+
+
+def _part_keys() -> list[tuple[str, str, str]]:
+    """(file, part, key) for every key of every part of the tiny set."""
+    found = []
+    for path in sorted((ROOT / "tests" / "fixtures" / "tiny" / "problems").glob("[!s]*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        found += [(path.name, part, key) for part, keys in data["parts"].items() for key in keys]
+    return found
+
+
+@pytest.mark.parametrize(("name", "part", "key"), _part_keys())
+def test_any_field_of_the_wrong_type_is_a_spec_error_never_a_crash(
+    tmp_path: Path, name: str, part: str, key: str
+) -> None:
+    source = ROOT / "tests" / "fixtures" / "tiny" / "problems" / name
+    for wrong in (None, [], {}, True, [None], {"x": None}):
+        data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        was_a_list = isinstance(data["parts"][part][key], list)
+        data["parts"][part][key] = wrong
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+        try:
+            load_question(path)
+        except SpecError as error:
+            assert error.where.startswith(f"{name}: parts.{part}"), error
+        else:  # only an empty list where a list belongs is still a valid spec
+            assert wrong == [] and was_a_list, f"parts.{part}.{key}: {wrong!r} was accepted"
