@@ -175,7 +175,8 @@ _REFERENCE_RUNS: dict[str, RunResult] = {}
 
 def reference_run(part: Part, init_args: tuple[Any, ...] | None = None) -> RunResult:
     """The fully reference-filled code built with ``init_args`` (default: the part's), run once
-    per process (all blanks of a template share it).
+    per process (all blanks of a template share it); a class runs with grader-chosen random
+    weights (:func:`_modules.grader_weights`), which every blank's run then loads.
 
     Only a run that finished is kept: a failed one (a crash, a refusal) may be transient,
     and keeping it would turn every later student's blanks into reviews."""
@@ -187,6 +188,11 @@ def reference_run(part: Part, init_args: tuple[Any, ...] | None = None) -> RunRe
     if key in _REFERENCE_RUNS:
         return _REFERENCE_RUNS[key]
     run = _modules.run_module(source, payload, hide_source=True)
+    if run.status == "ok" and params.class_name:
+        # Run again with grader-chosen weights: the template's own initialisation may be
+        # zeros (a bias), which a blank that drops the term would match by accident.
+        weights = _modules.grader_weights(run.value["state_dict"], run.value.get("parameters", []))
+        run = _modules.run_module(source, {**payload, "state_dict": weights}, hide_source=True)
     if run.status == "ok":
         _REFERENCE_RUNS[key] = run
     return run

@@ -179,7 +179,7 @@ def test_the_filled_template_runs_from_memory(grade_hw9: Grade, runs: list[dict[
     # The template holds the other blanks' reference answers: no file of it for the child to read.
     code_blanks._REFERENCE_RUNS.clear()
     assert grade_hw9("q3.a.a", "self.d_model").verdict == "correct"
-    assert len(runs) == 4  # for each of the two builds: the reference, then the student's blank
+    assert len(runs) == 6  # for each of the two builds: the reference twice (its weights, then ours), the blank
     assert all(run["hide_source"] is True for run in runs)
 
 
@@ -200,7 +200,7 @@ def test_a_failed_reference_run_is_never_kept(hw9_key: AnswerKey, monkeypatch: p
     # The next student's blank runs the reference again, and is graded.
     second = grade_part(part, Answer("self.d_model"), hw9_key.readings["q3.a.a"])
     assert second.verdict == "correct", second.feedback
-    assert len(asked) == 5  # the failed reference; then, for each of two builds, reference and blank
+    assert len(asked) == 7  # the failed reference; then, for each of two builds, the reference twice and the blank
     assert len(code_blanks._REFERENCE_RUNS) == 2
 
 
@@ -325,3 +325,20 @@ def test_a_reference_blank_that_does_not_run_is_named(
     broken = dataclasses.replace(part, params=params)
     sentence = code_blanks.check_reference(broken, key.readings[answer_id])
     assert sentence is not None and fragment in sentence, sentence
+
+
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        ("x @ self.W + self.b", "correct"),
+        ("torch.addmm(self.b, x, self.W)", "correct"),
+        ("x @ self.W", "incorrect"),  # the template's bias starts at zero: only grader weights tell
+        ("x @ self.W - self.b", "incorrect"),
+        ("x @ self.W + self.b.abs()", "incorrect"),
+    ],
+)
+def test_a_blank_is_judged_with_grader_chosen_weights_not_the_templates_zeros(
+    grade_code: Grade, text: str, verdict: str
+) -> None:
+    result = grade_code("m.affine.y", text)
+    assert result.verdict == verdict, result.feedback
