@@ -115,14 +115,16 @@ NOT_ALLOWED_MODULE = (
 )
 NOT_ALLOWED_SYNTAX = "{what} may not appear in a blank."
 NOT_READABLE = (
-    "Found {what}, which a blank cannot hold: a blank holds names, attributes, numbers, + - * / // @, "
+    "Found {what}, which a blank cannot hold: a blank holds names, attributes, numbers, + - * / // % ** @, "
     "calls (with keyword arguments such as dim=1), methods such as x.relu(), indexing such as x[:, -1], "
     "and tuples or lists of these."
 )
 
 SYNTAX = pycode.Syntax(
     nodes=pycode.EXPRESSION_NODES | pycode.INDEXING_NODES,
-    operators=frozenset({ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.MatMult, ast.USub, ast.UAdd}),
+    operators=frozenset(
+        {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult, ast.USub, ast.UAdd}
+    ),
     constants=frozenset({int, float, bool, type(None), type(...)}),
     methods=True,
     keywords=True,

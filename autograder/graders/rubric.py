@@ -4,8 +4,9 @@ Each concept has a share of the points and regular expressions; any one of them
 matching the answer means the concept is there. Known wrong ideas
 (misconceptions) have their own patterns and a message. Keyword matching is
 never certain, so the verdict is ``correct`` only when every required concept
-is found, no misconception matches and the credits found add up to the whole
-part; every other answer goes to ``needs_review`` with the credit found as a
+is found and no misconception matches (an optional concept, ``required: false``,
+earns its credit toward a provisional score but is never needed for ``correct``);
+every other answer goes to ``needs_review`` with the credit found as a
 provisional score. The reference answer is only shown, never compared.
 
 Before matching, the answer is normalized lightly so that a pattern is written
@@ -269,7 +270,7 @@ def grade(answer: Text, reference: object, part: Part) -> Outcome:
         + [f"!{misconception.id}" for misconception in wrong]
     )
     complete = not any(concept.required for concept in missing)
-    if complete and not wrong and credit >= 1 - 1e-9:
+    if complete and not wrong:  # an optional concept (required: false) is never needed for correct
         return Outcome("correct", 1.0, "\n".join(lines), note)
     lines.append(PROVISIONAL_CREDIT.format(percent=f"{credit:.0%}"))
     lines.append(PROVISIONAL)

@@ -42,11 +42,14 @@ REMOVED_PREFIX = "Read without the template's own prefix '{prefix}'."
 
 TOO_LONG = "The fragment is {length:,} characters long; a blank takes at most {limit} characters."
 NOT_PYTHON = "This is not a Python expression: {detail}."
-NOT_ALLOWED = "Only names (x, self.size), numbers, + - * / // and calls of names can be read here; found {what}."
+NOT_ALLOWED = (
+    "Only names (x, self.size), numbers, + - * / //, indexing (x.shape[0]) and calls of names "
+    "can be read here; found {what}."
+)
 TOO_DEEP = "The fragment is nested too deeply to be a blank of the template."
 
 SYNTAX = pycode.Syntax(
-    nodes=pycode.EXPRESSION_NODES,
+    nodes=pycode.EXPRESSION_NODES | {ast.Subscript},
     operators=frozenset({ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.USub, ast.UAdd}),
     constants=frozenset({int, float}),
     methods=False,
@@ -60,7 +63,8 @@ SYNTAX = pycode.Syntax(
     too_deep=TOO_DEEP,
 )
 """What the ``token`` kind reads: names, attribute chains, numbers, ``+ - * / //``,
-unary signs, calls of dotted names with keyword arguments."""
+unary signs, indexing with a number (``self.conv.weight.shape[0]``), calls of
+dotted names with keyword arguments."""
 
 _BINARY = {
     ast.Add: "+",
@@ -286,15 +290,28 @@ def accepted(reference: Fragment, part: Part) -> tuple[Fragment, ...]:
     return (reference, *params.accepted)
 
 
+_SIZE_CALL = re.compile(r"\.size\((-?\d+)?\)")
+
+
+def same(answer: Fragment, other: Fragment) -> bool:
+    """The same canonical text, reading a tensor's ``.size(i)`` as ``.shape[i]`` (and ``.size()``
+    as ``.shape``): PyTorch defines them as one thing, and students write either."""
+    return answer.text == other.text or _shape_spelling(answer.text) == _shape_spelling(other.text)
+
+
+def _shape_spelling(text: str) -> str:
+    return _SIZE_CALL.sub(lambda match: f".shape[{match.group(1)}]" if match.group(1) else ".shape", text)
+
+
 def matches(answer: Fragment, other: Fragment, part: Part) -> bool:
-    return answer.text == other.text
+    return same(answer, other)
 
 
 def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
     # Cheapest first: the canonical text of the reference, then of each alternative.
-    if answer.text == reference.text:
+    if same(answer, reference):
         return Outcome("correct", 1.0, _with_notes(CORRECT, answer), "token:equal")
-    if any(answer.text == alternative.text for alternative in accepted(reference, part)):
+    if any(same(answer, alternative) for alternative in accepted(reference, part)):
         message = CORRECT_ALTERNATIVE.format(shown=answer.text)
         return Outcome("correct", 1.0, _with_notes(message, answer), "token:alternative")
     sentences = [INCORRECT.format(shown=answer.text)]

@@ -232,6 +232,9 @@ WIDENED = [
     "[x, h]",
     "F.dropout(x, p=0.5, training=False)",
     "`x.tanh()`",
+    "x ** 2",
+    "8 * (x.size(0) // 2) ** 2",
+    "x % 2",
 ]
 
 
@@ -273,7 +276,7 @@ STILL_REFUSED = [
     ("lambda: x", "Found a lambda"),
     ("[y for y in x]", "Found a list comprehension"),
     ("(y := x)", "Found an assignment :="),
-    ("x ** 2", "Found the operator **"),
+    ("x < 2", "Found a comparison"),
     ("x if h else y", "Found an if-else expression"),
     ("f(x)(h)", "Found a call of something that is not a name or a method"),
     ("x.sum(**h)", "Found **keyword unpacking"),

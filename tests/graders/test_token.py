@@ -66,6 +66,15 @@ ACCEPTED = [
     ("h", " self . W_o "),
 ]
 
+# A tensor's .size(i) and .shape[i] are one thing in PyTorch; indexing with a number reads.
+SIZE_SPELLINGS = [
+    ("self.conv.weight.size(0)", "self.conv.weight.shape[0]", True),
+    ("x.shape[-1]", "x.size(-1)", True),
+    ("x.size()", "x.shape", True),
+    ("x.shape[0]", "x.shape[1]", False),
+    ("x.size(0)", "y.size(0)", False),
+]
+
 REJECTED = [
     ("a", "d_k"),
     ("a", "self.d_k"),
@@ -93,7 +102,8 @@ UNREADABLE = [
     "[x for x in y]",
     "x" * 100_000,
     "a if b else c",
-    "x[0]",
+    "x[0:2]",
+    "x[i, j]",
     "d_model == 512",
     "f(x)(y)",
     "f(x).g",
@@ -143,6 +153,12 @@ def test_unreadable(parts: dict[str, Part], text: str) -> None:
     assert caught.value.message
 
 
+@pytest.mark.parametrize(("written", "other", "same"), SIZE_SPELLINGS)
+def test_size_and_shape_are_one_spelling(parts: dict[str, Part], written: str, other: str, same: bool) -> None:
+    part = parts["a"]
+    assert token.matches(token.read(written, part), token.read(other, part), part) is same
+
+
 def test_a_long_answer_is_refused_before_parsing(parts: dict[str, Part]) -> None:
     with pytest.raises(Unreadable) as caught:
         token.read("x" * 100_000, parts["a"])
@@ -151,9 +167,9 @@ def test_a_long_answer_is_refused_before_parsing(parts: dict[str, Part]) -> None
 
 def test_unreadable_points_at_the_offending_syntax(parts: dict[str, Part]) -> None:
     with pytest.raises(Unreadable) as caught:
-        token.read("num_heads * x[0]", parts["a"])
-    assert caught.value.message == token.NOT_ALLOWED.format(what="indexing with [ ]")
-    assert caught.value.position == len("num_heads * ")
+        token.read("num_heads * x[0:2]", parts["a"])
+    assert caught.value.message == token.NOT_ALLOWED.format(what="a slice")
+    assert caught.value.position == len("num_heads * x[")
 
 
 def test_reading_never_evaluates(parts: dict[str, Part], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -251,8 +267,8 @@ def test_bad_params_are_spec_errors(tmp_path: Path, params: str, message: str) -
 
 def test_position_counts_characters_not_bytes(parts: dict[str, Part]) -> None:
     with pytest.raises(Unreadable) as caught:
-        token.read("μ * x[0]", parts["a"])
-    assert caught.value.position == len("μ * ")
+        token.read("μ * x[0:2]", parts["a"])
+    assert caught.value.position == len("μ * x[")
 
 
 # (a blank as written, its canonical text): the code kinds read blanks with the wider syntax of
