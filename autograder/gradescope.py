@@ -224,9 +224,7 @@ def run(root: Path, *, log: TextIO | None = None) -> int:
     return code
 
 
-def _grade(
-    root: Path, work: Path, log: TextIO
-) -> tuple[tuple[SubmissionResult | None, Mapping[str, str], str], int]:
+def _grade(root: Path, work: Path, log: TextIO) -> tuple[tuple[SubmissionResult | None, Mapping[str, str], str], int]:
     """(the result, the reference texts it may reveal, a failure message when there is no result), exit code."""
     try:
         config = read_config(root / "source")

@@ -275,9 +275,12 @@ def _matrix_rows(tokens: list[Token], names: Names) -> list[list[list[Token]]]:
     LaTeX ``bmatrix``/``pmatrix``/``array`` (``&`` between entries, ``\\\\`` between rows,
     with or without ``\\left[ … \\right]``), and a flat list, which is one row.
     """
-    while _wrapped(tokens) and not _is_op(tokens[0], "⟦") and _wrapped(tokens[1:-1]) and not _split_at(
-        tokens[1:-1], frozenset({","})
-    )[1:]:
+    while (
+        _wrapped(tokens)
+        and not _is_op(tokens[0], "⟦")
+        and _wrapped(tokens[1:-1])
+        and not _split_at(tokens[1:-1], frozenset({","}))[1:]
+    ):
         tokens = tokens[1:-1]  # [[[4, 5], [6, 3]]] and \left[\begin{array}…\end{array}\right]
     if _wrapped(tokens):
         tokens = tokens[1:-1]

@@ -349,9 +349,7 @@ def _final_values(
     return found
 
 
-def _one_final_value(
-    text: str, found: list[tuple[T, list[str], int, int]]
-) -> tuple[T, list[str]]:
+def _one_final_value(text: str, found: list[tuple[T, list[str], int, int]]) -> tuple[T, list[str]]:
     """The final value when every statement gives the same one; never a silent pick."""
     value, more, cut, last = found[-1]
     for other, _, other_cut, other_last in found[:-1]:
@@ -426,7 +424,7 @@ def _check_conclusions(
     value: T,
     side: int,
 ) -> None:
-    """"10, so the total is 20" states two answers: a ReadError, never a silent pick of one."""
+    """ "10, so the total is 20" states two answers: a ReadError, never a silent pick of one."""
     if stop >= whole_stop:
         return
     for other, _, cut, last in _final_values(text, stop, whole_stop, names, read, only=True):

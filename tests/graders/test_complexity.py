@@ -706,9 +706,7 @@ def test_hw9_format_example_is_neither_reference_nor_rule(hw9_key: AnswerKey, an
         ("O(3 C D + C^2/2 + C)", "", "O(C^3 + C*D)"),  # the same bound by meaning, spelt otherwise
     ],
 )
-def test_format_example_avoids_known_answers(
-    parts: dict[str, Part], reference: str, rules: str, expected: str
-) -> None:
+def test_format_example_avoids_known_answers(parts: dict[str, Part], reference: str, rules: str, expected: str) -> None:
     part = parts["plain"]
     if rules:
         rule = Rule("known", answers=(rules,), readings=(complexity.read(rules, part),))
