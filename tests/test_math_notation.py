@@ -280,3 +280,46 @@ def test_a_vector_part_does_not_flatten_a_matrix(tmp_path: Path, text: str, verd
     assert result.verdict == verdict, result.feedback
     if verdict == "unreadable":
         assert "this is a 2×2 matrix" in result.feedback
+
+
+# How a number is shown back to its author: a fraction only when it is a small one.
+SHOWN = [
+    ("1.216e-1", "0.1216"),
+    ("9.54e-7", "9.54e-07"),
+    ("1/3", "1/3"),
+    ("0.25", "0.25"),
+    ("1/4", "0.25"),
+    ("2/7", "2/7"),
+    ("12", "12"),
+    ("≈ 0.1216", "≈ 0.1216"),
+    ("x ≈ 0.12", "≈ 0.12"),
+    (r"\sqrt{2}", "1.41421"),
+]
+
+
+@pytest.mark.parametrize(("text", "shown"), SHOWN)
+def test_a_number_is_shown_as_written_not_as_a_long_fraction(parts: dict[str, Part], text: str, shown: str) -> None:
+    part = parts["ratio"]
+    kind = REGISTRY[part.kind]
+    assert kind.show(kind.read(text, part)) == shown
+
+
+def test_the_format_example_of_a_number_with_a_unit_shows_the_unit(parts: dict[str, Part]) -> None:
+    assert grading.example(parts["pixels"]) == "0.25 pixels, or 1/4"
+    assert grading.example(parts["ratio"]) == "0.25 or 1/4"
+
+
+@pytest.mark.parametrize(
+    ("abs_tol", "reference", "reported"), [(1e-6, "9.54e-7", True), (0.001, "0.1216", False), (0.5, "0", False)]
+)
+def test_validate_reports_an_absolute_tolerance_that_swallows_the_reference(
+    parts: dict[str, Part], abs_tol: float, reference: str, reported: bool
+) -> None:
+    part = parts["ratio"]
+    part = dataclasses.replace(part, params=dataclasses.replace(part.params, abs_tol=abs_tol))
+    kind = REGISTRY["numeric"]
+    assert kind.check_reference is not None
+    problem = kind.check_reference(part, kind.read(reference, part))
+    assert (problem is not None) == reported
+    if reported:
+        assert "0 and any answer that small would earn full credit" in str(problem)

@@ -23,8 +23,10 @@ NOT_CLOSE = "Not the expected value (yours is {value})."
 
 @dataclass(frozen=True)
 class Params:
-    abs_tol: float = 1e-6
-    """Largest accepted absolute difference from the reference value."""
+    abs_tol: float = 0.0
+    """Largest accepted absolute difference from the reference value. 0 by default: an
+    absolute tolerance larger than a small reference (``9.5e-7``) would accept any small
+    answer, so ``validate`` reports one that is at least the reference's size."""
     rel_tol: float = 1e-6
     """Largest accepted difference relative to the reference value (added to ``abs_tol``)."""
     unit: tuple[str, ...] = ()
@@ -36,7 +38,7 @@ def read(text: str, part: Part) -> Reading:
     params: Params = part.params
     reading = read_expression(text, part.vocabulary, units=params.unit)
     if not reading.value.is_number or not reading.value.is_real:
-        raise Unreadable(f"Expected a number, but '{show(reading.value)}' is not one.", text, hint="0.25 or 1/4")
+        raise Unreadable(f"Expected a number, but '{show(reading.value)}' is not one.", text, hint=example_for(part))
     return reading
 
 
@@ -55,9 +57,48 @@ def grade(answer: Reading, reference: Reading, part: Part) -> Outcome:
     return Outcome("incorrect", 0.0, NOT_CLOSE.format(value=show_reading(answer)), "numeric:different")
 
 
+MAX_SHOWN_DENOMINATOR = 1000
+"""A fraction is shown as one (``1/3``) when its denominator is at most this and it is no
+terminating decimal; ``0.25``, ``1.216e-1`` and ``1/4`` are shown as decimals."""
+
+
 def show_reading(reading: Reading) -> str:
+    """``1/3``, ``0.1216``, ``9.54e-07``; ``≈ 0.12`` when the answer said it is approximate."""
     value = reading.value
-    return show(value) if value.is_Rational else f"{float(sympy.N(value)):.6g}"
+    if value.is_Rational and (value.q == 1 or (value.q <= MAX_SHOWN_DENOMINATOR and not _terminates(value.q))):
+        shown = show(value)  # 3, 1/3
+    else:
+        shown = f"{float(sympy.N(value)):.6g}"  # 0.25, 0.1216, 9.54e-07, 1.41421
+    return f"≈ {shown}" if reading.approximate else shown
+
+
+def check_reference(part: Part, reference: Reading) -> str | None:
+    """For ``validate``: an absolute tolerance at least the size of a non-zero reference would
+    give full credit to 0 and to every other small answer."""
+    params: Params = part.params
+    value = abs(float(sympy.N(reference.value)))
+    if value and params.abs_tol >= value:
+        return (
+            f"abs_tol {params.abs_tol:g} is at least the reference's size ({value:.3g}), so 0 and any answer "
+            "that small would earn full credit; lower abs_tol or rely on rel_tol"
+        )
+    return None
+
+
+def _terminates(denominator: int) -> bool:
+    """Is p/denominator a terminating decimal (only 2s and 5s divide the denominator)?"""
+    for factor in (2, 5):
+        while denominator % factor == 0:
+            denominator //= factor
+    return denominator == 1
+
+
+def example_for(part: Part) -> str:
+    """``0.25 or 1/4``, with the part's unit when it declares one (``0.25 pixels``)."""
+    params: Params = part.params
+    if params.unit:
+        return f"0.25 {params.unit[0]}, or 1/4"
+    return "0.25 or 1/4"
 
 
 KIND = GraderKind(
@@ -68,4 +109,6 @@ KIND = GraderKind(
     matches=matches,
     show=show_reading,
     example="0.25 or 1/4",
+    example_for=example_for,
+    check_reference=check_reference,
 )
