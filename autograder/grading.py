@@ -15,8 +15,9 @@ from typing import Any
 
 from autograder.graders import REGISTRY
 from autograder.mathread import Unreadable
+from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome, PartResult, verdict_for_credit
-from autograder.spec import Part, ProblemSet, closest
+from autograder.spec import closest
 from autograder.submission import Answer, Submission
 
 UNANSWERED_FEEDBACK = "Not answered."

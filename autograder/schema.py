@@ -30,7 +30,8 @@ from typing import Any
 from autograder import safeio
 from autograder.graders import REGISTRY
 from autograder.graders.base import GraderKind
-from autograder.spec import SYMBOL_FLAGS, Part, Rule, type_name
+from autograder.problem import Part, Rule
+from autograder.spec import SYMBOL_FLAGS, type_name
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 SCHEMA_FILE = DOCS / "spec.schema.json"

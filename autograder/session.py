@@ -24,8 +24,9 @@ from autograder import bounded, sandbox
 from autograder.errors import ConfigError
 from autograder.graders import REGISTRY
 from autograder.grading import Read, grade_part, grade_parts, part_result, read_answer, submission_messages
+from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome, PartResult, SubmissionResult
-from autograder.spec import Part, ProblemSet, SpecError, load_problem_set
+from autograder.spec import SpecError, load_problem_set
 from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission, submission_name
 
 SUBMISSION_TIMEOUT = 30.0

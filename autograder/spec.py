@@ -18,14 +18,15 @@ import re
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sympy
 import yaml
 
+from autograder.graders import REGISTRY
 from autograder.mathread import Unreadable, Vocabulary
+from autograder.problem import Part, ProblemSet, Question, Rule
 
 SYMBOL_FLAGS = ("positive", "nonnegative", "real", "integer", "vector")
 PART_KEYS = (
@@ -55,86 +56,6 @@ class SpecError(Exception):
         super().__init__(f"{where}: {message}")
         self.where = where
         self.message = message
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A known answer (usually a wrong or partial one) and what to tell its author."""
-
-    message: str
-    """What the answer's author is told (the part's feedback when the rule fires)."""
-    credit: float = 0.0
-    """Share of the part's points this answer earns (1 for an accepted alternative)."""
-    answers: tuple[str, ...] = ()
-    """Answers, read with the part's grader and matched by meaning."""
-    mentions: tuple[str, ...] = ()
-    """Names (declared symbols) whose presence in the answer triggers the rule."""
-    note: str = ""
-    """Tag for reports; defaults to ``rule:<n>``."""
-    readings: tuple[Any, ...] = dataclasses.field(default=(), metadata={"internal": True})
-    """``answers`` as read by the part's grader (filled at load)."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """One gradable answer id."""
-
-    id: str
-    """Full answer id, e.g. ``q6.c.time``."""
-    question: str
-    title: str
-    """A short name shown to students and in reports (default: the part's key)."""
-    prompt: str
-    """The question as asked, shown with the feedback."""
-    points: float
-    """Points for this part (default 1)."""
-    kind: str
-    """The grader kind, which reads and compares the answers (``symbolic``, ``numeric``, …)."""
-    params: Any
-    """The grader kind's ``Params`` dataclass."""
-    vocabulary: Vocabulary
-    rules: tuple[Rule, ...] = ()
-    accept: tuple[str, ...] = ()
-    """Sample answers ``autograder validate`` expects to earn full credit."""
-    reject: tuple[str, ...] = ()
-    """Sample answers ``autograder validate`` expects to earn less than full credit."""
-    show_reference: bool = False
-    """Show the reference answer in this part's feedback."""
-    example: str = ""
-    """A format example shown with an unreadable answer (default: built by the kind)."""
-    where: str = ""
-    """``file: parts.<key>``, for located messages."""
-    folder: Path = Path(".")
-    """The folder of the spec file: files a spec names (a code template) are found here."""
-
-
-@dataclass(frozen=True)
-class Question:
-    id: str
-    title: str
-    statement: str
-    parts: tuple[Part, ...]
-    source: str
-
-
-@dataclass(frozen=True)
-class ProblemSet:
-    name: str
-    questions: tuple[Question, ...]
-    title: str = ""
-    """``set.yaml``'s title; empty when the folder has no set file or it gives none."""
-    reference: Path | None = None
-    """The reference folder ``set.yaml`` names (resolved against the set's folder), if any."""
-
-    @property
-    def parts(self) -> tuple[Part, ...]:
-        return tuple(part for question in self.questions for part in question.parts)
-
-    def part(self, answer_id: str) -> Part:
-        for part in self.parts:
-            if part.id == answer_id:
-                return part
-        raise KeyError(answer_id)
 
 
 def closest(word: str, choices: Sequence[str]) -> str | None:
@@ -255,8 +176,6 @@ def _load_part(
     where: str,
     folder: Path,
 ) -> Part:
-    from autograder.graders import REGISTRY
-
     data = _mapping(raw, where)
     kind_name = _required_str(data, "kind", where)
     if kind_name not in REGISTRY:
@@ -306,8 +225,6 @@ def _load_part(
 
 
 def _load_rule(part: Part, index: int, raw: Any, where: str) -> Rule:
-    from autograder.graders import REGISTRY
-
     data = _mapping(raw, where)
     _check_keys(data, RULE_KEYS, where)
     message = _required_str(data, "message", where)

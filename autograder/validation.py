@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 from autograder.graders import REGISTRY
 from autograder.grading import example, grade_part
 from autograder.mathread import Unreadable
+from autograder.problem import Part, ProblemSet, Rule
 from autograder.result import PartResult
-from autograder.spec import Part, ProblemSet, Rule, closest
+from autograder.spec import closest
 from autograder.submission import ANSWERS_FILE, Answer
 
 if TYPE_CHECKING:

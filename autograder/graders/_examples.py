@@ -8,7 +8,7 @@ to be the reference (``sqrt(d)`` for "find the scale") would give the answer awa
 from __future__ import annotations
 
 from autograder.mathread.normalize import GREEK_LETTERS
-from autograder.spec import Part
+from autograder.problem import Part
 
 GREEK = frozenset(GREEK_LETTERS)
 

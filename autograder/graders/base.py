@@ -34,7 +34,7 @@ from autograder.result import Outcome
 
 if TYPE_CHECKING:
     from autograder.mathread import Vocabulary
-    from autograder.spec import Part, ProblemSet
+    from autograder.problem import Part, ProblemSet
 
 
 @dataclass(frozen=True)

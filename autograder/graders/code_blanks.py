@@ -37,9 +37,9 @@ from autograder.graders import _blanks, _modules, token
 from autograder.graders.base import GraderKind
 from autograder.graders.token import Fragment
 from autograder.mathread import Unreadable
+from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome
 from autograder.sandbox import RunResult
-from autograder.spec import Part, ProblemSet
 
 CORRECT = "Correct."
 CORRECT_EQUIVALENT = "Correct: with {shown} in blank ({blank}) the {what} behaves exactly like the reference."

@@ -34,8 +34,8 @@ from autograder.graders._examples import GREEK
 from autograder.graders._math import read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import BigOReading, Vocabulary, read_big_o, read_expression
+from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome, Verdict
-from autograder.spec import Part, ProblemSet
 
 CORRECT = "Correct."
 CORRECT_BY_VALUE = "Correct (your bound is the same expression as the expected one)."

@@ -18,8 +18,8 @@ from autograder.graders import _examples
 from autograder.graders._math import show, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Unreadable, Vocabulary, read_expression, read_list
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 CORRECT = "Correct: φ(x)ᵀφ(y) equals the kernel for all x and y."
 CORRECT_ROUNDED = (

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 RECEIVED = "Received. This part is graded by an instructor."
 MAX_CHARS = 200_000

@@ -22,8 +22,8 @@ from autograder.equivalence import compare
 from autograder.graders._math import show
 from autograder.graders.base import GraderKind
 from autograder.mathread import MatrixReading, read_matrix
+from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome
-from autograder.spec import Part, ProblemSet
 
 CORRECT = "Correct."
 WRONG_SHAPE = "Your matrix is {got}, the answer is {expected}."

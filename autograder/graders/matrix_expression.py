@@ -43,8 +43,8 @@ import numpy as np
 
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable, Vocabulary, pycode
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

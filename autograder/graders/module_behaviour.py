@@ -26,9 +26,9 @@ from typing import Any
 from autograder.graders import _modules
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable
+from autograder.problem import Part
 from autograder.result import Outcome
 from autograder.sandbox import RunResult
-from autograder.spec import Part
 
 MAX_SOURCE_CHARS = 200_000
 

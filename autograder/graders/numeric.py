@@ -14,8 +14,8 @@ import sympy
 from autograder.graders._math import show
 from autograder.graders.base import GraderKind
 from autograder.mathread import Reading, Unreadable, read_expression
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 CORRECT = "Correct."
 NOT_CLOSE = "Not the expected value (yours is {value})."

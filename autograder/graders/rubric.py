@@ -55,8 +55,8 @@ from dataclasses import dataclass, field, replace
 
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable, Vocabulary
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 #: Longest answer read; a few paragraphs at most, and it bounds the cost of matching.
 MAX_CHARS = 5000

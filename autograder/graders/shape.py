@@ -20,8 +20,8 @@ from autograder.graders import _examples
 from autograder.graders._math import read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Vocabulary, read_list
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 CORRECT = "Correct."
 WRONG_RANK = "Expected a shape with {expected} axes; yours has {got} ({shown})."

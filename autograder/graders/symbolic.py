@@ -22,8 +22,8 @@ from autograder.graders import _examples
 from autograder.graders._math import describe_names, read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import Reading, Vocabulary, read_expression
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 CORRECT = "Correct."
 CORRECT_NUMERIC = "Correct (checked at many random values of the variables)."

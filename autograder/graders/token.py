@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, replace
 from autograder.graders import _blanks
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable, Vocabulary, pycode
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 #: Longest fragment read; a blank is a few tokens, and this keeps hostile input cheap.
 MAX_CHARS = 300

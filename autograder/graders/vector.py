@@ -14,8 +14,8 @@ import sympy
 from autograder.graders._math import show
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Unreadable, read_list, read_matrix
+from autograder.problem import Part
 from autograder.result import Outcome
-from autograder.spec import Part
 
 CORRECT = "Correct."
 WRONG_LENGTH = "Expected a vector of {expected} numbers; yours has {got} ({shown})."

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import safeio
+from autograder.problem import ProblemSet
 from autograder.render.compare import SubmissionChange, changes_table, compare, write_changes
 from autograder.render.feedback import write_feedback
 from autograder.render.gradebook import write_grades
@@ -27,7 +28,6 @@ from autograder.render.overrides import OVERRIDES_FILE, OverrideError, apply_ove
 from autograder.render.records import GradedSubmission, RecordError, build_record, load_out_dir, write_record
 from autograder.render.report import ClassReport, class_report, write_report
 from autograder.result import SubmissionResult
-from autograder.spec import ProblemSet
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from autograder import safeio
+from autograder.problem import ProblemSet
 from autograder.result import VERDICTS, PartResult, SubmissionResult, Verdict
-from autograder.spec import ProblemSet
 
 RECORD_FILE = "result.json"
 GRADESCOPE_FILE = "results.json"

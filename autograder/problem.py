@@ -1,0 +1,96 @@
+"""The problem-set model: what a loaded spec is (:class:`ProblemSet` → :class:`Question`
+→ :class:`Part`, with its :class:`Rule` list), frozen and free of loading logic.
+
+Grader kinds import these types; :mod:`autograder.spec` builds them from YAML and
+imports the kinds (to check each part's parameters), so the model lives apart and
+no import cycle joins the loader and the kinds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autograder.mathread import Vocabulary
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A known answer (usually a wrong or partial one) and what to tell its author."""
+
+    message: str
+    """What the answer's author is told (the part's feedback when the rule fires)."""
+    credit: float = 0.0
+    """Share of the part's points this answer earns (1 for an accepted alternative)."""
+    answers: tuple[str, ...] = ()
+    """Answers, read with the part's grader and matched by meaning."""
+    mentions: tuple[str, ...] = ()
+    """Names (declared symbols) whose presence in the answer triggers the rule."""
+    note: str = ""
+    """Tag for reports; defaults to ``rule:<n>``."""
+    readings: tuple[Any, ...] = dataclasses.field(default=(), metadata={"internal": True})
+    """``answers`` as read by the part's grader (filled at load)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One gradable answer id."""
+
+    id: str
+    """Full answer id, e.g. ``q6.c.time``."""
+    question: str
+    title: str
+    """A short name shown to students and in reports (default: the part's key)."""
+    prompt: str
+    """The question as asked, shown with the feedback."""
+    points: float
+    """Points for this part (default 1)."""
+    kind: str
+    """The grader kind, which reads and compares the answers (``symbolic``, ``numeric``, …)."""
+    params: Any
+    """The grader kind's ``Params`` dataclass."""
+    vocabulary: Vocabulary
+    rules: tuple[Rule, ...] = ()
+    accept: tuple[str, ...] = ()
+    """Sample answers ``autograder validate`` expects to earn full credit."""
+    reject: tuple[str, ...] = ()
+    """Sample answers ``autograder validate`` expects to earn less than full credit."""
+    show_reference: bool = False
+    """Show the reference answer in this part's feedback."""
+    example: str = ""
+    """A format example shown with an unreadable answer (default: built by the kind)."""
+    where: str = ""
+    """``file: parts.<key>``, for located messages."""
+    folder: Path = Path(".")
+    """The folder of the spec file: files a spec names (a code template) are found here."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    title: str
+    statement: str
+    parts: tuple[Part, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class ProblemSet:
+    name: str
+    questions: tuple[Question, ...]
+    title: str = ""
+    """``set.yaml``'s title; empty when the folder has no set file or it gives none."""
+    reference: Path | None = None
+    """The reference folder ``set.yaml`` names (resolved against the set's folder), if any."""
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(part for question in self.questions for part in question.parts)
+
+    def part(self, answer_id: str) -> Part:
+        for part in self.parts:
+            if part.id == answer_id:
+                return part
+        raise KeyError(answer_id)
