@@ -118,6 +118,8 @@ class Syntax:
     False: only dotted names are called or have attributes (``torch.relu(x)``, ``self.size``)."""
     keywords: bool = True
     """Keyword arguments in calls (``dim=-1``); ``**mapping`` is never read."""
+    call_results: bool = False
+    """True: the result of a call may itself be called (``nn.ReLU()(h)``: a module built and applied)."""
     max_chars: int = 300
     """Longest answer read, checked before anything else."""
     max_depth: int = 50
@@ -262,7 +264,10 @@ class _Checker:
 
     def _call(self, node: ast.Call, depth: int) -> None:
         callee = node.func
-        if not isinstance(callee, ast.Name | ast.Attribute) or (not self.syntax.methods and dotted(callee) is None):
+        called_result = isinstance(callee, ast.Call) and self.syntax.call_results
+        if not called_result and (
+            not isinstance(callee, ast.Name | ast.Attribute) or (not self.syntax.methods and dotted(callee) is None)
+        ):
             what = "a call of something that is not a name, such as f(x)(y) or f(x).g(y)"
             if self.syntax.methods:
                 what = "a call of something that is not a name or a method, such as f(x)(y)"
