@@ -271,6 +271,8 @@ class _Checker:
             what = "a call of something that is not a name, such as f(x)(y) or f(x).g(y)"
             if self.syntax.methods:
                 what = "a call of something that is not a name or a method, such as f(x)(y)"
+            if self.syntax.call_results:
+                what = "a call of something that is not a name, a method or a call, such as x[0](y)"
             raise self.refuse(node, what)
         self.check(callee, depth + 1)
         for argument in node.args:
