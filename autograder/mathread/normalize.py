@@ -100,15 +100,41 @@ _VULGAR_FRACTIONS = {
     "⅙": ("1", "6"),
     "⅛": ("1", "8"),
 }
-_SUPERSCRIPTS = {
-    "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8",
-    "⁹": "9", "⁺": "+", "⁻": "-", "⁽": "(", "⁾": ")", "ᵀ": TRANSPOSE, "ⁿ": "n", "ⁱ": "i",
-    "ᵈ": "d", "ᵏ": "k",
-}  # fmt: skip
-_SUBSCRIPTS = {
-    "₀": "0", "₁": "1", "₂": "2", "₃": "3", "₄": "4", "₅": "5", "₆": "6", "₇": "7", "₈": "8",
-    "₉": "9", "ᵢ": "i", "ⱼ": "j", "ₖ": "k", "ₙ": "n",
-}  # fmt: skip
+#: Code points of Unicode's superscript and subscript forms (modifier letters included).
+_SCRIPT_RANGES = (
+    (0x00B2, 0x00BA), (0x02B0, 0x02B9), (0x02E0, 0x02E5), (0x1D2C, 0x1D6B), (0x1D78, 0x1D79),
+    (0x1D9B, 0x1DC0), (0x2070, 0x209D), (0x2C7C, 0x2C7E),
+)  # fmt: skip
+_SCRIPT_SIGNS = {"+": "+", "-": "-", "−": "-", "(": "(", ")": ")"}
+
+
+def _script_tables() -> tuple[dict[str, str], dict[str, str]]:
+    """Every superscript and subscript character → what it stands for, from Unicode's own data.
+
+    ``ᵗ`` is ``t``, ``ᴺ`` is ``N``, ``ᵝ`` is ``beta``, ``ₜ`` is ``t``, ``⁻`` is ``-``: the
+    ``<super>``/``<sub>`` decomposition of each character, kept when it is an ASCII letter or
+    digit, a Greek letter or a sign. Built from the data, not listed by hand, so that no letter
+    of the family is forgotten; ``ᵀ`` stays the transpose mark.
+    """
+    tables: dict[str, dict[str, str]] = {"<super>": {}, "<sub>": {}}
+    for first, last in _SCRIPT_RANGES:
+        for point in range(first, last):
+            char = chr(point)
+            tag, _, code = unicodedata.decomposition(char).partition(" ")
+            if tag not in tables or not code or " " in code:
+                continue
+            base = chr(int(code, 16))
+            if base.isascii() and (base.isalpha() or base.isdigit()):
+                tables[tag][char] = base
+            elif base in GREEK_CHARS:
+                tables[tag][char] = GREEK_CHARS[base]
+            elif base in _SCRIPT_SIGNS:
+                tables[tag][char] = _SCRIPT_SIGNS[base]
+    tables["<super>"]["ᵀ"] = TRANSPOSE
+    return tables["<super>"], tables["<sub>"]
+
+
+_SUPERSCRIPTS, _SUBSCRIPTS = _script_tables()
 
 _CHAR_OPS = {
     "+": "+", "-": "-", "−": "-", "–": "-", "‐": "-", "‑": "-", "*": "*", "∗": "*", "/": "/",
@@ -366,37 +392,48 @@ class _Tokenizer:
         self.tokens.append(Token("name", "".join(chars), start, self.pos, tuple(offsets)))
 
     def superscripts(self) -> None:
+        """``β₁ᵗ``, ``n⁻¹``, ``2ᵈᵏ``: a run of superscripts is one braced exponent, ``^{t}``."""
         start = self.pos
         self.op("^", start, start)
         self.op("{", start, start)
-        while self.pos < self.stop and self.source[self.pos] in _SUPERSCRIPTS:
-            value = _SUPERSCRIPTS[self.source[self.pos]]
-            here = self.pos
-            self.pos += 1
-            last = self.tokens[-1]
-            if _is_digit(value):
-                if last.kind == "num" and last.end == here:
-                    self.tokens[-1] = Token("num", last.text + value, last.start, self.pos)
-                else:
-                    self.tokens.append(Token("num", value, here, self.pos))
-            elif value in "+-()":
-                self.op(value, here, self.pos)
-            else:
-                self.name(value, here, self.pos)
+        self.script_run(_SUPERSCRIPTS)
         self.op("}", self.pos, self.pos)
 
     def subscripts(self) -> None:
+        """``x₁`` is ``x_1``, ``mₜ`` is ``m_t``, ``xᵢₙ`` is ``x_{in}``, ``aₜ₋₁`` is ``a_{t-1}``."""
         start = self.pos
         self.op("_", start, start)
-        value = _SUBSCRIPTS[self.source[start]]
-        if not _is_digit(value):
-            self.name(value, start, start + 1)
+        first = len(self.tokens)
+        self.script_run(_SUBSCRIPTS)
+        if len(self.tokens) - first > 1:
+            self.tokens.insert(first, Token("op", "{", start, start))
+            self.op("}", self.pos, self.pos)
+
+    def script_run(self, table: dict[str, str]) -> None:
+        """The tokens of a run of characters of one ``table``: numbers, names and signs.
+
+        Adjacent letters make one name (``ᵈᵏ`` → ``dk``, split later like any run of
+        letters); digits right after letters belong to the name (``ₓ₁`` → ``x1``).
+        """
+        while self.pos < self.stop and self.source[self.pos] in table:
+            value = table[self.source[self.pos]]
+            here = self.pos
             self.pos += 1
-            return
-        while self.pos < self.stop and _is_digit(_SUBSCRIPTS.get(self.source[self.pos], "x")):
-            self.pos += 1
-        digits = "".join(_SUBSCRIPTS[char] for char in self.source[start : self.pos])
-        self.tokens.append(Token("num", digits, start, self.pos))
+            last = self.tokens[-1]
+            joins = last.end == here and last.start != last.end
+            if value in "+-()":
+                self.op(value, here, self.pos)
+            elif _is_digit(value) and joins and last.kind == "num":
+                self.tokens[-1] = Token("num", last.text + value, last.start, self.pos)
+            elif joins and last.kind == "name" and (_is_letter(value[0]) or _is_digit(value)):
+                offsets = last.offsets + (here,) * len(value)
+                self.tokens[-1] = Token("name", last.text + value, last.start, self.pos, offsets)
+            elif _is_digit(value):
+                self.tokens.append(Token("num", value, here, self.pos))
+            elif value == TRANSPOSE:
+                self.name(value, here, self.pos)
+            else:
+                self.tokens.append(Token("name", value, here, self.pos, (here,) * len(value)))
 
     def command(self) -> None:
         start = self.pos
