@@ -10,7 +10,7 @@ from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.names import Names
 from autograder.mathread.normalize import APPROX_CHARS, tokenize
 from autograder.mathread.parser import Parser, check_balance, expression_hint
-from autograder.mathread.prose import read_around_prose, unit_stop
+from autograder.mathread.prose import mark_approximation, read_around_prose, unit_stop
 
 
 def trimmed(text: str) -> tuple[int, int]:
@@ -38,7 +38,8 @@ def parse_span(
 def read_expression(text: str, vocabulary: Vocabulary, *, units: Sequence[str] | None = None) -> Reading:
     """Read one math answer written in plain, LaTeX or Unicode notation (any mix).
 
-    ``x ≈ 0.12`` and ``≈ 0.12`` (also ``\\approx``) read the value after the last ``≈``,
+    ``x ≈ 0.12`` and ``≈ 0.12`` (also ``\\approx``, and one "about", "approximately",
+    "roughly", "around" or ``~`` before a number) read the value after the last ``≈``,
     marked :attr:`Reading.approximate`; the grader kind decides what an approximation earns.
     With ``units`` (a number is asked for), the number may be followed by one of those words
     (``10 pixels``); another word after a number is an unknown unit, named in the message.
@@ -50,18 +51,19 @@ def read_expression(text: str, vocabulary: Vocabulary, *, units: Sequence[str] |
 
     def work() -> Reading:
         check_text(text)
-        start, stop = trimmed(text)
+        source = mark_approximation(text)
+        start, stop = trimmed(source)
 
         def read(first: int, last: int) -> tuple[tuple[Any, tuple[Any, ...]], list[str]]:
             unit_note = ""
             if units is not None:
-                last, unit_note = unit_stop(text, first, last, names, units)
-            value, alternatives, notes = parse_span(text, first, last, names, allow_plus_minus=True)
+                last, unit_note = unit_stop(source, first, last, names, units)
+            value, alternatives, notes = parse_span(source, first, last, names, allow_plus_minus=True)
             return (value, alternatives), [*notes, unit_note] if unit_note else notes
 
         separators: list[str] = []
         (value, alternatives), notes = read_around_prose(
-            text, start, stop, names, read, extra=APPROX_CHARS, separators=separators
+            source, start, stop, names, read, extra=APPROX_CHARS, separators=separators, units=units
         )
         return Reading(value, alternatives, tuple(notes), approximate="≈" in separators)
 

@@ -362,6 +362,62 @@ def _one_final_value(text: str, found: list[tuple[T, list[str], int, int]]) -> t
     return value, [f"read '{_quoted(text, cut, last)}' as the final value; the rest was taken as explanation", *more]
 
 
+def trailing_stop(text: str, start: int, stop: int, names: Names, *, units: Sequence[str] | None) -> int | None:
+    """Where the value ends when ``text[start:stop]`` ends with words of explanation, or None.
+
+    "8d^2 + 7d parameters", "3.16e-3 in magnitude", "4 per step": a noun phrase (no "is", "has",
+    …) of prose words after a space (:func:`is_prose_word`: never a declared name or function, nor a run of letters that
+    splits into declared names) ends the value. Where a number takes a unit (``units`` is not
+    None), one word right after a number is a unit, not explanation: :func:`unit_stop` judges it
+    ("0.12 cm" stays an unknown unit), and only a phrase that starts with a small word ("in
+    total", "per step") is left out.
+    """
+    cut: int | None = None
+    end = stop
+    for match in reversed(list(_UNIT_WORD.finditer(text, start, stop))):
+        if text[match.end() : end].strip(" $") or not is_prose_word(match.group(), names):
+            break
+        cut, end = match.start(), match.start()
+    if cut is None:
+        return None
+    if any(word.lower() in _COPULAS for word in _UNIT_WORD.findall(text, cut, stop)):
+        return None  # "sqrt(d) is the answer we need" is a sentence about the value, not a noun phrase
+    before = text[start:cut].rstrip(" $")
+    if not before or len(before) == cut - start:
+        return None  # nothing before the words, or a word glued to the value ("7dparams")
+    first_word = _UNIT_WORD.match(text, cut)
+    assert first_word is not None
+    after_number = before[-1].isdigit() or before[-1] in ")}"
+    if units is not None and after_number and first_word.group().lower() not in COMMON_WORDS:
+        return None
+    return start + len(before)
+
+
+#: "about 56 GB", "roughly 3e-3", "~0.12", "∼ 0.12": words and marks that make the number after
+#: them approximate, as ``≈`` does. A ``~`` glued to what precedes it is LaTeX's unbreakable
+#: space (``d~=~3``), not an approximation.
+_APPROXIMATELY = re.compile(
+    r"(?:(?<![A-Za-z\\])(?:about|approximately|approx\.?|roughly|around|circa|ca\.)(?![A-Za-z])"
+    r"|(?:(?<=^)|(?<=\s))~|∼)(?=[\s$]*[+\-−]?[\s$]*(?:[0-9]|\.[0-9]))",
+    re.IGNORECASE,
+)
+
+
+def mark_approximation(text: str) -> str:
+    """``text`` with one "about", "approximately", "~", … before a number spelled ``≈``.
+
+    The word is replaced by ``≈`` and spaces, so every position (for messages) stays where it
+    was. Only a single marker is read this way, and only when the text has no ``≈`` of its own:
+    "about 3 here, about 4 there" states two values and must stay unreadable, never become the
+    last of them.
+    """
+    found = list(_APPROXIMATELY.finditer(text))
+    if len(found) != 1 or "≈" in text or "\\approx" in text:
+        return text
+    match = found[0]
+    return text[: match.start()] + "≈".ljust(match.end() - match.start()) + text[match.end() :]
+
+
 def read_around_prose(
     text: str,
     start: int,
@@ -371,6 +427,7 @@ def read_around_prose(
     *,
     extra: str = "",
     separators: list[str] | None = None,
+    units: Sequence[str] | None = None,
 ) -> tuple[T, list[str]]:
     """Read the answer in ``text[start:stop]``, leaving out the explanation around it.
 
@@ -379,7 +436,41 @@ def read_around_prose(
     the first prose boundary; when that fails, leading words such as "The
     variance is" are dropped too. ``separators``, when given, receives the separator
     whose last side was read (``"="``, ``"≈"``, or ``""`` for none).
+
+    Only when all of that fails are words after the value left out too ("The block has
+    8d^2 + 7d parameters."; see :func:`trailing_stop`, ``units`` as there): tried last, so
+    that "Each gate has 4 matrices, so the total is …" never reads "4" as a final value.
     """
+    try:
+        return _read_around_prose(text, start, stop, names, read, extra=extra, separators=separators)
+    except ReadError as error:
+        first_error = error
+
+    def without_trailing_words(first: int, last: int) -> tuple[T, list[str]]:
+        cut = trailing_stop(text, first, last, names, units=units)
+        if cut is None:
+            return read(first, last)
+        value, more = read(first, cut)
+        return value, [*more, f"left out the words '{_quoted(text, cut, last)}' after the value"]
+
+    if separators is not None:
+        separators.clear()
+    try:
+        return _read_around_prose(text, start, stop, names, without_trailing_words, extra=extra, separators=separators)
+    except ReadError:
+        raise first_error from None
+
+
+def _read_around_prose(
+    text: str,
+    start: int,
+    stop: int,
+    names: Names,
+    read: Callable[[int, int], tuple[T, list[str]]],
+    *,
+    extra: str,
+    separators: list[str] | None,
+) -> tuple[T, list[str]]:
     notes: list[str] = []
     whole_stop = stop
     cut_at = boundary(text, start, stop, names)
