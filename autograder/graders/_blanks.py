@@ -5,9 +5,11 @@ Why: the filled template runs in the sandbox, and a blank made only of names,
 numbers and calls can still reach ``exec``, ``open`` or ``torch.load``.
 Nothing here runs code. A blank is first read by the shared Python-notation
 reader with :data:`SYNTAX` (names, attributes, numbers, ``+ - * / // @``,
-unary signs, calls with keyword arguments, method calls on values, indexing
-with numbers and slices, tuples and lists; never text in quotes, lambdas,
-comprehensions, ``:=``, ``**``, comparisons or statements), and then looked at
+unary signs, comparisons (``h > 0``, ``==``; never ``is`` or ``in``), calls
+with keyword arguments, method calls on values, calls of a call's result (a
+module built and applied: ``nn.ReLU()(h)``), indexing with numbers and slices,
+tuples and lists; never text in quotes, lambdas, comprehensions, ``:=``,
+``**keyword`` unpacking, if-else or statements), and then looked at
 here as written after the template's own prefix (``torch.___(e)___`` makes
 ``load`` mean ``torch.load``).
 
@@ -116,18 +118,19 @@ NOT_ALLOWED_MODULE = (
 NOT_ALLOWED_SYNTAX = "{what} may not appear in a blank."
 NOT_READABLE = (
     "Found {what}, which a blank cannot hold: a blank holds names, attributes, numbers, + - * / // % ** @, "
-    "calls (with keyword arguments such as dim=1), methods such as x.relu(), indexing such as x[:, -1], "
-    "and tuples or lists of these."
+    "comparisons such as h > 0, calls (with keyword arguments such as dim=1), methods such as x.relu(), "
+    "a module built and applied such as nn.ReLU()(h), indexing such as x[:, -1], and tuples or lists of these."
 )
 
 SYNTAX = pycode.Syntax(
-    nodes=pycode.EXPRESSION_NODES | pycode.INDEXING_NODES,
+    nodes=pycode.EXPRESSION_NODES | pycode.INDEXING_NODES | {ast.Compare},
     operators=frozenset(
         {ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.MatMult, ast.USub, ast.UAdd}
     ),
     constants=frozenset({int, float, bool, type(None), type(...)}),
     methods=True,
     keywords=True,
+    call_results=True,
     max_chars=300,
     max_depth=40,
     unquote=True,
@@ -138,6 +141,9 @@ SYNTAX = pycode.Syntax(
 """What a blank of a code template can hold at all, whatever the template: the whitelist
 the shared reader checks before :func:`refusal` looks at the names."""
 _CONSTANTS = SYNTAX.constants
+COMPARISONS = frozenset({ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE})
+"""The comparisons a blank may hold (``h > 0`` as a mask); ``is`` and ``in`` compare
+identities and containers, which no blank of a module needs."""
 DOES_NOT_FIT = "Written after the template's '{prefix}.', {shown} is not a Python expression."
 
 _BUILTINS = frozenset(dir(builtins))
@@ -308,14 +314,23 @@ def _refusal(node: ast.expr, where: Scope, namespaces: bool) -> str:
                 return NOT_ALLOWED_SYNTAX.format(what="**keyword unpacking")
             if keyword.arg.startswith("_"):
                 return NOT_ALLOWED_PRIVATE.format(name=keyword.arg)
-        if not isinstance(node.func, ast.Name | ast.Attribute):
-            return NOT_ALLOWED_SYNTAX.format(what="A call of something that is not a name or a method")
+        if not isinstance(node.func, ast.Name | ast.Attribute | ast.Call):
+            return NOT_ALLOWED_SYNTAX.format(what="A call of something that is not a name, a method or a call")
+        # A call's result called (nn.ReLU()(h)): the inner call is judged like any other.
         return _first_refusal((node.func, *node.args, *(keyword.value for keyword in node.keywords)), where, namespaces)
+    if isinstance(node, ast.Compare):
+        refused = next((op for op in node.ops if type(op) not in COMPARISONS), None)
+        if refused is not None:
+            return NOT_ALLOWED_SYNTAX.format(what=f"The comparison '{_COMPARISON_WORDS[type(refused)]}'")
+        return _first_refusal((node.left, *node.comparators), where, namespaces)
     if isinstance(node, ast.UnaryOp | ast.BinOp | ast.Subscript | ast.Slice | ast.Tuple | ast.List):
         children = [child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr)]
         return _first_refusal(children, where, namespaces)
     what = "Text in quotes" if isinstance(node, ast.Constant) else _sentence(pycode.describe(node))
     return NOT_ALLOWED_SYNTAX.format(what=what)
+
+
+_COMPARISON_WORDS: dict[type[ast.cmpop], str] = {ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in"}
 
 
 def _sentence(what: str) -> str:

@@ -101,10 +101,13 @@ class Params:
     """Other fragments that do the same here (``heads * self.size`` for ``width``), read like answers."""
     aliases: dict[str, str] = field(default_factory=dict)
     """Dotted name → the name it stands for (``F.relu: relu``). A name is replaced
-    when it equals a key, or else when it starts with the longest key followed by a dot."""
+    when it equals a key, or else when it starts with the longest key followed by a dot.
+    Applied first, before ``strip_prefix``."""
     strip_prefix: tuple[str, ...] = ()
-    """Text the template already writes before the blank (``torch.`` for ``torch.___``);
-    an answer that repeats it is read without it."""
+    """Dotted prefixes the template already writes before the blank (``torch.`` for
+    ``torch.___``); an answer whose leading name repeats one is read without it. Applied
+    after ``aliases`` (the first prefix that matches wins): with ``aliases: {torch.nn: nn}``
+    and ``strip_prefix: [nn.]``, ``torch.nn.LayerNorm`` reads as ``LayerNorm``."""
     accepted: tuple[Fragment, ...] = field(default=(), metadata={"internal": True})
     """``alternatives`` as read (filled at load)."""
 
@@ -146,61 +149,95 @@ def read_fragment(text: str, params: Params, syntax: pycode.Syntax = _blanks.SYN
     if not isinstance(text, str) or len(text) > syntax.max_chars:
         return _canonical_code(pycode.read(text, syntax), params, ())
     cleaned = pycode.unwrap(text, quotes=syntax.unquote, trailing=syntax.trailing)
-    notes: list[str] = []
-    for prefix in params.strip_prefix:
-        repeated = _prefix_pattern(prefix).match(cleaned)
-        if prefix and repeated and repeated.end() < len(cleaned):
-            cleaned = cleaned[repeated.end() :]
-            notes.append(REMOVED_PREFIX.format(prefix=prefix))
-            break
-    return _canonical_code(pycode.read(cleaned, syntax, cleaned=True), params, tuple(notes))
+    return _canonical_code(pycode.read(cleaned, syntax, cleaned=True), params, ())
 
 
 def _canonical_code(code: pycode.Code, params: Params, notes: tuple[str, ...]) -> Fragment:
-    names: set[str] = set()
-    node = _canonical(code.tree, params.aliases, names)
-    return Fragment(text=node.text, names=frozenset(names), notes=notes)
+    reading = _Reading(params.aliases, params.strip_prefix, _leading(code.tree))
+    node = _canonical(code.tree, reading)
+    return Fragment(text=node.text, names=frozenset(reading.names), notes=(*notes, *reading.notes))
 
 
-def _prefix_pattern(prefix: str) -> re.Pattern[str]:
-    """``torch.`` also matches ``torch . `` (Python allows spaces around a dot)."""
-    return re.compile(r"\s*\.\s*".join(re.escape(piece) for piece in prefix.split(".")))
+@dataclass
+class _Reading:
+    """What canonical reading needs besides the tree: the aliases, the prefixes to strip from
+    the leading name, and what it found (the names used, how the text was understood)."""
+
+    aliases: dict[str, str]
+    prefixes: tuple[str, ...]
+    leading: ast.expr | None
+    """The dotted name the fragment starts with (``torch.nn.LayerNorm`` of ``torch.nn.LayerNorm(d)``)."""
+    names: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)
+
+    def name(self, node: ast.expr, dotted: str) -> str:
+        """A dotted name as read: aliases first, then (for the leading name only) a repeated
+        template prefix removed, so ``torch.nn.X`` with ``torch.nn: nn`` and prefix ``nn.`` is ``X``."""
+        name = _alias(dotted, self.aliases)
+        if node is self.leading:
+            for prefix in self.prefixes:
+                stem = _prefix_stem(prefix)
+                if stem and name.startswith(stem + "."):
+                    name = name[len(stem) + 1 :]
+                    self.notes.append(REMOVED_PREFIX.format(prefix=prefix))
+                    break
+        self.names.add(name)
+        return name
 
 
-def _canonical(node: ast.expr, aliases: dict[str, str], names: set[str]) -> _Node:
+def _prefix_stem(prefix: str) -> str:
+    """``torch.nn.`` (or ``torch . nn .``) → ``torch.nn``; empty when the prefix is not a dotted name."""
+    stem = re.sub(r"\s*\.\s*", ".", prefix.strip()).rstrip(".")
+    return stem if _DOTTED.fullmatch(stem) else ""
+
+
+def _leading(node: ast.expr) -> ast.expr | None:
+    """The dotted name a fragment starts with, in source order; None when it starts otherwise
+    (a number, a sign, a parenthesis)."""
+    while pycode.dotted(node) is None:
+        if isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.BinOp | ast.Compare):
+            node = node.left
+        elif isinstance(node, ast.Attribute | ast.Subscript):
+            node = node.value
+        else:
+            return None
+    return node
+
+
+def _canonical(node: ast.expr, reading: _Reading) -> _Node:
     """A checked tree → canonical text. The reader has bounded its depth and allowed only
     what the syntax names; a node type not handled here is one no syntax of this module allows."""
     name = pycode.dotted(node)
     if name is not None:
-        name = _alias(name, aliases)
-        names.add(name)
-        return _Node(name, _ATOM_PRECEDENCE)
+        return _Node(reading.name(node, name), _ATOM_PRECEDENCE)
     if isinstance(node, ast.Constant):
         text = "..." if node.value is Ellipsis else repr(node.value)
         return _Node(text, _ATOM_PRECEDENCE)
     if isinstance(node, ast.UnaryOp):
-        return _unary(node, aliases, names)
+        return _unary(node, reading)
     if isinstance(node, ast.BinOp):
-        return _binary(node, aliases, names)
+        return _binary(node, reading)
     if isinstance(node, ast.Call):
-        return _call(node, aliases, names)
+        return _call(node, reading)
+    if isinstance(node, ast.Compare):
+        return _compare(node, reading)
     if isinstance(node, ast.Attribute):  # of a computed value: f(x).shape
-        return _Node(f"{_base(node.value, aliases, names)}.{node.attr}", _ATOM_PRECEDENCE)
+        return _Node(f"{_base(node.value, reading)}.{node.attr}", _ATOM_PRECEDENCE)
     if isinstance(node, ast.Subscript):
-        index = _index(node.slice, aliases, names)
-        return _Node(f"{_base(node.value, aliases, names)}[{index}]", _ATOM_PRECEDENCE)
+        index = _index(node.slice, reading)
+        return _Node(f"{_base(node.value, reading)}[{index}]", _ATOM_PRECEDENCE)
     if isinstance(node, ast.Tuple):
-        items = [_canonical(item, aliases, names).text for item in node.elts]
+        items = [_canonical(item, reading).text for item in node.elts]
         return _Node("(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")", _ATOM_PRECEDENCE)
     if isinstance(node, ast.List):
-        return _Node(
-            "[" + ", ".join(_canonical(item, aliases, names).text for item in node.elts) + "]", _ATOM_PRECEDENCE
-        )
+        return _Node("[" + ", ".join(_canonical(item, reading).text for item in node.elts) + "]", _ATOM_PRECEDENCE)
     raise Unreadable(NOT_ALLOWED.format(what=pycode.describe(node)))
 
 
-def _unary(node: ast.UnaryOp, aliases: dict[str, str], names: set[str]) -> _Node:
-    operand = _canonical(node.operand, aliases, names)
+def _unary(node: ast.UnaryOp, reading: _Reading) -> _Node:
+    operand = _canonical(node.operand, reading)
     if isinstance(node.op, ast.UAdd):
         return operand
     if operand.text.startswith("-") and operand.precedence == _ATOM_PRECEDENCE:
@@ -211,29 +248,29 @@ def _unary(node: ast.UnaryOp, aliases: dict[str, str], names: set[str]) -> _Node
     return _Node(f"-{inner}", precedence)
 
 
-def _base(node: ast.expr, aliases: dict[str, str], names: set[str]) -> str:
+def _base(node: ast.expr, reading: _Reading) -> str:
     """The text before ``.name``, ``(...)`` or ``[...]``: parenthesized unless it is a name,
     a call, an attribute or an index (``(-1).abs()``, ``(a + b).sum()``)."""
-    text = _canonical(node, aliases, names).text
+    text = _canonical(node, reading).text
     if isinstance(node, ast.Name | ast.Attribute | ast.Call | ast.Subscript | ast.List | ast.Tuple):
         return text
     return f"({text})"
 
 
-def _index(node: ast.expr, aliases: dict[str, str], names: set[str]) -> str:
+def _index(node: ast.expr, reading: _Reading) -> str:
     """The inside of ``[...]``: ``:, -1`` (a tuple of indices is written without parentheses)."""
     items = node.elts if isinstance(node, ast.Tuple) and node.elts else [node]
-    return ", ".join(_index_item(item, aliases, names) for item in items)
+    return ", ".join(_index_item(item, reading) for item in items)
 
 
-def _index_item(node: ast.expr, aliases: dict[str, str], names: set[str]) -> str:
+def _index_item(node: ast.expr, reading: _Reading) -> str:
     if not isinstance(node, ast.Slice):
-        return _canonical(node, aliases, names).text
+        return _canonical(node, reading).text
     parts = [node.lower, node.upper] + ([node.step] if node.step is not None else [])
-    return ":".join("" if part is None else _canonical(part, aliases, names).text for part in parts)
+    return ":".join("" if part is None else _canonical(part, reading).text for part in parts)
 
 
-def _binary(node: ast.BinOp, aliases: dict[str, str], names: set[str]) -> _Node:
+def _binary(node: ast.BinOp, reading: _Reading) -> _Node:
     symbol = _BINARY[type(node.op)]
     precedence = _PRECEDENCE[symbol]
     operands = _flatten(node, type(node.op))
@@ -241,10 +278,10 @@ def _binary(node: ast.BinOp, aliases: dict[str, str], names: set[str]) -> _Node:
     if symbol in _COMMUTATIVE and not any(isinstance(operand, ast.List | ast.Tuple) for operand in operands):
         # a * b * c in any order and grouping reads as one sorted product; an operand of the same
         # precedence (a / b) keeps its parentheses, since a sorted order may put it anywhere.
-        parts = sorted(_wrap(_canonical(operand, aliases, names), precedence + 1) for operand in operands)
+        parts = sorted(_wrap(_canonical(operand, reading), precedence + 1) for operand in operands)
         return _Node(f" {symbol} ".join(parts), precedence)
-    left = _canonical(node.left, aliases, names)
-    right = _canonical(node.right, aliases, names)
+    left = _canonical(node.left, reading)
+    right = _canonical(node.right, reading)
     if symbol == "**":  # right-associative: the left operand needs parentheses at equal precedence
         return _Node(f"{_wrap(left, precedence + 1)} ** {_wrap(right, _UNARY_PRECEDENCE)}", precedence)
     # The right operand of - / // @ needs parentheses at equal precedence: a - (b - c).
@@ -261,17 +298,42 @@ def _wrap(node: _Node, precedence: int) -> str:
     return node.text if node.precedence >= precedence else f"({node.text})"
 
 
-def _call(node: ast.Call, aliases: dict[str, str], names: set[str]) -> _Node:
+def _call(node: ast.Call, reading: _Reading) -> _Node:
     function = pycode.dotted(node.func)
     if function is not None:
-        function = _alias(function, aliases)
-        names.add(function)
+        function = reading.name(node.func, function)
+    elif isinstance(node.func, ast.Call):  # a call's result called: nn.ReLU()(h), the reader allowed it
+        function = _base(node.func, reading)
     else:  # a method of a computed value: f(x).relu(), the reader allowed it
         assert isinstance(node.func, ast.Attribute)
-        function = f"{_base(node.func.value, aliases, names)}.{node.func.attr}"
-    arguments = [_canonical(argument, aliases, names).text for argument in node.args]
-    keywords = sorted(f"{keyword.arg}={_canonical(keyword.value, aliases, names).text}" for keyword in node.keywords)
+        function = f"{_base(node.func.value, reading)}.{node.func.attr}"
+    arguments = [_canonical(argument, reading).text for argument in node.args]
+    keywords = sorted(f"{keyword.arg}={_canonical(keyword.value, reading).text}" for keyword in node.keywords)
     return _Node(f"{function}({', '.join(arguments + keywords)})", _ATOM_PRECEDENCE)
+
+
+_COMPARE: dict[type[ast.cmpop], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.In: "in",
+    ast.NotIn: "not in",
+}
+_COMPARE_PRECEDENCE = 0
+
+
+def _compare(node: ast.Compare, reading: _Reading) -> _Node:
+    """``h > 0``, ``0 < x <= 1`` as written (operands canonical); looser than any arithmetic.
+    Which comparisons may be used is the allow-list's call (:mod:`._blanks`), not the reader's."""
+    parts = [_wrap(_canonical(node.left, reading), _COMPARE_PRECEDENCE + 1)]
+    for op, right in zip(node.ops, node.comparators, strict=True):
+        parts.append(f"{_COMPARE[type(op)]} {_wrap(_canonical(right, reading), _COMPARE_PRECEDENCE + 1)}")
+    return _Node(" ".join(parts), _COMPARE_PRECEDENCE)
 
 
 def _alias(name: str, aliases: dict[str, str]) -> str:

@@ -12,7 +12,8 @@ import pytest
 from autograder.graders import token
 from autograder.grading import decide
 from autograder.mathread import Unreadable
-from autograder.spec import Part, SpecError, load_question
+from autograder.problem import Part
+from autograder.spec import SpecError, load_question
 
 SPEC = """
 id: q3
@@ -291,6 +292,15 @@ BLANK_CANONICAL = [
     ("a / b * c", "(a / b) * c"),
     ("c * (a // b)", "(a // b) * c"),
     ("torch.flatten(x, start_dim=1)", "torch.flatten(x, start_dim=1)"),
+    ("h*(h>0)", "(h > 0) * h"),
+    ("(h > 0) * h", "(h > 0) * h"),
+    ("0<x<=1", "0 < x <= 1"),
+    ("x + 1 > 2 * h", "1 + x > 2 * h"),
+    ("(x > 0) == (h < 1)", "(x > 0) == (h < 1)"),
+    ("-x >= 0", "-x >= 0"),
+    ("nn.ReLU()(h)", "nn.ReLU()(h)"),
+    ("nn.Softmax(dim = 1)(x).sum()", "nn.Softmax(dim=1)(x).sum()"),
+    ("nn.Linear(4, 2)(x)(h)", "nn.Linear(4, 2)(x)(h)"),
 ]
 
 
@@ -307,3 +317,41 @@ def test_the_token_kind_itself_keeps_its_narrower_syntax(parts: dict[str, Part],
     with pytest.raises(Unreadable) as caught:
         token.read(text, parts["a"])
     assert caught.value.message.startswith("Only names (x, self.size)")
+
+
+# (aliases, strip_prefix, answer, canonical text, a prefix removed): aliases apply first, then
+# a prefix the template writes is removed from the leading name only.
+ALIASES_THEN_PREFIX = [
+    ({"torch.nn": "nn"}, ["nn."], "torch.nn.LayerNorm", "LayerNorm", True),
+    ({"torch.nn": "nn"}, ["nn."], "nn.LayerNorm", "LayerNorm", True),
+    ({"torch.nn": "nn"}, ["nn."], "LayerNorm", "LayerNorm", False),
+    ({"torch.nn": "nn"}, ["nn."], "torch.nn.LayerNorm(d)", "LayerNorm(d)", True),
+    ({"F": "torch.nn.functional"}, ["torch."], "F.relu", "nn.functional.relu", True),
+    ({"nn": "torch.nn"}, ["torch."], "nn.GELU", "nn.GELU", True),
+    ({"nn": "torch.nn"}, ["torch."], "torch.nn.GELU", "nn.GELU", True),
+    ({}, ["torch.nn.", "nn."], "torch.nn.LayerNorm", "LayerNorm", True),
+    ({}, ["torch . nn ."], "torch.nn.LayerNorm", "LayerNorm", True),
+    ({}, ["self."], "self.size * 2", "2 * size", True),
+    ({}, ["self."], "2 * self.size", "2 * self.size", False),  # the answer does not start with it
+    ({}, ["torch."], "torchvision.relu", "torchvision.relu", False),  # a whole name, not a piece of one
+    ({}, ["torch."], "x.relu(torch.ones(2))", "x.relu(torch.ones(2))", False),
+]
+
+
+@pytest.mark.parametrize(("aliases", "prefixes", "text", "canonical", "removed"), ALIASES_THEN_PREFIX)
+def test_strip_prefix_applies_after_aliases(
+    aliases: dict[str, str], prefixes: list[str], text: str, canonical: str, removed: bool
+) -> None:
+    fragment = token.read_fragment(text, token.Params(aliases=aliases, strip_prefix=tuple(prefixes)))
+    assert fragment.text == canonical
+    assert any("Read without the template's own prefix" in note for note in fragment.notes) == removed
+
+
+def test_a_token_part_with_an_alias_and_a_prefix_accepts_the_full_path(tmp_path: Path) -> None:
+    spec = "id: q\nparts:\n  a:\n    kind: token\n    aliases: {torch.nn: nn}\n    strip_prefix: [nn.]\n"
+    (tmp_path / "q.yaml").write_text(spec, encoding="utf-8")
+    part = load_question(tmp_path / "q.yaml").parts[0]
+    reference = token.read("LayerNorm", part)
+    for text in ("torch.nn.LayerNorm", "nn.LayerNorm", "LayerNorm"):
+        assert token.grade(token.read(text, part), reference, part).verdict == "correct", text
+    assert token.grade(token.read("torch.nn.BatchNorm1d", part), reference, part).verdict == "incorrect"
