@@ -77,10 +77,36 @@ def _times_marks(tokens: list[Token], names: Names) -> list[Token]:
     return result
 
 
+#: PyTorch's spelling of a shape, ``torch.Size([B, T])``: these names, then one bracketed list.
+_SIZE_PREFIXES = (("torch", ".", "Size"), ("Size",))
+
+
+def _size_prefix(tokens: list[Token], names: Names) -> int:
+    """How many first tokens spell ``torch.Size`` or ``Size`` before ``(…)`` closing the list, or 0.
+
+    A shape printed by PyTorch (``torch.Size([B, T])``, ``torch.Size((B, T))``) is the list it
+    wraps; a declared name ``Size`` or ``torch`` keeps its meaning.
+    """
+    for prefix in _SIZE_PREFIXES:
+        size = len(prefix)
+        if len(tokens) <= size + 1 or any(tokens[i].text != text for i, text in enumerate(prefix)):
+            continue
+        if any(token.kind == "name" and names.kind(token.text) for token in tokens[:size]):
+            continue
+        if _is_op(tokens[size], "(") and _closing_index(tokens, size) == len(tokens) - 1:
+            return size
+    return 0
+
+
 def _unwrap(tokens: list[Token], names: Names, times: bool, notes: list[str]) -> list[Token]:
-    """Strip ``ℝ^``, a trailing transpose and the brackets around the whole list."""
+    """Strip ``ℝ^``, ``torch.Size``, a trailing transpose and the brackets around the whole list."""
     while tokens:
         first = tokens[0]
+        size_prefix = _size_prefix(tokens, names)
+        if size_prefix:
+            tokens = tokens[size_prefix:]
+            notes.append("read torch.Size(…) as the list of sizes it holds")
+            continue
         t_free = "T" not in names.symbols
         if (
             times

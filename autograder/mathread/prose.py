@@ -78,10 +78,13 @@ def is_prose_word(word: str, names: Names) -> bool:
 
 
 def _prose_words(text: str, start: int, stop: int, names: Names) -> list[re.Match[str]]:
-    """The prose words of ``text[start:stop]``, a word right before ``(`` (a call) excluded."""
+    """The prose words of ``text[start:stop]``; a word right before ``(`` (a call) or before
+    ``.name`` (an attribute, as in ``torch.Size``) excluded."""
     found = []
     for match in _WORD.finditer(text, start, stop):
         if match.end() < stop and text[match.end()] in "([":
+            continue
+        if text.startswith(".", match.end()) and match.end() + 1 < stop and text[match.end() + 1].isalpha():
             continue
         if is_prose_word(match.group(), names):
             found.append(match)
