@@ -11,9 +11,9 @@ lists is compared here with the fully reference-filled code's. Any blank that
 behaves like the reference earns its points: ``self.hidden``, ``2 * hidden // 2``
 and ``-1`` can all be right.
 
-The blank is read as a code fragment by the ``token`` kind's reader (names,
-attributes, numbers, arithmetic, calls of names), so it cannot inject
-statements, and then checked against an allow-list (:mod:`._blanks`): only
+The blank is read as a code fragment by the ``token`` kind's reader with the syntax of
+:mod:`._blanks` (names, attributes, numbers, arithmetic, comparisons, calls, methods,
+indexing), so it cannot inject statements, and then checked against an allow-list: only
 the names the template binds where the blank stands, a few harmless
 built-ins, torch / nn / math functions and attributes that are neither
 private nor a way to files, code or the system. A refused blank scores 0 and

@@ -260,6 +260,12 @@ CONV_BLANKS = [
     ("c", "self.conv(x).view(3, -1)", "incorrect", "the forward pass fails on N 2, C 3, H 8, W 8: RuntimeError"),
     ("a", "in_channels", "incorrect", "conv.bias, conv.weight do not have the shapes the rest of the class needs"),
     ("c", "y", "incorrect", "NameError: name 'y' is not defined where blank (c) stands"),
+    # A comparison as a mask, and a module built and applied in the blank.
+    ("c", "self.conv(x) * (self.conv(x) > 0)", "correct", "behaves exactly like the reference"),
+    ("c", "nn.Identity()(self.conv(x))", "correct", "behaves exactly like the reference"),
+    ("c", "self.conv(x) * (self.conv(x) < 0)", "incorrect", "output differs from the reference's"),
+    # built in forward, it is float32 among float64 inputs: it runs and fails, and the student reads why
+    ("c", "nn.Conv2d(3, 4, 3, padding=1)(x)", "incorrect", "fails on N 2, C 3, H 8, W 8: RuntimeError"),
 ]
 
 
