@@ -10,6 +10,11 @@ the rows, as Python's ``sum`` does; ``np.sum(X)`` alone sums everything),
 ``[:, None]`` or ``[None, :]``, numbers, the declared matrices, the declared
 sizes (``N``) as numbers and the declared row-wise feature maps (``f(A)``).
 ``np.``/``numpy.``/``torch.``/``math.`` prefixes are allowed on functions.
+numpy's other spellings of the product and the transpose are read as ``@`` and
+``.T`` (:data:`PRODUCTS`, :data:`TRANSPOSES`): ``A.dot(B)``, ``np.dot(A, B)``,
+``np.matmul(A, B)`` (also ``numpy.``, and ``torch.matmul``) are ``A @ B``, so
+like ``@`` they need a matrix or a vector on both sides; ``A.transpose()``
+with no arguments and ``np.transpose(A)`` are ``A.T``.
 
 A feature map is a fixed random positive nonlinear map of each row,
 f(x) = exp(x R) with a seeded R, so an expression that is right for every
@@ -23,8 +28,8 @@ Security: the answer is read by the shared Python-notation reader
 (:mod:`autograder.mathread.pycode`) with the whitelist :data:`SYNTAX`, then
 every node is checked against this kind's own rules (:func:`_check`); it is
 never compiled, executed or evaluated. No attribute other than ``.T``,
-``.sum`` and a module prefix of an allowed function is accepted, so no dunder
-can be reached.
+``.sum``, the spellings above (rewritten in the tree before the check) and a
+module prefix of an allowed function is accepted, so no dunder can be reached.
 
 Params: ``matrices``, ``feature_maps``, ``sizes``, ``known_wrong``, ``draws``.
 """
@@ -63,6 +68,10 @@ DEFAULT_SIZES = (7, 3, 5, 6, 4, 8, 9, 10, 11, 12, 13, 14)
 SEED = 20240611
 MODULES = ("np", "numpy", "torch", "math")
 FUNCTIONS = ("ones", "sum", "sqrt", "exp", "diag")
+#: Module functions read as ``a @ b`` (module → names), and the method ``a.dot(b)``.
+PRODUCTS = {"np": ("dot", "matmul"), "numpy": ("dot", "matmul"), "torch": ("matmul",)}
+#: Modules whose ``transpose(a)`` is read as ``a.T``; the method ``a.transpose()`` too.
+TRANSPOSES = ("np", "numpy")
 AXIS_KEYWORDS = ("axis", "dim")
 KEEPDIMS_KEYWORDS = ("keepdims", "keepdim")
 
@@ -102,7 +111,12 @@ LATEX = (
 LATEX_FEATURE = ", {name}({matrix}) for the feature map {name} of each row of {matrix}"
 NOT_PYTHON = "This is not a matrix expression in the Python-like notation: {detail}."
 NOT_ALLOWED = (
-    "Only matrices, numbers, @ * / + - **, .T, .sum, [:, None] and the listed functions can be used; found {what}."
+    "Only matrices, numbers, @ (or .dot, np.matmul) * / + - **, .T (or .transpose()), .sum, [:, None] "
+    "and the listed functions can be used; found {what}."
+)
+PRODUCT_ARGUMENTS = "{name} multiplies two matrices: write {example}; found {found}."
+TRANSPOSE_ARGUMENTS = (
+    "{name} is read as a transpose of one matrix, with no axes (write {example}, or A.T); found {found}."
 )
 UNKNOWN_NAME = "'{name}' is not a declared matrix or size{suggestion}. Declared: {declared}."
 FEATURE_MAP_ALONE = "{name} is a function of a matrix: write {name}({matrix})."
@@ -238,8 +252,47 @@ def read_matrix_expression(text: str, params: Params) -> MatrixExpression:
     if assignment:
         cleaned = cleaned[assignment.end() :].strip()
     code = pycode.read(cleaned, SYNTAX, cleaned=True)
-    _check(code.tree, params, code.text)
-    return MatrixExpression(tree=code.tree, text=unparse(code.tree))
+    tree = _Spellings(code.text).visit(code.tree)
+    _check(tree, params, code.text)
+    return MatrixExpression(tree=tree, text=unparse(tree))
+
+
+class _Spellings(ast.NodeTransformer):
+    """numpy's other spellings rewritten in the tree (never run): ``A.dot(B)``, ``np.dot(A, B)``,
+    ``np.matmul(A, B)`` → ``A @ B``; ``A.transpose()``, ``np.transpose(A)`` → ``A.T``. One form
+    for each operation, so the canonical text, the evaluation and the messages need no others."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        func = node.func
+        if not isinstance(func, ast.Attribute):
+            return node
+        module = func.value.id if isinstance(func.value, ast.Name) and func.value.id in MODULES else ""
+        if module and func.attr in PRODUCTS.get(module, ()):
+            self._expect(node, 2, PRODUCT_ARGUMENTS, f"{module}.{func.attr}(A, B)")
+            return ast.copy_location(ast.BinOp(node.args[0], ast.MatMult(), node.args[1]), node)
+        if module and module in TRANSPOSES and func.attr == "transpose":
+            self._expect(node, 1, TRANSPOSE_ARGUMENTS, f"{module}.transpose(A)")
+            return ast.copy_location(ast.Attribute(node.args[0], "T", ast.Load()), node)
+        if not module and func.attr == "dot":
+            self._expect(node, 1, PRODUCT_ARGUMENTS, "A.dot(B)")
+            return ast.copy_location(ast.BinOp(func.value, ast.MatMult(), node.args[0]), node)
+        if not module and func.attr == "transpose":
+            self._expect(node, 0, TRANSPOSE_ARGUMENTS, "A.transpose()")
+            return ast.copy_location(ast.Attribute(func.value, "T", ast.Load()), node)
+        return node
+
+    def _expect(self, node: ast.Call, count: int, message: str, example: str) -> None:
+        if len(node.args) == count and not node.keywords:
+            return
+        found = f"{len(node.args)} argument(s)" + (" and keywords" if node.keywords else "")
+        name = example.split("(")[0].replace("A.", ".")
+        raise Unreadable(
+            message.format(name=name, example=example, found=found), self.text, pycode.position(node, self.text)
+        )
 
 
 def _latex_feature(params: Params) -> str:

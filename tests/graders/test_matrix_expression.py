@@ -9,7 +9,8 @@ import pytest
 
 from autograder.graders import matrix_expression as mx
 from autograder.mathread import Unreadable
-from autograder.spec import Part, SpecError, build_dataclass, build_vocabulary
+from autograder.problem import Part
+from autograder.spec import SpecError, build_dataclass, build_vocabulary
 
 VOCABULARY = build_vocabulary({}, [], "test")
 FORGOT_NORMALIZER = "You forgot the normalizer: divide each row by φ(Q_i)ᵀ Σ_j φ(K_j)."
@@ -55,6 +56,13 @@ ACCEPTED = [
     "φ(Q) @ (φ(K)ᵀ @ V) / (φ(Q) @ φ(K)ᵀ.sum(1))[:, None]",
     "V' = phi(Q) @ (phi(K).T @ V) / (phi(Q) @ phi(K).T.sum(1))[:, None]",
     "`phi(Q) @ (phi(K).T @ V) / (phi(Q) @ phi(K).T.sum(1))[:, None]`",
+    # numpy's other spellings of the product and the transpose
+    "phi(Q).dot(phi(K).T.dot(V)) / phi(Q).dot(phi(K).T.sum(1))[:, None]",
+    "np.dot(phi(Q), np.dot(phi(K).transpose(), V)) / (phi(Q) @ phi(K).T.sum(1))[:, None]",
+    "np.matmul(phi(Q), np.transpose(phi(K)) @ V) / (phi(Q) @ np.transpose(phi(K)).sum(1))[:, None]",
+    "numpy.matmul(phi(Q), numpy.transpose(phi(K)).dot(V)) / (phi(Q) @ phi(K).T.sum(1))[:, None]",
+    "torch.matmul(phi(Q), phi(K).transpose() @ V) / (phi(Q) @ phi(K).T.sum(1))[:, None]",
+    "phi(Q) @ (phi(K).T @ V) / (phi(Q).dot(phi(K).transpose()).dot(ones(N)))[:, None]",
 ]
 
 REJECTED = [
@@ -78,6 +86,12 @@ REJECTED = [
     ("phi(K).T.sum(5)", "sums over axis 5, but phi(K).T is [C, N]"),
     ("V / 0", "divides by zero"),
     ("N @ V", "@ needs a matrix or a vector on both sides, but N is a number"),
+    # the spellings of @ and .T mean what @ and .T mean, and are explained in their words
+    ("phi(Q).dot(phi(K).T.dot(V))", FORGOT_NORMALIZER),
+    ("np.dot(phi(Q), phi(K)) @ V", "phi(Q) @ phi(K) multiplies [N, C] by [N, C]: the inner sizes differ (C and N)."),
+    ("phi(Q).dot(phi(K).transpose())", "Your expression gives a [N, N] matrix"),
+    ("V.dot(2)", "@ needs a matrix or a vector on both sides, but 2 is a number"),
+    ("np.transpose(V).dot(V).dot(V)", "multiplies [M, M] by [N, M]"),
 ]
 
 UNREADABLE = [
@@ -106,6 +120,17 @@ UNREADABLE = [
     ("V" + " + V" * 200, "at most 200 are read"),
     ("V" * 2000, "characters long"),
     ("phi(Q) @", "not a matrix expression"),
+    ("V.transpose(1, 0)", ".transpose is read as a transpose of one matrix, with no axes"),
+    ("np.transpose(V, (1, 0))", "np.transpose is read as a transpose of one matrix, with no axes"),
+    ("np.dot(V)", "np.dot multiplies two matrices: write np.dot(A, B); found 1 argument(s)"),
+    ("V.dot(V, V)", ".dot multiplies two matrices: write A.dot(B); found 2 argument(s)"),
+    ("np.matmul(V, V, out=V)", "found 2 argument(s) and keywords"),
+    ("torch.transpose(V)", "'transpose' is not a function"),
+    ("math.dot(V, V)", "'dot' is not a function"),
+    ("V.dot", "found the attribute .dot"),
+    ("V.dot(V).__class__", "found the attribute .__class__"),
+    ("V.transpose().__dict__", "found the attribute .__dict__"),
+    ("np.dot(V, V).numpy()", "found the method .numpy()"),
 ]
 
 
@@ -208,3 +233,24 @@ def test_the_caret_points_at_the_refused_operator() -> None:
         mx.read("phi(K) ^ 2", PART)
     assert caught.value.message == mx.XOR
     assert caught.value.position == len("phi(K) ")
+
+
+# (spelling, the canonical text it is read as): one form per operation.
+SPELLINGS = [
+    ("V.dot(V.T)", "V @ V.T"),
+    ("np.dot(Q, K.T)", "Q @ K.T"),
+    ("np.matmul(Q, K.T)", "Q @ K.T"),
+    ("numpy.dot(Q, K.T)", "Q @ K.T"),
+    ("torch.matmul(Q, K.T)", "Q @ K.T"),
+    ("Q.transpose()", "Q.T"),
+    ("np.transpose(Q)", "Q.T"),
+    ("numpy.transpose(Q @ K.T)", "(Q @ K.T).T"),
+    ("Q.T.dot(K.dot(V.T))", "Q.T @ (K @ V.T)"),
+    ("(Q + K).transpose().dot(V) / 2", "((Q + K).T @ V) / 2"),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), SPELLINGS)
+def test_numpy_spellings_of_product_and_transpose_read_as_at_and_T(text: str, canonical: str) -> None:
+    assert mx.read(text, PART).text == canonical
+    assert mx.read(canonical, PART).text == canonical
