@@ -686,6 +686,19 @@ def raised_in(traceback: str) -> str:
     return f"{function}, line {line}"
 
 
+#: Statuses of a run stopped by its own limits: the child builds and calls in one run, so
+#: all that is known is that it stopped somewhere while being built or called.
+STOPPED = frozenset({"timeout", "memory"})
+
+
+def stopped_sentence(result: RunResult, what: str, stage: str) -> str:
+    """``Your class did not finish within the time limit while being built or called (stopped
+    after 5 s …).``: what is known of a run its time or memory limit stopped, no more."""
+    happened = STATUS_SENTENCES.get(result.status, result.status)
+    detail = f" ({result.error_message})" if result.error_message else ""
+    return f"Your {what} {happened} while being {stage}{detail}."
+
+
 def failure(result: RunResult) -> str:
     """A sentence for a run that did not finish normally."""
     if result.status == "error":

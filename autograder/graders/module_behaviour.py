@@ -127,7 +127,9 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
     student = _modules.run_module(answer.source, payload, filename="submission.py")
     if student.status in _modules.NOT_THE_STUDENTS:
         return Outcome("needs_review", 0.0, NOT_RUN.format(what=what, reason=student.error_message), "error:sandbox")
-    if student.status != "ok":  # an exception, the time or the memory limit: the code's doing
+    if student.status in _modules.STOPPED:  # the time or the memory limit: the code's doing
+        return Outcome("incorrect", 0.0, _stopped(params, student), "module:stopped")
+    if student.status != "ok":  # an exception while importing, building or loading
         message = DOES_NOT_RUN.format(what=what, error=_modules.failure(student))
         return Outcome("incorrect", 0.0, message, "module:does_not_run")
     for name, expected in sorted(params.attributes.items()):
@@ -156,11 +158,19 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
     mine = _modules.run_module(answer.source, payload, filename="submission.py")
     if mine.status in _modules.NOT_THE_STUDENTS:
         return Outcome("needs_review", 0.0, NOT_RUN.format(what=what, reason=mine.error_message), "error:sandbox")
+    if mine.status in _modules.STOPPED:
+        return Outcome("incorrect", 0.0, _stopped(params, mine), "module:stopped")
     if mine.status != "ok":
         message = DOES_NOT_LOAD.format(error=_modules.failure(mine))
         return Outcome("incorrect", 0.0, message, "module:does_not_load")
     replay = _modules.run_module(reference.source, payload, filename="reference.py")
     return _compare_runs(params, cases, mine, replay, same="with the same weights as the reference ")
+
+
+def _stopped(params: Params, run: RunResult) -> str:
+    """A run stopped by its limits: one child builds and calls, so where it stopped is unknown."""
+    stage = "built or called" if params.class_name else "called"
+    return _modules.stopped_sentence(run, _what(params), stage)
 
 
 def _failed_call(params: Params, cases: list[_modules.Case], student: RunResult) -> Outcome | None:

@@ -183,8 +183,16 @@ STUDENT_RUNS = [
         "needs_review",
         "Student code was not run",
     ),
-    (RunResult("timeout", error_type="timeout", error_message="stopped after 5 s"), "incorrect", "did not finish"),
-    (RunResult("memory", error_type="MemoryError", error_message="used more than 1536 MB"), "incorrect", "memory"),
+    (
+        RunResult("timeout", error_type="timeout", error_message="stopped after 5 s"),
+        "incorrect",
+        "Your class did not finish within the time limit while being built or called (stopped after 5 s).",
+    ),
+    (
+        RunResult("memory", error_type="MemoryError", error_message="used more than 1536 MB"),
+        "incorrect",
+        "Your class ran out of memory while being built or called (used more than 1536 MB).",
+    ),
 ]
 
 
@@ -199,6 +207,33 @@ def test_a_run_that_is_not_the_students_doing_goes_to_review(
     result = grade_hw9("q3.b", source("right_head_size_argument"))
     assert (result.verdict, result.score) == (verdict, 0)
     assert fragment in result.feedback
+    assert "could not be created" not in result.feedback  # one child builds and calls: where it stopped is unknown
+
+
+# (part, a run its limits stopped, the sentence): a function is only called, a class built and called.
+TIMEOUT = RunResult("timeout", error_message="stopped after 5 s")
+OUT_OF_MEMORY = RunResult("memory", error_message="used more than 1536 MB")
+STOPPED_RUNS = [
+    ("m.size", TIMEOUT, "Your function did not finish within the time limit while being called (stopped after 5 s)."),
+    ("m.dist", OUT_OF_MEMORY, "Your function ran out of memory while being called"),
+    ("m.cnn", TIMEOUT, "Your class did not finish within the time limit while being built or called"),
+    ("m.lstm", RunResult("memory"), "Your class ran out of memory while being built or called."),
+]
+
+
+@pytest.mark.parametrize(("part", "run", "sentence"), STOPPED_RUNS)
+def test_a_run_stopped_by_its_limits_says_only_what_is_known(
+    grade_code: Grade, monkeypatch: pytest.MonkeyPatch, part: str, run: RunResult, sentence: str
+) -> None:
+    def fake(source: str, payload: dict[str, Any], filename: str = "submission.py", **options: Any) -> RunResult:
+        return run
+
+    reference = (CODE_REFERENCE / FILES[part.split(".")[1]]).read_text(encoding="utf-8")
+    monkeypatch.setattr(_modules, "run_module", fake)
+    result = grade_code(part, reference)
+    assert (result.verdict, result.score) == ("incorrect", 0)
+    assert sentence in result.feedback
+    assert "could not be created" not in result.feedback
 
 
 # ------------------------------------------------ any module: no attention in sight
