@@ -282,6 +282,60 @@ def test_a_missing_attribute_is_reported_by_name(sandbox: Sandbox) -> None:
     assert result.value["attributes"]["W_x.in_features"]["error_type"] == "AttributeError"
 
 
+SELF_REWRITING = """
+import torch
+from torch import nn
+
+
+class M(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(d))
+        self.register_buffer("seen", torch.zeros(()))
+        self.noise = nn.Parameter(torch.randn(d))
+
+    def forward(self, x):
+        with torch.no_grad():
+            self.weight.fill_(1.0)
+            self.seen += 1
+        return x * self.weight
+"""
+
+
+# (payload beyond the build, what the report holds): the state right after construction is read
+# only when asked, before the first call, in float64 like the rest.
+INITIAL_STATES = [
+    ({}, None),
+    ({"initial_state": False}, None),
+    ({"initial_state": True}, {"weight": [0.0, 0.0, 0.0], "seen": 0.0}),
+]
+
+
+@pytest.mark.parametrize(("extra", "expected"), INITIAL_STATES)
+def test_the_state_right_after_construction_is_read_before_any_call(
+    sandbox: Sandbox, extra: dict[str, Any], expected: dict[str, Any] | None
+) -> None:
+    call = {"args": [{"tensor": [1.0, 2.0, 3.0], "dtype": "float"}]}
+    result = _run_module(sandbox, SELF_REWRITING, init_args=[3], calls=[call, call], **extra)
+
+    assert result.status == "ok", result.error_message
+    assert result.value["state_dict"]["weight"]["values"] == [1.0, 1.0, 1.0]  # after the calls
+    assert result.value["state_dict"]["seen"]["values"] == 2.0
+    if expected is None:
+        assert "initial_state_dict" not in result.value
+        return
+    start = result.value["initial_state_dict"]
+    assert {name: start[name]["values"] for name in expected} == expected
+    again = _run_module(sandbox, SELF_REWRITING, init_args=[3], calls=[], **extra)
+    assert again.value["initial_state_dict"]["noise"] == start["noise"]  # seeded before construction
+
+
+def test_a_function_has_no_initial_state(sandbox: Sandbox) -> None:
+    result = sandbox.run("module", RECURRENT, {"function": "area", "calls": [], "initial_state": True})
+    assert result.status == "ok"
+    assert "initial_state_dict" not in result.value
+
+
 def test_the_echo_task_returns_the_payload(sandbox: Sandbox) -> None:
     payload = {"nested": [[1.5, -2.0], [math.inf, None]], "text": "√d · Ω", "flag": True}
     result = sandbox.run("echo", "", payload)

@@ -38,7 +38,17 @@ STATUS_SENTENCES = {
 
 DTYPES = ("float", "long", "bool")
 MASK_VARIANTS = ("none", "causal", "padding")
-COMPARISONS = ("shape", "values", "input_gradients", "parameter_gradients", "parameter_count", "state_dict")
+COMPARISONS = (
+    "shape",
+    "values",
+    "input_gradients",
+    "parameter_gradients",
+    "parameter_count",
+    "state_dict",
+    "initial_parameters",
+)
+WEIGHTS = frozenset({"parameter_gradients", "parameter_count", "state_dict", "initial_parameters"})
+"""The comparisons of a class's parameters: a function has none."""
 MAX_ELEMENTS = 1_000_000
 """Inputs larger than this are refused at spec load (the sandbox refuses such outputs too)."""
 
@@ -119,7 +129,12 @@ class CodeSpec:
     """What must agree with the reference, in order: ``shape`` (of every output),
     ``values`` (outputs with the same grader-chosen weights), ``input_gradients`` and
     ``parameter_gradients`` (of a seeded projection of the outputs), ``parameter_count``,
-    ``state_dict`` (the parameters' names and shapes)."""
+    ``state_dict`` (the parameters' names and shapes), ``initial_parameters`` (the values
+    every parameter and buffer has right after construction, after the same
+    ``torch.manual_seed`` as the reference's, within ``tolerance``: for a question that fixes
+    a deterministic start such as ones, zeros or the identity; ``values`` alone cannot see
+    it, since the grader loads its own weights into both classes). The default
+    ``[shape, values]``."""
     output_shape: tuple[Any, ...] = ()
     """The output's shape in symbolic sizes (``[N, 16, H, W]``; a list of shapes for a tuple
     output); by default the reference's output shape on the same inputs."""
@@ -145,7 +160,7 @@ class CodeSpec:
         unknown = [name for name in self.compare if name not in COMPARISONS]
         if unknown:
             raise TypeError(f"compare: {unknown[0]!r} is not one of {', '.join(COMPARISONS)}")
-        if self.function and {"parameter_gradients", "parameter_count", "state_dict"} & set(self.compare):
+        if self.function and WEIGHTS & set(self.compare):
             raise TypeError("compare: a function has no parameters")
         settable = {*self.sizes, *(item.name for item in self.inputs if item.mask or not item.tensor)}
         for index, case in enumerate(self.cases):
@@ -475,7 +490,8 @@ def run_module(
         run = sandbox().run("module", source, payload, filename=filename, hide_source=hide_source)
     except SandboxError as error:
         return RunResult("crashed", error_type="SandboxError", error_message=f"the sandbox could not start: {error}")
-    if run.status == "ok" and not well_formed(run.value, len(payload.get("calls", []))):
+    initial = bool(payload.get("initial_state")) and "class_name" in payload
+    if run.status == "ok" and not well_formed(run.value, len(payload.get("calls", [])), initial=initial):
         # The child runs next to the code it reports on: code that rewrote the report is its own error.
         return RunResult("error", error_type="UnreadableResult", error_message=UNREADABLE_RESULT)
     return run
@@ -484,11 +500,16 @@ def run_module(
 UNREADABLE_RESULT = "the run's results are not in the form the grader sends them (did the code change the grader?)"
 
 
-def well_formed(value: Any, calls: int) -> bool:
+def well_formed(value: Any, calls: int, *, initial: bool = False) -> bool:
     """The ``module`` task's report as the harness writes it: one output per call, tensors as
-    shape and values; anything else came from code that tampered with the report."""
+    shape and values (and, when asked, the state right after construction); anything else
+    came from code that tampered with the report."""
     if not isinstance(value, dict):
         return False
+    if initial:
+        start = value.get("initial_state_dict")
+        if not isinstance(start, dict) or not all(_is_tensor(tensor) for tensor in start.values()):
+            return False
     outputs, state = value.get("outputs"), value.get("state_dict")
     if not isinstance(outputs, list) or len(outputs) != calls or not all(isinstance(o, dict) for o in outputs):
         return False
@@ -621,6 +642,43 @@ def mismatch(spec: CodeSpec, ours: dict[str, Any], theirs: dict[str, Any]) -> tu
         if difference > spec.tolerance:
             return name, difference
     return None
+
+
+@dataclass(frozen=True)
+class StartDifference:
+    """How two classes' freshly built parameters and buffers differ, by name only (never the
+    reference's values or shapes, which may be the answer)."""
+
+    missing: list[str]
+    """Names the reference has and the student's class does not."""
+    extra: list[str]
+    """Names the student's class has and the reference does not."""
+    reshaped: list[str]
+    """Names both have, with another shape."""
+    different: list[str]
+    """Names both have, of the same shape, whose values differ by more than the tolerance."""
+
+    @property
+    def comparable(self) -> bool:
+        """The same names and shapes: the values could be compared."""
+        return not (self.missing or self.extra or self.reshaped)
+
+
+def start_difference(mine: dict[str, Any], reference: dict[str, Any], tolerance: float) -> StartDifference:
+    """Compare two ``initial_state_dict`` reports (name → encoded tensor)."""
+    common = sorted(set(mine) & set(reference))
+    reshaped = [name for name in common if mine[name]["shape"] != reference[name]["shape"]]
+    different = [
+        name
+        for name in common
+        if name not in reshaped and max_difference(mine[name]["values"], reference[name]["values"]) > tolerance
+    ]
+    return StartDifference(
+        missing=sorted(set(reference) - set(mine)),
+        extra=sorted(set(mine) - set(reference)),
+        reshaped=reshaped,
+        different=different,
+    )
 
 
 def gradient_difference(mine: Any, reference: Any) -> float:

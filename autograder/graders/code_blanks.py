@@ -55,6 +55,10 @@ WRONG_GRADIENTS = (
     "differ from the reference's ({difference}) on {case}."
 )
 WRONG_COUNT = "With {shown} in blank ({blank}) the class has {count} parameters, not as many as the reference."
+WRONG_START = (
+    "With {shown} in blank ({blank}) the class runs, but {names} {verb} not start at the reference's values "
+    "(checked right after construction, with the same random seed)."
+)
 OUTSIDE = "With {shown} in blank ({blank}) the {what} would not run: {reason}"
 NOT_RUN = "The autograder could not run the {what} with your blank ({reason})."
 UNDEFINED = (
@@ -184,15 +188,19 @@ def reference_run(part: Part, init_args: tuple[Any, ...] | None = None) -> RunRe
     init_args = params.init_args if init_args is None else init_args
     payload = _modules.payload(params, init_args)
     source = fill(params, {})
-    key = repr((source, payload))
+    start = _starts(params)
+    key = repr((source, payload, start))
     if key in _REFERENCE_RUNS:
         return _REFERENCE_RUNS[key]
-    run = _modules.run_module(source, payload, hide_source=True)
+    run = _modules.run_module(source, {**payload, "initial_state": start}, hide_source=True)
     if run.status == "ok" and params.class_name:
         # Run again with grader-chosen weights: the template's own initialisation may be
         # zeros (a bias), which a blank that drops the term would match by accident.
         weights = _modules.grader_weights(run.value["state_dict"], run.value.get("parameters", []))
+        first = run
         run = _modules.run_module(source, {**payload, "state_dict": weights}, hide_source=True)
+        if run.status == "ok" and start:  # how the reference starts, from the run before any weights
+            run.value["initial_state_dict"] = first.value["initial_state_dict"]
     if run.status == "ok":
         _REFERENCE_RUNS[key] = run
     return run
@@ -266,7 +274,37 @@ def _same_behaviour(answer: Fragment, part: Part, init_args: tuple[Any, ...], na
     count = run.value.get("parameter_count")
     if "parameter_count" in params.compare and count != expected.value.get("parameter_count"):
         return Outcome("incorrect", 0.0, WRONG_COUNT.format(count=count, **names), "code_blanks:parameter_count")
+    if _starts(params):
+        return _compare_start(answer, params, init_args, expected, names)
     return None
+
+
+def _starts(params: Params) -> bool:
+    """Does this part compare the values a class's parameters and buffers start at?"""
+    return bool(params.class_name) and "initial_parameters" in params.compare
+
+
+def _compare_start(
+    answer: Fragment, params: Params, init_args: tuple[Any, ...], expected: RunResult, names: dict[str, str]
+) -> Outcome | None:
+    """``initial_parameters``: the class built with this blank, before any call and without the
+    reference's weights, starts where the reference-filled class does (names only in the feedback)."""
+    payload = {**_modules.payload(params, init_args), "calls": [], "initial_state": True}
+    run = _modules.run_module(fill(params, {params.blank: answer.text}), payload, hide_source=True)
+    if run.status in _modules.NOT_THE_STUDENTS:
+        return Outcome("needs_review", 0.0, NOT_RUN.format(reason=run.error_message, **names), "error:sandbox")
+    if run.status != "ok":
+        error = _without_reference_shapes(_modules.failure(run))
+        return Outcome("incorrect", 0.0, CRASHES.format(built="", error=error, **names), "code_blanks:crash")
+    found = _modules.start_difference(
+        run.value["initial_state_dict"], expected.value["initial_state_dict"], params.tolerance
+    )
+    wrong = [*found.missing, *found.extra, *found.reshaped, *found.different]
+    if not wrong:
+        return None
+    verb = "does" if len(wrong) == 1 else "do"
+    message = WRONG_START.format(names=", ".join(wrong), verb=verb, **names)
+    return Outcome("incorrect", 0.0, message, "code_blanks:initial_parameters")
 
 
 def _call(params: Params) -> str:

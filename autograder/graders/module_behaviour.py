@@ -6,7 +6,8 @@ symbolic shapes, dtypes, tuples, masks; one call per case). A class must constru
 expose the attributes the question fixes (``conv.out_channels: 16``); then, for what the
 spec's ``compare`` lists, it must agree with the reference: the outputs' shapes (the
 reference's, or a declared ``output_shape``), their values, gradients of a seeded
-projection of them, the parameter count, the state dict's names and shapes. Values are
+projection of them, the parameter count, the state dict's names and shapes, the values
+the parameters and buffers start at (``initial_parameters``). Values are
 compared after the same grader-chosen weights are loaded into the student's class and
 into the reference (so a class that zeroes its own weights cannot match by accident).
 All comparisons happen here, on the plain numbers the sandbox returns. When a call
@@ -44,6 +45,14 @@ WRONG_GRADIENTS = (
 )
 WRONG_COUNT = "Your class has {got} parameters, not as many as the question's model."
 WRONG_STATE = "Your class's parameters do not match the question's model: {detail}."
+WRONG_START = (
+    "Your class runs, but {names} {verb} not start at the values the question asks for "
+    "(checked right after construction, with the same random seed as the question's model)."
+)
+CANNOT_COMPARE_START = (
+    "Your class's parameters and buffers do not fit the question's model ({detail}), so the autograder "
+    "cannot check the values they start at."
+)
 CANNOT_COMPARE = (
     "Your class runs and its output has the right shape, but its parameters (their names or shapes) "
     "do not fit the reference implementation, so the autograder cannot compare what it computes."
@@ -124,6 +133,7 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
     cases = _modules.builds(params)
     payload = _modules.payload(params, cases=cases)
     payload["attributes"] = sorted(params.attributes)
+    payload["initial_state"] = "initial_parameters" in params.compare
     student = _modules.run_module(answer.source, payload, filename="submission.py")
     if student.status in _modules.NOT_THE_STUDENTS:
         return Outcome("needs_review", 0.0, NOT_RUN.format(what=what, reason=student.error_message), "error:sandbox")
@@ -143,18 +153,20 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
     if params.function:
         replay = _modules.run_module(reference.source, payload, filename="reference.py")
         return _compare_runs(params, cases, student, replay, same="")
-    if {"parameter_count", "state_dict"} & set(params.compare):
+    if {"parameter_count", "state_dict", "initial_parameters"} & set(params.compare):
         # Before the replay, which a class with other parameters could not enter.
         built = _modules.run_module(reference.source, {**payload, "attributes": []}, filename="reference.py")
         if built.status != "ok":
             return Outcome("needs_review", params.partial_credit, CANNOT_COMPARE, "module:cannot_compare")
         outcome = _compare_parameters(params, student, built)
+        if outcome is None and "initial_parameters" in params.compare:
+            outcome = _compare_start(params, student, built)
         if outcome is not None:
             return outcome
     # The same grader-chosen weights in the student's class and in the reference: a class
     # that zeroes or ignores its own parameters cannot match the reference by accident.
     weights = _modules.grader_weights(student.value["state_dict"], student.value.get("parameters", []))
-    payload = {**payload, "state_dict": weights, "attributes": []}
+    payload = {**payload, "state_dict": weights, "attributes": [], "initial_state": False}
     mine = _modules.run_module(answer.source, payload, filename="submission.py")
     if mine.status in _modules.NOT_THE_STUDENTS:
         return Outcome("needs_review", 0.0, NOT_RUN.format(what=what, reason=mine.error_message), "error:sandbox")
@@ -256,6 +268,26 @@ def _compare_parameters(params: Params, mine: RunResult, replay: RunResult) -> O
         if wrong:
             detail = f"{', '.join(wrong)} {'has' if len(wrong) == 1 else 'have'} another shape"
             return Outcome("incorrect", 0.0, WRONG_STATE.format(detail=detail), "module:state_dict")
+    return None
+
+
+def _compare_start(params: Params, mine: RunResult, built: RunResult) -> Outcome | None:
+    """``initial_parameters``: every parameter and buffer starts where the reference's does
+    (both built after the same ``torch.manual_seed``); names only in the feedback."""
+    found = _modules.start_difference(
+        mine.value["initial_state_dict"], built.value["initial_state_dict"], params.tolerance
+    )
+    if not found.comparable:
+        parts = [_names("missing", found.missing), _names("not expected", found.extra)]
+        if found.reshaped:
+            parts.append(f"{', '.join(found.reshaped)} {'has' if len(found.reshaped) == 1 else 'have'} another shape")
+        detail = "; ".join(part for part in parts if part)
+        message = CANNOT_COMPARE_START.format(detail=detail)
+        return Outcome("needs_review", params.partial_credit, message, "module:cannot_compare_start")
+    if found.different:
+        verb = "does" if len(found.different) == 1 else "do"
+        message = WRONG_START.format(names=", ".join(found.different), verb=verb)
+        return Outcome("incorrect", 0.0, message, "module:initial_parameters")
     return None
 
 

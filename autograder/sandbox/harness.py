@@ -311,13 +311,18 @@ def call_once(target: Any, instance: Any, call: dict[str, Any], dtype: Any, grad
 
 def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Build the student's nn.Module (or take the function), optionally load weights, call it on
-    each of the payload's calls, read it back.
+    each of the payload's calls, read it back. With ``initial_state`` the state dict is also
+    read right after construction (and loading), before the first call: ``initial_state_dict``.
 
     Errors while importing, instantiating or loading the state dict end the task
     (status "error"); an error in one call is recorded for that call only.
     """
     module = load_student_module(source_path)
     target, instance, dtype = build(module, source_path, payload)
+    # Read before any call: a forward that rewrites its own parameters cannot change how they started.
+    initial = None
+    if payload.get("initial_state") and instance is not None:
+        initial = {name: encode_tensor(t) for name, t in instance.state_dict().items()}
     outputs = []
     for call in payload.get("calls", []):
         try:
@@ -328,13 +333,16 @@ def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
             outputs.append(describe_error(error, source_path))
     if instance is None:
         return {"state_dict": {}, "parameters": [], "parameter_count": 0, "outputs": outputs, "attributes": {}}
-    return {
+    report = {
         "state_dict": {name: encode_tensor(t) for name, t in instance.state_dict().items()},
         "parameters": [name for name, _ in instance.named_parameters()],
         "parameter_count": sum(int(p.numel()) for p in instance.parameters()),
         "outputs": outputs,
         "attributes": {name: read_attribute(instance, name) for name in payload.get("attributes", [])},
     }
+    if initial is not None:
+        report["initial_state_dict"] = initial
+    return report
 
 
 def echo(source_path: str, payload: dict[str, Any]) -> Any:

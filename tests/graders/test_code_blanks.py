@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from autograder.api import AnswerKey
+from autograder.api import AnswerKey, load_key
 from autograder.graders import _modules, code_blanks
 from autograder.graders.token import Fragment
 from autograder.grading import grade_part
@@ -348,3 +349,58 @@ def test_a_blank_is_judged_with_grader_chosen_weights_not_the_templates_zeros(
 ) -> None:
     result = grade_code("m.affine.y", text)
     assert result.verdict == verdict, result.feedback
+
+
+# ------------------------------------------------ initial_parameters: a blank that sets where a class starts
+
+GATE_TEMPLATE = """import torch
+from torch import nn
+
+
+class Gate(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.scale = nn.Parameter(torch.___(s)___(d))
+
+    def forward(self, x):
+        return x * self.scale
+"""
+
+
+def gate_key(tmp_path: Path, compare: list[str]) -> AnswerKey:
+    problems, reference = tmp_path / "problems", tmp_path / "reference"
+    problems.mkdir()
+    reference.mkdir()
+    (problems / "gate_template.py").write_text(GATE_TEMPLATE, encoding="utf-8")
+    (problems / "set.yaml").write_text("title: Gates\nreference: ../reference\n", encoding="utf-8")
+    (problems / "g.yaml").write_text(
+        "id: g\nparts:\n  s:\n    kind: code_blanks\n    template: gate_template.py\n    blank: s\n"
+        "    class_name: Gate\n    init_args: [4]\n    strip_prefix: [torch.]\n"
+        "    inputs: [{name: x, shape: [N, d]}]\n    sizes: {N: 2, d: 'init_args[0]'}\n"
+        f"    compare: {compare}\n",
+        encoding="utf-8",
+    )
+    (reference / "answers.yaml").write_text("g:\n  s: ones\n", encoding="utf-8")
+    return load_key(problems=problems)
+
+
+# (blank, compare, verdict, what the feedback says)
+GATE_BLANKS = [
+    ("ones", ["shape", "values", "initial_parameters"], "correct", "Correct."),
+    ("torch.ones", ["shape", "values", "initial_parameters"], "correct", "Correct"),
+    ("zeros", ["shape", "values"], "correct", "behaves exactly like the reference"),  # the reference's weights load
+    ("zeros", ["shape", "values", "initial_parameters"], "incorrect", "scale does not start at the reference's values"),
+    ("randn", ["shape", "values", "initial_parameters"], "incorrect", "scale does not start"),
+    ("ones_like", ["shape", "values", "initial_parameters"], "incorrect", "does not run"),
+]
+
+
+@pytest.mark.parametrize(("text", "compare", "verdict", "fragment"), GATE_BLANKS)
+def test_initial_parameters_judges_the_values_a_blank_makes_a_class_start_at(
+    tmp_path: Path, text: str, compare: list[str], verdict: str, fragment: str
+) -> None:
+    key = gate_key(tmp_path, compare)
+    part = key.problems.part("g.s")
+    result = grade_part(part, Answer(text), key.readings.get("g.s"))
+    assert result.verdict == verdict, result.feedback
+    assert fragment in result.feedback

@@ -12,9 +12,10 @@ import pytest
 from autograder.api import AnswerKey
 from autograder.graders import _modules, module_behaviour
 from autograder.grading import grade_part
+from autograder.problem import Part
 from autograder.result import PartResult
 from autograder.sandbox import RunResult
-from autograder.spec import SpecError, build_dataclass
+from autograder.spec import SpecError, build_dataclass, build_vocabulary
 from autograder.submission import Answer
 from tests.conftest import HW9_REFERENCE
 from tests.graders.conftest import CODE_KINDS
@@ -584,3 +585,129 @@ def test_the_state_dict_is_compared_by_name_and_shape(
     assert (result.verdict, result.note) == ("incorrect", "module:state_dict"), result.feedback
     assert fragment in result.feedback
     assert "[4, 3, 3, 3]" not in result.feedback  # the reference's shapes
+
+
+# ------------------------------------------------ initial_parameters: where a class starts
+
+NORM = """
+import torch
+from torch import nn
+
+
+class ScaleNorm(nn.Module):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d))
+        self.register_buffer("shift", torch.zeros(d))
+
+    def forward(self, x):
+        rms = torch.sqrt((x * x).mean(-1, keepdim=True) + self.eps)
+        return x / rms * self.weight + self.shift
+"""
+START = "nn.Parameter(torch.ones(d))"
+
+# (what the class does differently, compare, verdict, what the feedback says)
+STARTS = [
+    ([], ["shape", "values", "initial_parameters"], "correct", "Correct"),
+    ([(START, "nn.Parameter(torch.ones(d) * 1.0)")], ["shape", "values", "initial_parameters"], "correct", "Correct"),
+    ([(START, "nn.Parameter(torch.zeros(d))")], ["shape", "values"], "correct", "Correct"),  # the default cannot see it
+    (
+        [(START, "nn.Parameter(torch.zeros(d))")],
+        ["shape", "values", "initial_parameters"],
+        "incorrect",
+        "weight does not start at the values the question asks for",
+    ),
+    (
+        [(START, "nn.Parameter(torch.randn(d))")],
+        ["shape", "values", "initial_parameters"],
+        "incorrect",
+        "weight does not start at the values",
+    ),
+    (
+        [(START, "nn.Parameter(torch.full((d,), 1.5))")],
+        ["shape", "values", "initial_parameters"],
+        "incorrect",
+        "weight does not start",
+    ),
+    (
+        [(START, "nn.Parameter(torch.ones(d) + 1e-9)")],
+        ["shape", "values", "initial_parameters"],
+        "correct",
+        "Correct",
+    ),  # within tolerance
+    (
+        [('"shift", torch.zeros(d)', '"shift", torch.ones(d)')],
+        ["shape", "values", "initial_parameters"],
+        "incorrect",
+        "shift does not start",
+    ),  # a buffer counts too
+    (
+        [(START, "nn.Parameter(torch.zeros(d))"), ('"shift", torch.zeros(d)', '"shift", torch.ones(d)')],
+        ["initial_parameters", "shape", "values"],
+        "incorrect",
+        "shift, weight do not start",
+    ),
+    (
+        [("self.weight", "self.scale")],
+        ["shape", "values", "initial_parameters"],
+        "needs_review",
+        "(missing: weight; not expected: scale)",
+    ),
+    (
+        [(START, "nn.Parameter(torch.ones(d, 1))"), ("* self.weight", "* self.weight[:, 0]")],
+        ["shape", "values", "initial_parameters"],
+        "needs_review",
+        "(weight has another shape)",
+    ),
+    (
+        # a forward that rewrites its own weight cannot hide how it started
+        [("    def forward(self, x):\n", "    def forward(self, x):\n        self.weight.data.fill_(1.0)\n"),
+         (START, "nn.Parameter(torch.zeros(d))")],
+        ["shape", "values", "initial_parameters"],
+        "incorrect",
+        "weight does not start",
+    ),
+]  # fmt: skip
+
+
+def norm_part(compare: list[str]) -> Part:
+    raw = {
+        "class_name": "ScaleNorm",
+        "init_args": [6],
+        "inputs": [{"name": "x", "shape": ["N", "d"]}],
+        "sizes": {"N": 3, "d": "init_args[0]"},
+        "compare": compare,
+    }
+    return Part(
+        id="n.a",
+        question="n",
+        title="a",
+        prompt="",
+        points=1.0,
+        kind="module_behaviour",
+        params=build_dataclass(module_behaviour.Params, raw, "test"),
+        vocabulary=build_vocabulary({}, [], "test"),
+    )
+
+
+@pytest.mark.parametrize(("edits", "compare", "verdict", "fragment"), STARTS)
+def test_initial_parameters_compares_where_parameters_and_buffers_start(
+    edits: list[tuple[str, str]], compare: list[str], verdict: str, fragment: str
+) -> None:
+    code = NORM
+    for old, new in edits:
+        assert old in code
+        code = code.replace(old, new)
+    part = norm_part(compare)
+    reference = module_behaviour.read(NORM, part)
+    outcome = module_behaviour.grade(module_behaviour.read(code, part), reference, part)
+    assert outcome.verdict == verdict, outcome.feedback
+    assert fragment in outcome.feedback
+    assert "1.0" not in outcome.feedback and "[6]" not in outcome.feedback  # never the reference's values or shapes
+
+
+def test_initial_parameters_is_refused_for_a_function() -> None:
+    raw = {"function": "f", "inputs": [{"name": "x", "shape": [2]}], "compare": ["initial_parameters"]}
+    with pytest.raises(SpecError, match="a function has no parameters"):
+        build_dataclass(module_behaviour.Params, raw, "test")
