@@ -750,10 +750,10 @@ STOPPED = frozenset({"timeout", "memory"})
 
 
 def stopped_sentence(result: RunResult, what: str, stage: str) -> str:
-    """``Your class did not finish within the time limit while being built or called (stopped
-    after 5 s …).``: what is known of a run its time or memory limit stopped, no more."""
+    """``Your class did not finish within the time limit while being built or called: stopped
+    after 5 s …``: what is known of a run its time or memory limit stopped, no more."""
     happened = STATUS_SENTENCES.get(result.status, result.status)
-    detail = f" ({result.error_message})" if result.error_message else ""
+    detail = f": {result.error_message}" if result.error_message else ""
     return f"Your {what} {happened} while being {stage}{detail}."
 
 

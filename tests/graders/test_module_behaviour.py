@@ -187,12 +187,12 @@ STUDENT_RUNS = [
     (
         RunResult("timeout", error_type="timeout", error_message="stopped after 5 s"),
         "incorrect",
-        "Your class did not finish within the time limit while being built or called (stopped after 5 s).",
+        "Your class did not finish within the time limit while being built or called: stopped after 5 s.",
     ),
     (
         RunResult("memory", error_type="MemoryError", error_message="used more than 1536 MB"),
         "incorrect",
-        "Your class ran out of memory while being built or called (used more than 1536 MB).",
+        "Your class ran out of memory while being built or called: used more than 1536 MB.",
     ),
 ]
 
@@ -215,7 +215,7 @@ def test_a_run_that_is_not_the_students_doing_goes_to_review(
 TIMEOUT = RunResult("timeout", error_message="stopped after 5 s")
 OUT_OF_MEMORY = RunResult("memory", error_message="used more than 1536 MB")
 STOPPED_RUNS = [
-    ("m.size", TIMEOUT, "Your function did not finish within the time limit while being called (stopped after 5 s)."),
+    ("m.size", TIMEOUT, "Your function did not finish within the time limit while being called: stopped after 5 s."),
     ("m.dist", OUT_OF_MEMORY, "Your function ran out of memory while being called"),
     ("m.cnn", TIMEOUT, "Your class did not finish within the time limit while being built or called"),
     ("m.lstm", RunResult("memory"), "Your class ran out of memory while being built or called."),
