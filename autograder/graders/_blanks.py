@@ -85,7 +85,7 @@ DENIED_ATTRIBUTES = frozenset(
         "numpy", "save", "set_", "tofile",
         # Uninitialised memory: it holds what the process held before (payloads, tracebacks).
         "empty", "empty_like", "empty_strided", "empty_permuted", "new_empty", "new_empty_strided",
-        "frombuffer", "as_strided", "resize_",
+        "frombuffer", "as_strided", "resize_", "to_empty",
         # Global state the comparison with the reference depends on.
         "manual_seed", "seed", "set_rng_state", "set_flush_denormal",
     }

@@ -74,7 +74,8 @@ class Params(_modules.CodeSpec):
     blank: str
     """Which blank this part fills, e.g. ``a``."""
     strip_prefix: tuple[str, ...] = ()
-    """Text the template writes right before the blank (``torch.``), ignored when repeated."""
+    """Dotted prefixes the template writes right before the blank (``torch.``), removed from
+    the answer's leading name when repeated."""
     also_init_args: tuple[tuple[Any, ...], ...] = ()
     """Further constructor arguments every blank is also run with (sizes that name
     ``init_args[i]`` follow them), so a constant that only fits ``init_args`` does not pass."""
@@ -85,6 +86,10 @@ class Params(_modules.CodeSpec):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        try:
+            token.check_prefixes(self.strip_prefix)
+        except ValueError as error:
+            raise TypeError(str(error)) from None
         if self.function and self.also_init_args:
             raise TypeError("also_init_args: a function has no constructor to build again")
         for init_args in self.also_init_args:

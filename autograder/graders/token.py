@@ -120,7 +120,16 @@ class _Node:
     precedence: int
 
 
+def check_prefixes(prefixes: tuple[str, ...]) -> None:
+    """ValueError unless every ``strip_prefix`` entry is a dotted name (``torch.``, ``torch.nn.``):
+    it is removed from the answer's leading name, so nothing else could ever match."""
+    for prefix in prefixes:
+        if not _prefix_stem(prefix):
+            raise ValueError(f"strip_prefix: {prefix!r} is not a dotted name such as torch. or self.")
+
+
 def prepare(params: Params, vocabulary: Vocabulary) -> Params:
+    check_prefixes(params.strip_prefix)
     for name, target in params.aliases.items():
         for role, value in (("alias", name), ("alias target", target)):
             if not _DOTTED.fullmatch(value):

@@ -292,6 +292,8 @@ STILL_REFUSED = [
     ("(x > 0).numpy()", "'numpy' is one"),
     ("x.__class__ == h", "__class__ starts with an underscore"),
     ("nn.ReLU()(x).storage()", "'storage' is one"),
+    ("nn.Linear(2, 2).to_empty(device=x.device)(x)", "'to_empty' is one"),
+    ("self.to_empty(device=x.device)", "'to_empty' is one"),
     ("nn.Module().apply(F.relu)(x)", "'apply' is one"),
     ("self.register_forward_hook(F.relu)(x)", "'register_forward_hook' is one"),
     ("exec(x)(h)", "exec is a Python built-in"),

@@ -255,6 +255,8 @@ def test_names_are_the_dotted_names_used(parts: dict[str, Part]) -> None:
 BAD_SPECS = [
     ('alternatives: ["lambda: 0"]', "alternatives[0]: cannot read"),
     ("aliases: {F.softmax: 'torch softmax'}", "is not a dotted Python name"),
+    ("strip_prefix: ['self.norm = nn.']", "strip_prefix: 'self.norm = nn.' is not a dotted name"),
+    ("strip_prefix: ['.']", "strip_prefix: '.' is not a dotted name"),
 ]
 
 
