@@ -8,11 +8,13 @@ anything.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import sympy
 
 from autograder.mathread.api import BigOReading, Vocabulary
+from autograder.mathread.definitions import read_defined, used_notes
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.expression import parse_span, trimmed
 from autograder.mathread.names import Names
@@ -161,11 +163,27 @@ def _assumptions(text: str, names: Names, notes: list[str]) -> tuple[list[tuple[
     return found, "".join(masked)
 
 
+def _substitute_bounds(reading: BigOReading, values: Mapping[Any, Any], notes: tuple[str, ...]) -> BigOReading:
+    free = set().union(*(bound.free_symbols for bound in reading.bounds))
+    return BigOReading(
+        tuple(bound.subs(values) for bound in reading.bounds),
+        tuple((left.subs(values), right.subs(values)) for left, right in reading.assumptions),
+        (*reading.notes, *used_notes(notes, values, free)),
+    )
+
+
 def read_big_o(text: str, vocabulary: Vocabulary) -> BigOReading:
     """Read a complexity answer: every ``O(…)`` (or ``Θ(…)``) in it, and stated assumptions.
 
-    Text with no ``O`` at all is read as one bound (``bd^2 + bnd`` → ``O(bd^2 + bnd)``).
+    Text with no ``O`` at all is read as one bound (``bd^2 + bnd`` → ``O(bd^2 + bnd)``). A
+    name the question does not declare, defined after the bound (``O(n d^2) where n = BT``),
+    is replaced by its definition (:mod:`definitions`); a clause about a declared name
+    ("with C = O(D)") stays an assumption.
     """
+    return read_defined(text, vocabulary, _read_big_o, _substitute_bounds, hint=_HINT, keep_declared=True)
+
+
+def _read_big_o(text: str, vocabulary: Vocabulary) -> BigOReading:
     names = Names(vocabulary)
 
     def work() -> BigOReading:

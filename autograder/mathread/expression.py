@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+import sympy
+
 from autograder.mathread.api import Reading, Vocabulary
+from autograder.mathread.definitions import read_defined, used_notes
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.names import Names
 from autograder.mathread.normalize import APPROX_CHARS, tokenize
@@ -36,6 +40,31 @@ def parse_span(
 
 
 def read_expression(text: str, vocabulary: Vocabulary, *, units: Sequence[str] | None = None) -> Reading:
+    """Read one math answer written in plain, LaTeX or Unicode notation (any mix).
+
+    See :func:`_read_expression`; a name the answer defines after it (``k·d with k = h``) is
+    replaced by its definition (:mod:`definitions`).
+    """
+
+    def substitute(reading: Reading, values: Mapping[sympy.Symbol, Any], notes: tuple[str, ...]) -> Reading:
+        free = set().union(*(item.free_symbols for item in (reading.value, *reading.alternatives)))
+        return replace(
+            reading,
+            value=reading.value.subs(values),
+            alternatives=tuple(other.subs(values) for other in reading.alternatives),
+            notes=(*reading.notes, *used_notes(notes, values, free)),
+        )
+
+    return read_defined(
+        text,
+        vocabulary,
+        lambda source, names: _read_expression(source, names, units=units),
+        substitute,
+        hint=expression_hint(Names(vocabulary)),
+    )
+
+
+def _read_expression(text: str, vocabulary: Vocabulary, *, units: Sequence[str] | None = None) -> Reading:
     """Read one math answer written in plain, LaTeX or Unicode notation (any mix).
 
     ``x ≈ 0.12`` and ``≈ 0.12`` (also ``\\approx``, and one "about", "approximately",

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import sympy
+
 from autograder.mathread.api import ListReading, MatrixReading, Vocabulary
+from autograder.mathread.definitions import read_defined, used_notes
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.expression import trimmed
 from autograder.mathread.names import Names
@@ -221,12 +225,39 @@ def _split_on_spaces(tokens: list[Token], names: Names) -> list[list[Token]]:
     return groups
 
 
+def _free(value: Any) -> set[Any]:
+    return set(value.free_symbols) if isinstance(value, sympy.Basic) else set()
+
+
+def _subs(value: Any, values: Mapping[Any, Any]) -> Any:
+    return value.subs(values) if isinstance(value, sympy.Basic) else value
+
+
+def _substitute_items(reading: ListReading, values: Mapping[Any, Any], notes: tuple[str, ...]) -> ListReading:
+    free = set().union(*(_free(item) for item in reading.items))
+    items = tuple(_subs(item, values) for item in reading.items)
+    return ListReading(items, (*reading.notes, *used_notes(notes, values, free)))
+
+
 def read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool = False) -> ListReading:
     """Read a list of values: ``[1, 4, 3]``, ``(1,4,3)``, ``[1 4 3]``, a LaTeX matrix, …
 
-    With ``times_separator`` (tensor shapes) ``h × d × q``, ``h x d x q`` and
-    ``ℝ^{h×d×q}`` are lists too. A single value is a one-item list.
+    With ``times_separator`` (tensor shapes) ``h × d × q``, ``h x d x q``,
+    ``ℝ^{h×d×q}`` and ``torch.Size([h, d, q])`` are lists too. A single value is a one-item
+    list. A name the answer defines after it (``[B, n] where n = 2HW``) is replaced by its
+    definition (:mod:`definitions`).
     """
+    hint = "[a, b, 2] or a × b × 2" if times_separator else "[1, 4, 3]"
+    return read_defined(
+        text,
+        vocabulary,
+        lambda source, names: _read_list(source, names, times_separator=times_separator),
+        _substitute_items,
+        hint=hint,
+    )
+
+
+def _read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool) -> ListReading:
     names = Names(vocabulary)
     hint = "[a, b, 2] or a × b × 2" if times_separator else "[1, 4, 3]"
 
@@ -348,12 +379,23 @@ def _transpose_mark(tokens: list[Token], names: Names) -> int:
     return 0
 
 
+def _substitute_rows(reading: MatrixReading, values: Mapping[Any, Any], notes: tuple[str, ...]) -> MatrixReading:
+    free = set().union(*(_free(entry) for row in reading.rows for entry in row))
+    rows = tuple(tuple(_subs(entry, values) for entry in row) for row in reading.rows)
+    return MatrixReading(rows, (*reading.notes, *used_notes(notes, values, free)))
+
+
 def read_matrix(text: str, vocabulary: Vocabulary) -> MatrixReading:
     """Read a matrix: nested lists, rows separated by ``;``, or a LaTeX matrix environment.
 
     Rows of different lengths are unreadable (the message says which); a flat list is a
-    matrix with one row. Prose around the matrix is left out as for :func:`read_list`.
+    matrix with one row. Prose around the matrix is left out as for :func:`read_list`, and
+    names it defines are replaced by their definitions.
     """
+    return read_defined(text, vocabulary, _read_matrix, _substitute_rows, hint=_MATRIX_HINT)
+
+
+def _read_matrix(text: str, vocabulary: Vocabulary) -> MatrixReading:
     names = Names(vocabulary)
 
     def read(cut: int, stop: int) -> tuple[tuple[tuple[Any, ...], ...], list[str]]:

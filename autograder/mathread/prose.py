@@ -288,6 +288,8 @@ _CONCLUSION = re.compile(
 )
 #: Where a clause ends: a top-level ``,`` or ``;``, a sentence's end, or a conclusion word.
 _CLAUSE_END = re.compile(r"[,;]|[.?!](?:\s|$)")
+#: "with k =", "where n =": the ``=`` of a definition, whose right side is no final value.
+_DEFINES = re.compile(r"(?<![A-Za-z])(?:where|with|for|given|let|letting|assuming|if)\s+[^\s=]+\s*=\s*$", re.IGNORECASE)
 #: At most this many clauses are tried as final values (prose is bounded, answers are short).
 MAX_CLAUSES = 12
 
@@ -341,6 +343,8 @@ def _final_values(
         if only and not conclusion:
             continue
         side, separator = last_side(text, first, last)
+        if separator == "=" and _DEFINES.search(text, first, side) is not None:
+            continue  # "k d with k = h": the value of a definition is not the answer
         cut = side if separator else _copula_side(text, first, last, names)
         if cut is None or not text[cut:last].strip(" $"):
             continue
@@ -401,7 +405,7 @@ def trailing_stop(text: str, start: int, stop: int, names: Names, *, units: Sequ
 #: space (``d~=~3``), not an approximation.
 _APPROXIMATELY = re.compile(
     r"(?:(?<![A-Za-z\\])(?:about|approximately|approx\.?|roughly|around|circa|ca\.)(?![A-Za-z])"
-    r"|(?:(?<=^)|(?<=\s))~|∼)(?=[\s$]*[+\-−]?[\s$]*(?:[0-9]|\.[0-9]))",
+    r"|(?:(?<=^)|(?<=\s))~|∼)(?=[\s$]*(?:[+\-−][\s$]*)?(?:[0-9]|\.[0-9]))",
     re.IGNORECASE,
 )
 
