@@ -16,8 +16,9 @@ import sympy
 from autograder import grading
 from autograder.graders import REGISTRY, matrix
 from autograder.mathread import Unreadable, Vocabulary, read_expression, read_list, read_matrix
+from autograder.problem import Part, ProblemSet
 from autograder.result import PartResult
-from autograder.spec import Part, ProblemSet, load_question
+from autograder.spec import load_question
 from autograder.submission import Answer
 
 SPEC = """
@@ -159,6 +160,23 @@ VERDICTS = [
     ("total", "4H(D+H+1), so the total is 4HD + 4H^2 + 4H", "correct", ""),  # the same value twice
     ("total", "it is 4H(D+H), so the total is 4H(D+H+1)", "unreadable", "two different final values"),
     ("total", "W = 3 and the total is 4H(D+H+1)", "correct", ""),
+    # words after the final value, approximation words, torch.Size, definitions (unseen homework)
+    ("total", "The cell has 4H(D+H+1) parameters.", "correct", ""),
+    ("total", "4H(D+H+1) learnable parameters in total", "correct", ""),
+    ("total", "4H(D+H+1), where H is the hidden size", "correct", ""),
+    ("total", "4H(D+g) with g = H + 1", "correct", ""),
+    ("total", "4H(D+H+1) where H = 2", "unreadable", "a name of the question"),
+    ("pixels", "about 10 pixels", "correct", ""),
+    ("pixels", "The output is roughly 10 pixels wide.", "correct", ""),
+    ("pixels", "10 parameters", "unreadable", "unknown unit 'parameters'"),
+    ("ratio", "approximately 0.1216", "correct", ""),
+    ("ratio", "The ratio is about 0.1216 in magnitude.", "correct", ""),
+    ("third", "about 0.333", "needs_review", "approximate value"),
+    ("out_shape", "torch.Size([B, 2HW])", "correct", ""),
+    ("out_shape", "torch.Size((B, 2*H*W))", "correct", ""),
+    ("out_shape", "torch.Size([B, m]) where m = 2HW", "correct", ""),
+    ("out_shape", "torch.Size([B, HW])", "incorrect", ""),
+    ("size", "⌊(n + 2p − k)/s⌋ + 1 where the kernel is k", "correct", ""),
 ]
 
 

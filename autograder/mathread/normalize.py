@@ -106,6 +106,8 @@ _SCRIPT_RANGES = (
     (0x1D9B, 0x1DC0), (0x2070, 0x209D), (0x2C7C, 0x2C7E),
 )  # fmt: skip
 _SCRIPT_SIGNS = {"+": "+", "-": "-", "−": "-", "(": "(", ")": ")"}
+#: Latin letters that superscripts decompose to where a Greek letter is meant (``ᵅ``, ``ᶲ``).
+_LATIN_GREEK = {"ɑ": "alpha", "ɸ": "phi"}
 
 
 def _script_tables() -> tuple[dict[str, str], dict[str, str]]:
@@ -126,8 +128,8 @@ def _script_tables() -> tuple[dict[str, str], dict[str, str]]:
             base = chr(int(code, 16))
             if base.isascii() and (base.isalpha() or base.isdigit()):
                 tables[tag][char] = base
-            elif base in GREEK_CHARS:
-                tables[tag][char] = GREEK_CHARS[base]
+            elif base in GREEK_CHARS or base in _LATIN_GREEK:
+                tables[tag][char] = GREEK_CHARS.get(base) or _LATIN_GREEK[base]
             elif base in _SCRIPT_SIGNS:
                 tables[tag][char] = _SCRIPT_SIGNS[base]
     tables["<super>"]["ᵀ"] = TRANSPOSE
