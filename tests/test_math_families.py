@@ -246,3 +246,23 @@ def test_an_unreadable_definition_reports_the_text_as_written() -> None:
         read_expression("k d + zz where k = h", VOCABULARY)
     assert caught.value.text == "k d + zz where k = h"
     assert "zz" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "readable"),
+    [
+        ("sqrt(k) where k = d/h", True),  # what the spec's substitute says: a restatement
+        ("sqrt(k) where k = d", False),  # another value
+    ],
+)
+def test_a_definition_the_spec_substitutes_is_a_restatement(text: str, readable: bool) -> None:
+    k = sympy.Symbol("k", positive=True)
+    names = Vocabulary({**SYMBOLS, "k": k})
+    known = {k: d / h}
+    if readable:
+        assert read_expression(text, names, known=known).value == sympy.sqrt(k)
+        as_list = "[B, sqrt(k)]" + text.removeprefix("sqrt(k)")
+        assert read_list(as_list, names, known=known).items == (B, sympy.sqrt(k))
+    else:
+        with pytest.raises(Unreadable, match="a name of the question"):
+            read_expression(text, names, known=known)

@@ -41,7 +41,9 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
 
 
 def read(text: str, part: Part) -> ListReading:
-    return read_list(text, part.vocabulary, times_separator=True)
+    params = part.params  # the spec's substitutions: "[B, k] where k = d/h" restates the question
+    known = params.substitutions if isinstance(params, Params) else {}
+    return read_list(text, part.vocabulary, times_separator=True, known=known)
 
 
 def _exact(size: sympy.Expr, expected: sympy.Expr) -> sympy.Expr:

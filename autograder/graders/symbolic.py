@@ -55,7 +55,13 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
 
 
 def read(text: str, part: Part) -> Reading:
-    return read_expression(text, part.vocabulary)
+    # the spec's substitutions, so that "sqrt(d_k) where d_k = d/h" restates the question
+    return read_expression(text, part.vocabulary, known=_known(part))
+
+
+def _known(part: Part) -> dict[sympy.Symbol, sympy.Expr]:
+    params = part.params
+    return params.substitutions if isinstance(params, Params) else {}
 
 
 def values(reading: Reading, part: Part) -> tuple[sympy.Expr, ...]:

@@ -96,11 +96,15 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def find_definitions(text: str, names: Names, *, keep_declared: bool) -> tuple[str, list[Definition]] | None:
+def find_definitions(
+    text: str, names: Names, *, keep_declared: bool, known: Mapping[sympy.Symbol, Any] | None = None
+) -> tuple[str, list[Definition]] | None:
     """The text with its definition clause blanked out (same positions) and the definitions.
 
-    None when the text defines no new name. A clause that redefines a declared name is a
-    ReadError, unless ``keep_declared`` (then it stays in the text, for the caller's rules).
+    None when the text defines no new name. A clause that gives a declared name another value
+    is a ReadError, unless ``keep_declared`` (then it stays in the text, for the caller's
+    rules). What the spec itself says (``known``, its ``substitute``: ``d_k = d/h``) is no other
+    value: "sqrt(d_k) where d_k = d/h" restates the question.
     """
     match = _DEFINITION.search(text)
     if match is None or not text[: match.start()].strip(" $,;"):
@@ -119,7 +123,7 @@ def find_definitions(text: str, names: Names, *, keep_declared: bool) -> tuple[s
         canonical = canonical_name(name)
         shown = " ".join(text[name_start:stop].split())
         if _is_declared(canonical, names):
-            if _same(value, names.scalar(canonical)):
+            if _same(value.subs(known or {}), names.scalar(canonical).subs(known or {})):
                 pass  # "where d_k = d" restates a name the question declares
             elif keep_declared:
                 return None
@@ -152,17 +156,18 @@ def read_defined(
     *,
     hint: str,
     keep_declared: bool = False,
+    known: Mapping[sympy.Symbol, Any] | None = None,
 ) -> R:
     """``read(text, vocabulary)``, with the names the answer defines after it substituted.
 
     ``substitute(reading, {symbol: value}, notes)`` replaces each defined name's symbol by its
-    value in a reading and adds the notes.
+    value in a reading and adds the notes. ``known`` as for :func:`find_definitions`.
     """
     if not isinstance(text, str) or _DEFINITION.search(text) is None:
         return read(text, vocabulary)
     try:
         check_text(text)
-        found = find_definitions(text, Names(vocabulary), keep_declared=keep_declared)
+        found = find_definitions(text, Names(vocabulary), keep_declared=keep_declared, known=known)
     except ReadError as error:
         if error.position is None:
             return read(text, vocabulary)  # the reader reports a text it cannot take at all

@@ -39,11 +39,18 @@ def parse_span(
     return value, alternatives, parser.notes
 
 
-def read_expression(text: str, vocabulary: Vocabulary, *, units: Sequence[str] | None = None) -> Reading:
+def read_expression(
+    text: str,
+    vocabulary: Vocabulary,
+    *,
+    units: Sequence[str] | None = None,
+    known: Mapping[sympy.Symbol, Any] | None = None,
+) -> Reading:
     """Read one math answer written in plain, LaTeX or Unicode notation (any mix).
 
     See :func:`_read_expression`; a name the answer defines after it (``k·d with k = h``) is
-    replaced by its definition (:mod:`definitions`).
+    replaced by its definition (:mod:`definitions`; ``known``: the spec's own substitutions,
+    which an answer may restate).
     """
 
     def substitute(reading: Reading, values: Mapping[sympy.Symbol, Any], notes: tuple[str, ...]) -> Reading:
@@ -61,6 +68,7 @@ def read_expression(text: str, vocabulary: Vocabulary, *, units: Sequence[str] |
         lambda source, names: _read_expression(source, names, units=units),
         substitute,
         hint=expression_hint(Names(vocabulary)),
+        known=known,
     )
 
 

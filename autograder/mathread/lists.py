@@ -239,13 +239,19 @@ def _substitute_items(reading: ListReading, values: Mapping[Any, Any], notes: tu
     return ListReading(items, (*reading.notes, *used_notes(notes, values, free)))
 
 
-def read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool = False) -> ListReading:
+def read_list(
+    text: str,
+    vocabulary: Vocabulary,
+    *,
+    times_separator: bool = False,
+    known: Mapping[sympy.Symbol, Any] | None = None,
+) -> ListReading:
     """Read a list of values: ``[1, 4, 3]``, ``(1,4,3)``, ``[1 4 3]``, a LaTeX matrix, …
 
     With ``times_separator`` (tensor shapes) ``h × d × q``, ``h x d x q``,
     ``ℝ^{h×d×q}`` and ``torch.Size([h, d, q])`` are lists too. A single value is a one-item
     list. A name the answer defines after it (``[B, n] where n = 2HW``) is replaced by its
-    definition (:mod:`definitions`).
+    definition (:mod:`definitions`; ``known`` as for :func:`read_expression`).
     """
     hint = "[a, b, 2] or a × b × 2" if times_separator else "[1, 4, 3]"
     return read_defined(
@@ -254,6 +260,7 @@ def read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool = Fals
         lambda source, names: _read_list(source, names, times_separator=times_separator),
         _substitute_items,
         hint=hint,
+        known=known,
     )
 
 
