@@ -266,3 +266,19 @@ def test_a_definition_the_spec_substitutes_is_a_restatement(text: str, readable:
     else:
         with pytest.raises(Unreadable, match="a name of the question"):
             read_expression(text, names, known=known)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["~" + " " * 1998 + "x", "d" + " " * 1990 + "since x", "d where x = " * 150, "8d " + "parameters " * 180],
+)
+def test_long_runs_stay_cheap(text: str) -> None:
+    import time
+
+    started = time.perf_counter()
+    for reader in (read_expression, read_list, read_big_o):
+        try:
+            reader(text[:2000], VOCABULARY)
+        except Unreadable as error:
+            assert error.message
+    assert time.perf_counter() - started < 1.0

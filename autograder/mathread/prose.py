@@ -163,10 +163,11 @@ def boundary(text: str, start: int, stop: int, names: Names) -> int | None:
             if char in ",;":
                 if _word_follows(text, index + 1, stop, names):
                     return index
-            elif char.isspace():
+            elif char.isspace() and not (index + 1 < stop and text[index + 1].isspace()):
+                # tried at a run's last space only: linear, however long the run of spaces
                 keyword = _KEYWORD.match(text, index, stop)
                 if keyword is not None:
-                    return index
+                    return index - (len(text[start:index]) - len(text[start:index].rstrip()))
             elif char in ".?!":
                 sentence = _SENTENCE_END.match(text, index, stop)
                 if sentence is not None and _word_follows(text, sentence.end(), stop, names):
