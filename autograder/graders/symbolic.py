@@ -55,7 +55,7 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
 
 
 def read(text: str, part: Part) -> Reading:
-    # the spec's substitutions, so that "sqrt(d_k) where d_k = d/h" restates the question
+    # the spec's substitutions, so that "sqrt(k) where k = n/m" restates the question
     return read_expression(text, part.vocabulary, known=_known(part))
 
 

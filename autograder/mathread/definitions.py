@@ -6,7 +6,7 @@ is read with the question's names, and the answer is read with the new name stan
 it: the defined name is then replaced by its value, so ``O(n d^2) where n = BT`` is
 ``O(B T d^2)``. A note says so; nothing is applied silently.
 
-* A clause whose value cannot be read (``where H is the hidden size``) defines nothing:
+* A clause whose value cannot be read (``where n is the length``) defines nothing:
   the text is left as it is, for the prose rules (:mod:`prose`) to leave out.
 * A clause that gives a *declared* name another value (``8d^2 + 7d where d = 2``) would
   change the question: it is unreadable with a message that says why, never applied and
@@ -73,7 +73,7 @@ def _value_stop(text: str, start: int) -> int:
 
 
 def _read_value(text: str, start: int, stop: int, names: Names) -> Any | None:
-    """The value of a definition, or None when it is not math (``the hidden size``)."""
+    """The value of a definition, or None when it is not math (``the length``)."""
     try:
         tokens = tokenize(text, start, stop)
         if not tokens:
@@ -103,8 +103,8 @@ def find_definitions(
 
     None when the text defines no new name. A clause that gives a declared name another value
     is a ReadError, unless ``keep_declared`` (then it stays in the text, for the caller's
-    rules). What the spec itself says (``known``, its ``substitute``: ``d_k = d/h``) is no other
-    value: "sqrt(d_k) where d_k = d/h" restates the question.
+    rules). What the spec itself says (``known``, its ``substitute``: ``k = n/m``) is no other
+    value: "sqrt(k) where k = n/m" restates the question.
     """
     match = _DEFINITION.search(text)
     if match is None or not text[: match.start()].strip(" $,;"):
@@ -124,7 +124,7 @@ def find_definitions(
         shown = " ".join(text[name_start:stop].split())
         if _is_declared(canonical, names):
             if _same(value.subs(known or {}), names.scalar(canonical).subs(known or {})):
-                pass  # "where d_k = d" restates a name the question declares
+                pass  # "where n_in = n" restates a name the question declares (an alias)
             elif keep_declared:
                 return None
             else:
