@@ -282,3 +282,11 @@ def test_long_runs_stay_cheap(text: str) -> None:
         except Unreadable as error:
             assert error.message
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("name", ["cos", "sin", "tan", "tanh", "arctan", "det"])
+def test_latex_operator_names_are_names(name: str) -> None:
+    names = Vocabulary(SYMBOLS, functions=frozenset({name}))
+    assert reads(rf"\{name}\left(\frac{{x}}{{2}}\right)", names) == reads(f"{name}(x/2)", names)
+    with pytest.raises(Unreadable, match="unknown"):
+        reads(rf"\{name}(x)")  # not declared: unreadable, as the plain spelling is

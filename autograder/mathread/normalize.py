@@ -206,10 +206,13 @@ _OP_COMMANDS = {
     "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠", "ne": "≠", "lfloor": "⌊", "rfloor": "⌋",
     "lceil": "⌈", "rceil": "⌉",
 }  # fmt: skip
+_LATEX_OPERATOR_NAMES = "sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth det gcd arg sup inf lg"
 _NAME_COMMANDS = {
     **{name: name for name in GREEK_LETTERS},
     **_GREEK_VARIANTS,
     **{name: name for name in ("exp", "log", "ln", "max", "min", "floor", "ceil")},
+    # LaTeX's other operator names: names like any other, usable where a spec declares the function
+    **{name: name for name in _LATEX_OPERATOR_NAMES.split()},
     "top": TRANSPOSE,
     "intercal": TRANSPOSE,
     "T": TRANSPOSE,
