@@ -290,3 +290,18 @@ def test_latex_operator_names_are_names(name: str) -> None:
     assert reads(rf"\{name}\left(\frac{{x}}{{2}}\right)", names) == reads(f"{name}(x/2)", names)
     with pytest.raises(Unreadable, match="unknown"):
         reads(rf"\{name}(x)")  # not declared: unreadable, as the plain spelling is
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"),
+    [("πt", "pi*t"), ("2πt/T", "2*pi*t/T"), ("cos(πt)", "cos(pi*t)"), ("1 + cos(2πt/T)", "1 + cos(2*pi*t/T)")],
+)
+def test_pi_is_a_constant_inside_a_run_of_letters(text: str, plain: str) -> None:
+    names = Vocabulary(VOCABULARY.symbols, functions=frozenset({"cos"}))
+    assert reads(text, names) == reads(plain, names)
+    assert sympy.pi in reads(text, names).atoms(sympy.NumberSymbol)
+
+
+def test_a_declared_pi_keeps_its_meaning() -> None:
+    pi = sympy.Symbol("pi")
+    assert reads("pi t", Vocabulary({"pi": pi, "t": t})) == pi * t

@@ -8,6 +8,8 @@ from autograder.mathread.api import Vocabulary
 from autograder.mathread.normalize import canonical_name
 
 #: Functions every answer may use, besides the vocabulary's own.
+#: Constants that a run of letters may contain as a piece, as declared names are.
+CONSTANT_PIECES = frozenset({"pi"})
 BUILTIN_FUNCTIONS = frozenset({"sqrt", "exp", "log", "ln", "max", "min", "abs", "dot", "norm", "sum", "floor", "ceil"})
 
 
@@ -22,7 +24,8 @@ class Names:
         self.vectors = frozenset(canonical_name(name) for name in vocabulary.vectors)
         self.functions = frozenset(canonical_name(name) for name in vocabulary.functions)
         self.callables = BUILTIN_FUNCTIONS | self.functions
-        self._pieces = frozenset(self.symbols) | self.vectors | self.callables
+        # π is a constant inside a run too (``πt`` is π·t), unless the question declares a pi
+        self._pieces = frozenset(self.symbols) | self.vectors | self.callables | CONSTANT_PIECES
         self._lengths = sorted({len(piece) for piece in self._pieces})
 
     def _pieces_at(self, run: str, start: int) -> list[int]:

@@ -721,6 +721,8 @@ class Parser:
             self.pending.extend(reversed(pieces[1:]))
             token = pieces[0]
         kind = self.names.kind(token.text)
+        if not kind and token.text == "pi":  # a piece of a run such as πt
+            return Node(sympy.pi, token.start, token.end)
         if kind == "function":
             return self.call(token)
         if kind == "vector":
