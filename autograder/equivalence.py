@@ -94,12 +94,27 @@ def sample_value(symbol: sympy.Symbol, rng: random.Random) -> sympy.Expr:
     return sympy.Float(rng.uniform(-3.0, 3.0), DIGITS)
 
 
+STEPS = (sympy.floor, sympy.ceiling, sympy.Mod, sympy.frac)
+"""Functions constant between jumps: two expressions with them may agree at small random
+integers and differ exactly where a jump falls (``64·floor(V/64) + 64`` and ``64·ceil(V/64)``
+differ only at multiples of 64)."""
+STEPPED_SAMPLES = 4
+"""How many times more points a comparison with :data:`STEPS` checks."""
+
+
 def _numeric(a: sympy.Expr, b: sympy.Expr, samples: int, seed: int) -> bool | None:
     symbols = sorted(a.free_symbols | b.free_symbols, key=lambda s: s.name)
     rng = random.Random(seed)
+    stepped = a.has(*STEPS) or b.has(*STEPS)
+    jumps = _jump_values(a, b) if stepped else []
+    if stepped:
+        samples *= STEPPED_SAMPLES
     agreed = 0
-    for _ in range(samples * 2):
-        point = {symbol: sample_value(symbol, rng) for symbol in symbols}
+    for index in range(samples * 2):
+        point = {
+            symbol: _stepped_value(symbol, rng, jumps, index) if stepped else sample_value(symbol, rng)
+            for symbol in symbols
+        }
         left = _evaluate(a, point)
         right = _evaluate(b, point)
         if left is None or right is None:
@@ -111,6 +126,32 @@ def _numeric(a: sympy.Expr, b: sympy.Expr, samples: int, seed: int) -> bool | No
         if agreed >= samples:
             return True
     return None
+
+
+def _jump_values(a: sympy.Expr, b: sympy.Expr) -> list[int]:
+    """Where floor/ceil/mod of the expressions can jump: multiples of the whole numbers they
+    contain (64 in ``V/64``), and one either side of each."""
+    bases = sorted(
+        {abs(int(n)) for r in (a.atoms(sympy.Rational) | b.atoms(sympy.Rational)) for n in (r.p, r.q) if abs(n) >= 2}
+    )[:8]
+    values = {multiple * base + shift for base in bases for multiple in (1, 2, 3) for shift in (-1, 0, 1)}
+    return sorted(value for value in values if value >= 1)
+
+
+def _stepped_value(symbol: sympy.Symbol, rng: random.Random, jumps: list[int], index: int) -> sympy.Expr:
+    """Every other point, an integer symbol takes a value where a jump may fall; else as usual,
+    or from a wider range (real symbols too), so the steps themselves are crossed."""
+    if symbol.is_integer and jumps and index % 2 == 0:
+        value = rng.choice(jumps)
+        return sympy.Integer(value if symbol.is_positive or value >= 0 else -value)
+    if index % 4 == 1:
+        wide = max(jumps, default=9) * 2
+        if symbol.is_integer:
+            low = 2 if symbol.is_positive or symbol.is_nonnegative else -wide
+            return sympy.Integer(rng.randint(low, wide))
+        low_real = 0.3 if symbol.is_positive or symbol.is_nonnegative else -float(wide)
+        return sympy.Float(rng.uniform(low_real, float(wide)), DIGITS)
+    return sample_value(symbol, rng)
 
 
 def _evaluate(expr: sympy.Expr, point: dict[sympy.Symbol, sympy.Expr]) -> mpmath.mpc | None:

@@ -80,3 +80,25 @@ def test_integer_symbols_are_sampled_as_integers() -> None:
     rng = random.Random(1)
     assert all(sample_value(m, rng).is_Integer for _ in range(50))
     assert not all(sample_value(m_real, rng).is_Integer for _ in range(50))
+
+
+_V = sympy.Symbol("V", positive=True, integer=True)
+_N, _P, _K, _S = (sympy.Symbol(name, positive=True, integer=True) for name in "npks")
+
+
+# Floor and ceil are constant between jumps: two readings can agree at every small integer and
+# differ exactly at a multiple of a constant of the expression, which is where the check looks.
+@pytest.mark.parametrize(
+    ("a", "b", "equal"),
+    [
+        (64 * sympy.floor(_V / 64) + 64, 64 * sympy.ceiling(_V / 64), False),  # V = 64: 128 vs 64
+        (64 * sympy.ceiling(_V / 64), -64 * sympy.floor(-_V / 64), True),
+        (sympy.floor(_V / 10) + 1, sympy.ceiling((_V + 1) / 10), True),
+        (sympy.floor(_V / 10), sympy.floor((_V - 1) / 10), False),  # V = 10
+        (sympy.Mod(_V, 32), _V - 32 * sympy.floor(_V / 32), True),
+        (sympy.floor((_N + 2 * _P - _K) / _S) + 1, sympy.ceiling((_N + 2 * _P - _K + 1) / _S), True),
+        (sympy.floor((_N + 2 * _P - _K) / _S) + 1, (_N + 2 * _P - _K) / _S + 1, False),
+    ],
+)
+def test_stepped_functions_are_checked_where_they_jump(a: sympy.Expr, b: sympy.Expr, equal: bool) -> None:
+    assert compare(a, b).equal is equal

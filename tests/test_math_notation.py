@@ -341,3 +341,24 @@ def test_validate_reports_an_absolute_tolerance_that_swallows_the_reference(
     assert (problem is not None) == reported
     if reported:
         assert "0 and any answer that small would earn full credit" in str(problem)
+
+
+def test_a_declared_elementary_function_is_the_real_one(tmp_path: Path) -> None:
+    """``functions: [cos]`` makes cos the cosine, so answers with it are compared by value."""
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        "id: q\nsymbols: {eta: positive, t: nonnegative, S: positive}\nfunctions: [cos, tanh]\n"
+        "parts:\n  a:\n    kind: symbolic\n",
+        encoding="utf-8",
+    )
+    (part,) = load_question(path).parts
+    kind = REGISTRY["symbolic"]
+    reference = kind.read("eta/2*(1 + cos(pi*t/S))", part)
+    assert (
+        kind.grade(
+            kind.read(r"\frac{\eta}{2}\left(1+\cos\left(\frac{\pi t}{S}\right)\right)", part), reference, part
+        ).verdict
+        == "correct"
+    )
+    assert kind.grade(kind.read("eta*cos(pi*t/(2*S))^2", part), reference, part).verdict == "correct"
+    assert kind.grade(kind.read("eta/2*(1 - cos(pi*t/S))", part), reference, part).verdict == "incorrect"

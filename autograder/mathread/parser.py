@@ -51,6 +51,26 @@ COMPONENT = sympy.Function("component⟦⟧")
 ELLIPSIS = "…"
 
 
+ELEMENTARY: dict[str, Any] = {
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "sinh": sympy.sinh,
+    "cosh": sympy.cosh,
+    "tanh": sympy.tanh,
+    "arcsin": sympy.asin,
+    "arccos": sympy.acos,
+    "arctan": sympy.atan,
+    "asin": sympy.asin,
+    "acos": sympy.acos,
+    "atan": sympy.atan,
+    "erf": sympy.erf,
+}
+"""Functions a spec may declare (``functions: [cos]``) that are then the real function, so an
+answer using them is compared by value (``1 - cos(x)`` vs ``2 sin(x/2)^2``), not left as an
+unknown function no number can be put into."""
+
+
 @dataclass(frozen=True)
 class VecTerm:
     """``coef · name`` (or ``coef · nameᵀ``) while it may still meet another vector."""
@@ -930,6 +950,8 @@ class Parser:
             exact = all(value.is_Rational for value in values)
             extreme = sympy.Max if name == "max" else sympy.Min
             return extreme(*values, evaluate=exact)
+        if name in self.names.functions and name in ELEMENTARY and len(arguments) == 1:
+            return ELEMENTARY[name](self.scalar(arguments[0]))  # a declared cos is the cosine
         if name in self.names.functions and name not in SINGLE_ARGUMENT:
             function: Any = sympy.Function(name)
             return function(*(self.scalar(argument) for argument in arguments))

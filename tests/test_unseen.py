@@ -1,0 +1,75 @@
+"""Homeworks written from the docs alone, by instructors who never read the code.
+
+Each set in ``tests/fixtures/unseen*/`` has ``verdicts.yaml``: answer variants and the
+verdict its instructor expected, written (and committed) before anything was graded,
+and one submission folder per row. Grading them all through the CLI must give no
+false accept (more credit than the instructor expected) and agree on at least
+:data:`AGREEMENT` of the rows. A disagreement of the same credit (unreadable where
+``incorrect`` was expected) counts against agreement but is not a false accept.
+
+The first set's blind run found the gaps later fixed; its figures here are a
+regression guard, not a blind measurement (README, "Adding a question").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from autograder.cli import EXIT_OK, main
+from tests.conftest import ROOT
+
+AGREEMENT = 0.95
+RANK = {"unanswered": 0, "unreadable": 0, "incorrect": 0, "needs_review": 1, "partial": 2, "correct": 3}
+SETS = sorted(path for path in (ROOT / "tests" / "fixtures").glob("unseen*") if (path / "verdicts.yaml").is_file())
+
+
+def _rows(folder: Path) -> list[dict[str, Any]]:
+    rows = yaml.safe_load((folder / "verdicts.yaml").read_text(encoding="utf-8"))
+    assert isinstance(rows, list) and rows
+    return rows
+
+
+def _graded(folder: Path, out: Path) -> list[tuple[dict[str, Any], str]]:
+    """(row, the verdict its part got) for every row, from OUT/<index>-<id>/results.json."""
+    code = main(
+        ["grade", str(folder / "submissions"), "--problems", str(folder / "problems"), "--out", str(out)],
+        out=open("/dev/null", "w", encoding="utf-8"),  # noqa: SIM115  # the table is not looked at here
+    )
+    assert code == EXIT_OK
+    graded = []
+    for index, row in enumerate(_rows(folder), start=1):
+        data = json.loads((out / f"{index:03d}-{row['id']}" / "results.json").read_text(encoding="utf-8"))
+        verdicts = [test["extra_data"]["verdict"] for test in data["tests"] if test["extra_data"]["id"] == row["id"]]
+        assert len(verdicts) == 1, (index, row["id"])
+        graded.append((row, verdicts[0]))
+    return graded
+
+
+def test_there_are_unseen_sets() -> None:
+    assert SETS, "tests/fixtures/unseen*/verdicts.yaml"
+
+
+@pytest.mark.parametrize("folder", SETS, ids=lambda path: path.name)
+def test_every_row_has_its_submission(folder: Path) -> None:
+    for index, row in enumerate(_rows(folder), start=1):
+        answers = yaml.safe_load((folder / "submissions" / f"{index:03d}-{row['id']}" / "answers.yaml").read_text("utf-8"))
+        assert answers == _nested(row["id"], row["answer"]) or answers == {row["id"]: row["answer"]}
+
+
+def _nested(answer_id: str, answer: Any) -> dict[str, Any]:
+    head, _, rest = answer_id.partition(".")
+    return {head: _nested(rest, answer) if rest else answer} if rest else {head: answer}
+
+
+@pytest.mark.parametrize("folder", SETS, ids=lambda path: path.name)
+def test_an_unseen_homework_grades_as_its_instructor_expects(folder: Path, tmp_path: Path) -> None:
+    graded = _graded(folder, tmp_path)
+    false_accepts = [(row["id"], row["answer"], got) for row, got in graded if RANK[got] > RANK[row["verdict"]]]
+    assert false_accepts == []
+    agreed = sum(got == row["verdict"] for row, got in graded)
+    assert agreed / len(graded) >= AGREEMENT, f"{agreed}/{len(graded)}"
