@@ -580,15 +580,19 @@ def output_shape(output: dict[str, Any]) -> Any:
         return [output_shape(item) for item in output["items"]]
     if "shape" in output:
         return list(output["shape"])
+    if output.get("value", 0) is None:
+        return "None"
     return "number"
 
 
 def show_shape(shape: Any) -> str:
     """An output's shape for the student: ``a tensor of shape [2, 6]``, ``a plain number``,
-    ``a tuple (…, …)``."""
+    ``None (nothing returned)``, ``a tuple (…, …)``."""
     if shape == "number":
         return "a plain number"
-    if shape and all(isinstance(item, list) or item == "number" for item in shape):
+    if shape == "None":
+        return "None (nothing was returned)"
+    if shape and all(isinstance(item, list) or item in ("number", "None") for item in shape):
         return "a tuple (" + ", ".join(show_shape(item) for item in shape) + ")"
     if shape == [] or all(isinstance(item, int) for item in shape):
         return f"a tensor of shape {shape}"

@@ -711,3 +711,16 @@ def test_initial_parameters_is_refused_for_a_function() -> None:
     raw = {"function": "f", "inputs": [{"name": "x", "shape": [2]}], "compare": ["initial_parameters"]}
     with pytest.raises(SpecError, match="a function has no parameters"):
         build_dataclass(module_behaviour.Params, raw, "test")
+
+
+def test_a_forward_that_returns_nothing_is_told_so(grade_code: Callable[[str, str], PartResult]) -> None:
+    source = (
+        "import torch\nfrom torch import nn\n\n\nclass ConvBlock(nn.Module):\n"
+        "    def __init__(self, in_channels, out_channels):\n        super().__init__()\n"
+        "        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1)\n\n"
+        "    def forward(self, x):\n        y = torch.relu(self.conv(x))\n"
+    )
+    result = grade_code("m.cnn", source)
+    assert result.verdict == "incorrect"
+    assert "None (nothing was returned)" in result.feedback
+    assert "plain number" not in result.feedback
