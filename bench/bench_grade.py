@@ -74,6 +74,8 @@ def main() -> None:
                 "autograder",
                 "grade",
                 str(root / "subs" / "s0000"),
+                "--problems",
+                str(ROOT / "problems" / "hw9"),
                 "--out",
                 str(root / "cold"),
             ],
