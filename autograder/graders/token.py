@@ -66,16 +66,6 @@ SYNTAX = pycode.Syntax(
 unary signs, indexing with a number (``self.conv.weight.shape[0]``), calls of
 dotted names with keyword arguments."""
 
-_BINARY = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.MatMult: "@",
-    ast.Pow: "**",
-}
 _COMMUTATIVE = {"+", "*"}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2, "@": 2, "**": 5}
 _UNARY_PRECEDENCE = 3
@@ -280,7 +270,7 @@ def _index_item(node: ast.expr, reading: _Reading) -> str:
 
 
 def _binary(node: ast.BinOp, reading: _Reading) -> _Node:
-    symbol = _BINARY[type(node.op)]
+    symbol = pycode.OPERATORS[type(node.op)]
     precedence = _PRECEDENCE[symbol]
     operands = _flatten(node, type(node.op))
     # Sequences are not commutative under + and *: [a] + [b] is not [b] + [a].

@@ -81,7 +81,7 @@ _WHAT = {
     "Slice": "a slice",
     "Call": "a call",
 }
-_OPERATORS = {
+OPERATORS: dict[type, str] = {
     ast.Add: "+",
     ast.Sub: "-",
     ast.Mult: "*",
@@ -100,6 +100,7 @@ _OPERATORS = {
     ast.Not: "not",
     ast.Invert: "~",
 }
+"""How each operator node is written (the unary ones described), for messages and canonical text."""
 _CONSTANTS = {str: "text in quotes", bytes: "bytes", bool: "True/False", type(None): "None", type(...): "..."}
 
 
@@ -290,7 +291,7 @@ def describe(node: ast.AST) -> str:
     if isinstance(node, ast.Constant):
         return _CONSTANTS.get(type(node.value)) or f"the constant {node.value!r}"
     if isinstance(node, ast.BinOp | ast.UnaryOp):
-        symbol = _OPERATORS.get(type(node.op), type(node.op).__name__)
+        symbol = OPERATORS.get(type(node.op), type(node.op).__name__)
         return f"the operator {symbol}"
     if isinstance(node, ast.Attribute):
         return f"an attribute (.{node.attr})"
