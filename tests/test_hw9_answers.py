@@ -293,3 +293,25 @@ def test_the_big_o_format_hint_never_gives_the_answer(
     part = hw9_key.problems.part(answer_id)
     assert not complexity.matches(complexity.read(hint, part), hw9_key.readings[answer_id], part)
     assert "b*d^2 + b*n*d" not in result.feedback  # the old fixed hint, q4.f's reference
+
+
+# Words after a value that would change it are never left out as explanation (found in review:
+# "\sqrt{d} squared" was read as \sqrt{d}); a noun phrase after it still is.
+@pytest.mark.parametrize(
+    ("answer_id", "text", "verdict"),
+    [
+        ("q1.c", r"\sqrt{d} squared", "unreadable"),
+        ("q1.c", r"\sqrt{d} inverse", "unreadable"),
+        ("q1.c", "sqrt(d) halved", "unreadable"),
+        ("q1.c", "sqrt(d) divided by d", "unreadable"),
+        ("q1.c", "sqrt(d) times two", "unreadable"),
+        ("q1.b", "d plus one", "unreadable"),
+        ("q4.f", "O(b d^2 + b n d) squared", "unreadable"),
+        ("q4.f", "O(b d^2 + b n d) per step", "correct"),
+        ("q1.c", "The scale is sqrt(d) in magnitude.", "correct"),
+    ],
+)
+def test_words_that_change_a_value_are_never_left_out(
+    grade_hw9: Callable[[str, str], PartResult], answer_id: str, text: str, verdict: str
+) -> None:
+    assert grade_hw9(answer_id, text).verdict == verdict

@@ -18,7 +18,10 @@ from autograder.mathread.definitions import read_defined, used_notes
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.expression import parse_span, trimmed
 from autograder.mathread.names import Names
-from autograder.mathread.prose import read_around_prose
+from autograder.mathread.prose import VALUE_CHANGING, read_around_prose
+
+_NEXT_WORD = re.compile(r"[\s$)}]*([A-Za-z]+)")
+"""The word right after a bound's closing bracket ("O(n) squared")."""
 
 #: The reader's own hint: it names no declared size, so it can never be a part's answer
 #: (the grader kind builds a better one from the part's names).
@@ -208,6 +211,13 @@ def _read_big_o(text: str, vocabulary: Vocabulary) -> BigOReading:
                     _HINT,
                 )
             resume = closing + 1
+            following = _NEXT_WORD.match(masked, resume)
+            if following and following.group(1).lower() in VALUE_CHANGING:
+                raise ReadError(
+                    f"'{following.group(1)}' after the bound would change it: write the whole bound inside O(…)",
+                    following.start(1),
+                    _HINT,
+                )
             inner_stop = closing - 1 if masked[closing - 1] == "\\" else closing
             if not masked[opening + 1 : inner_stop].strip():
                 raise ReadError("empty O()", match.start(), _HINT)

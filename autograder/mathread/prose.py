@@ -62,6 +62,22 @@ _COPULAS = frozenset(_COPULAS_TEXT.split())
 _GREEK = frozenset(GREEK_LETTERS)
 
 
+VALUE_CHANGING = frozenset(
+    """
+    squared cubed plus minus times over divided multiplied inverse inverted reciprocal negated negative
+    half halves halved double doubled twice triple tripled thrice quadruple quadrupled fold
+    root roots power powers exponent exponential log logarithm logs percent percentage
+    more less fewer than except excluding without extra additional
+    dozen hundred hundreds thousand thousands million millions billion billions trillion trillions
+    zero one two three four five six seven eight nine ten eleven twelve twenty hundredth thousandth
+    k m b kb mb gb tb
+    """.split()  # noqa: SIM905  # a word list reads better as words
+)
+"""Words that would change the value they follow, so a phrase holding one is never left out
+as explanation ("\\sqrt{d} squared", "56 million", "d plus one", "4 fewer"): the answer stays
+unreadable, for the student to write the value itself."""
+
+
 def is_prose_word(word: str, names: Names) -> bool:
     """``since``, ``The``, ``variance``: a word, not a name the answer may use."""
     if len(word) < 2 or word.lower() in _GREEK:
@@ -388,8 +404,11 @@ def trailing_stop(text: str, start: int, stop: int, names: Names, *, units: Sequ
         cut, end = match.start(), match.start()
     if cut is None:
         return None
-    if any(word.lower() in _COPULAS for word in _UNIT_WORD.findall(text, cut, stop)):
+    words = [word.lower() for word in _UNIT_WORD.findall(text, cut, stop)]
+    if any(word in _COPULAS for word in words):
         return None  # "sqrt(d) is the answer we need" is a sentence about the value, not a noun phrase
+    if any(word in VALUE_CHANGING for word in words):
+        return None  # "sqrt(d) squared", "56 million", "d plus one": the words are part of the value
     before = text[start:cut].rstrip(" $")
     if not before or len(before) == cut - start:
         return None  # nothing before the words, or a word glued to the value ("7dparams")
