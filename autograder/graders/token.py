@@ -66,7 +66,6 @@ SYNTAX = pycode.Syntax(
 unary signs, indexing with a number (``self.conv.weight.shape[0]``), calls of
 dotted names with keyword arguments."""
 
-_COMMUTATIVE = {"+", "*"}
 _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "//": 2, "%": 2, "@": 2, "**": 5}
 _UNARY_PRECEDENCE = 3
 _ATOM_PRECEDENCE = 6
@@ -145,14 +144,15 @@ def read_fragment(text: str, params: Params, syntax: pycode.Syntax = _blanks.SYN
     (:data:`._blanks.SYNTAX`), which the code kinds read with; the ``token`` kind
     itself reads with the narrower :data:`SYNTAX`.
     """
+    sort_sums = syntax is SYNTAX
     if not isinstance(text, str) or len(text) > syntax.max_chars:
-        return _canonical_code(pycode.read(text, syntax), params, ())
+        return _canonical_code(pycode.read(text, syntax), params, (), sort_sums)
     cleaned = pycode.unwrap(text, quotes=syntax.unquote, trailing=syntax.trailing)
-    return _canonical_code(pycode.read(cleaned, syntax, cleaned=True), params, ())
+    return _canonical_code(pycode.read(cleaned, syntax, cleaned=True), params, (), sort_sums)
 
 
-def _canonical_code(code: pycode.Code, params: Params, notes: tuple[str, ...]) -> Fragment:
-    reading = _Reading(params.aliases, params.strip_prefix, _leading(code.tree))
+def _canonical_code(code: pycode.Code, params: Params, notes: tuple[str, ...], sort_sums: bool) -> Fragment:
+    reading = _Reading(params.aliases, params.strip_prefix, _leading(code.tree), sort_sums)
     node = _canonical(code.tree, reading)
     return Fragment(text=node.text, names=frozenset(reading.names), notes=(*notes, *reading.notes))
 
@@ -166,6 +166,9 @@ class _Reading:
     prefixes: tuple[str, ...]
     leading: ast.expr | None
     """The dotted name the fragment starts with (``torch.nn.LayerNorm`` of ``torch.nn.LayerNorm(d)``)."""
+    sort_sums: bool = True
+    """Read ``a + b`` as ``b + a``: for the ``token`` kind's names and numbers. Not for a blank,
+    whose operands may be sequences (``x.shape[:1] + x.shape[2:]``), where order is meaning."""
     names: set[str] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
 
@@ -274,7 +277,8 @@ def _binary(node: ast.BinOp, reading: _Reading) -> _Node:
     precedence = _PRECEDENCE[symbol]
     operands = _flatten(node, type(node.op))
     # Sequences are not commutative under + and *: [a] + [b] is not [b] + [a].
-    if symbol in _COMMUTATIVE and not any(isinstance(operand, ast.List | ast.Tuple) for operand in operands):
+    commutative = symbol == "*" or (symbol == "+" and reading.sort_sums)  # seq * n == n * seq
+    if commutative and not any(isinstance(operand, ast.List | ast.Tuple) for operand in operands):
         # a * b * c in any order and grouping reads as one sorted product; an operand of the same
         # precedence (a / b) keeps its parentheses, since a sorted order may put it anywhere.
         parts = sorted(_wrap(_canonical(operand, reading), precedence + 1) for operand in operands)

@@ -297,7 +297,10 @@ BLANK_CANONICAL = [
     ("h*(h>0)", "(h > 0) * h"),
     ("(h > 0) * h", "(h > 0) * h"),
     ("0<x<=1", "0 < x <= 1"),
-    ("x + 1 > 2 * h", "1 + x > 2 * h"),
+    ("x + 1 > 2 * h", "x + 1 > 2 * h"),
+    # + keeps its order in a blank: its operands may be sequences, where order is meaning
+    ("x.shape[:1] + x.shape[2:]", "x.shape[:1] + x.shape[2:]"),
+    ("x.shape[2:] + x.shape[:1]", "x.shape[2:] + x.shape[:1]"),
     ("(x > 0) == (h < 1)", "(x > 0) == (h < 1)"),
     ("-x >= 0", "-x >= 0"),
     ("nn.ReLU()(h)", "nn.ReLU()(h)"),
