@@ -511,15 +511,49 @@ def well_formed(value: Any, calls: int, *, initial: bool = False) -> bool:
         if not isinstance(start, dict) or not all(_is_tensor(tensor) for tensor in start.values()):
             return False
     outputs, state = value.get("outputs"), value.get("state_dict")
-    if not isinstance(outputs, list) or len(outputs) != calls or not all(isinstance(o, dict) for o in outputs):
+    if not isinstance(outputs, list) or len(outputs) != calls or not all(_is_output(o) for o in outputs):
         return False
     if not isinstance(state, dict) or not all(_is_tensor(tensor) for tensor in state.values()):
         return False
     return isinstance(value.get("parameters"), list) and isinstance(value.get("attributes"), dict)
 
 
+MAX_REPORTED_ELEMENTS = 1_000_000
+"""Most numbers one reported tensor may hold (the harness refuses larger ones): the grader
+builds weights of a reported shape, so a forged ``[30000, 30000]`` must not get that far."""
+
+
+def _is_output(value: Any, depth: int = 0) -> bool:
+    """One call's report: an error, a tensor, a plain value, or a tuple of those (bounded depth)."""
+    if not isinstance(value, dict) or depth > 8:
+        return False
+    if "error_type" in value:
+        return True
+    if "items" in value:
+        items = value["items"]
+        return isinstance(items, list) and len(items) <= 64 and all(_is_output(item, depth + 1) for item in items)
+    if "shape" in value:
+        return _is_tensor(value)
+    return True
+
+
 def _is_tensor(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("shape"), list) and "values" in value
+    """A tensor as the harness encodes it: whole sizes, at most MAX_REPORTED_ELEMENTS numbers,
+    and values nested exactly as the shape says."""
+    if not isinstance(value, dict) or not isinstance(value.get("shape"), list) or "values" not in value:
+        return False
+    shape = value["shape"]
+    if len(shape) > 16 or not all(isinstance(size, int) and not isinstance(size, bool) and size >= 0 for size in shape):
+        return False
+    if math.prod(shape) > MAX_REPORTED_ELEMENTS:
+        return False
+    return _nested_as(value["values"], shape)
+
+
+def _nested_as(values: Any, shape: Sequence[int]) -> bool:
+    if not shape:
+        return isinstance(values, int | float) and not isinstance(values, bool)
+    return isinstance(values, list) and len(values) == shape[0] and all(_nested_as(item, shape[1:]) for item in values)
 
 
 def payload(

@@ -544,11 +544,20 @@ def test_a_padding_mask_over_a_named_size_has_one_row_per_batch_entry() -> None:
 
 
 # Student code runs next to the harness: it can rewrite how the report is written.
-TAMPERING = "import sys\nsys.modules['autograder.sandbox.harness'].encode_tensor = lambda tensor: {'values': 0}\n"
+# Forged reports: no values, a shape far too large for the grader to build weights of, values
+# that do not fit their shape, a negative size.
+FORGERIES = [
+    "lambda tensor: {'values': 0}",
+    "lambda tensor: {'shape': [30000, 30000], 'values': 0}",
+    "lambda tensor: {'shape': [2, 3], 'values': [[0.0, 1.0]]}",
+    "lambda tensor: {'shape': [-1], 'values': []}",
+]
 
 
-def test_code_that_rewrites_the_report_gets_no_credit(grade_code: Grade) -> None:
-    result = grade_code("m.cnn", TAMPERING + edited("cnn", []))
+@pytest.mark.parametrize("forgery", FORGERIES)
+def test_code_that_rewrites_the_report_gets_no_credit(grade_code: Grade, forgery: str) -> None:
+    tampering = f"import sys\nsys.modules['autograder.sandbox.harness'].encode_tensor = {forgery}\n"
+    result = grade_code("m.cnn", tampering + edited("cnn", []))
     assert (result.verdict, result.score) == ("incorrect", 0), result.feedback
     assert "did the code change the grader?" in result.feedback
 
