@@ -159,7 +159,7 @@ def _write_all(result: SubmissionResult, grading: Grading, folder: Path, writers
         problem = f"{GRADER_FAILED} while writing its files ({type(error).__name__}: {error})."
     kept = dataclasses.replace(result, messages=(*result.messages, problem))
     try:
-        write_results(kept, folder)
+        write_results(kept, folder, reveal=grading.key.revealed)
         return kept
     except Exception:  # retried below with a result that holds no student text
         failed = grading.failed(result.submission, problem)

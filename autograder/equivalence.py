@@ -98,6 +98,8 @@ STEPS = (sympy.floor, sympy.ceiling, sympy.Mod, sympy.frac)
 """Functions constant between jumps: two expressions with them may agree at small random
 integers and differ exactly where a jump falls (``64·floor(V/64) + 64`` and ``64·ceil(V/64)``
 differ only at multiples of 64)."""
+MAX_JUMP_BASES = 16
+"""Most whole numbers of an expression whose multiples :func:`_jump_values` tries."""
 STEPPED_SAMPLES = 4
 """How many times more points a comparison with :data:`STEPS` checks."""
 
@@ -133,7 +135,7 @@ def _jump_values(a: sympy.Expr, b: sympy.Expr) -> list[int]:
     contain (64 in ``V/64``), and one either side of each."""
     bases = sorted(
         {abs(int(n)) for r in (a.atoms(sympy.Rational) | b.atoms(sympy.Rational)) for n in (r.p, r.q) if abs(n) >= 2}
-    )[:8]
+    )[-MAX_JUMP_BASES:]  # the largest: a jump of a big one (64) is the rarest at random
     values = {multiple * base + shift for base in bases for multiple in (1, 2, 3) for shift in (-1, 0, 1)}
     return sorted(value for value in values if value >= 1)
 
@@ -142,8 +144,7 @@ def _stepped_value(symbol: sympy.Symbol, rng: random.Random, jumps: list[int], i
     """Every other point, an integer symbol takes a value where a jump may fall; else as usual,
     or from a wider range (real symbols too), so the steps themselves are crossed."""
     if symbol.is_integer and jumps and index % 2 == 0:
-        value = rng.choice(jumps)
-        return sympy.Integer(value if symbol.is_positive or value >= 0 else -value)
+        return sympy.Integer(rng.choice(jumps))
     if index % 4 == 1:
         wide = max(jumps, default=9) * 2
         if symbol.is_integer:

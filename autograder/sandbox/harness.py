@@ -236,7 +236,7 @@ def build(module: Any, source_path: str, payload: dict[str, Any]) -> tuple[Any, 
     state_dict = payload.get("state_dict")
     if state_dict is not None:
         tensors = {key: torch.tensor(values, dtype=dtype) for key, values in state_dict.items()}
-        instance.load_state_dict(tensors, strict=True)
+        torch.nn.Module.load_state_dict(instance, tensors, strict=True)
     instance.eval()
     return instance, instance, dtype
 
@@ -293,8 +293,9 @@ def call_once(target: Any, instance: Any, call: dict[str, Any], dtype: Any, grad
     inputs = float_tensors([args, kwargs])
     for tensor in inputs:
         tensor.requires_grad_(True)
-    if instance is not None:
-        instance.zero_grad(set_to_none=True)
+    if instance is not None:  # not instance.zero_grad(): it goes through an overridable parameters()
+        for parameter in torch.nn.Module.parameters(instance):
+            parameter.grad = None
     output = target(*args, **kwargs)
     result = encode_output(output)
     loss = projection_loss(output, int(gradients.get("seed", 0)))
@@ -304,7 +305,8 @@ def call_once(target: Any, instance: Any, call: dict[str, Any], dtype: Any, grad
         result["input_gradients"] = [None if t.grad is None else encode_tensor(t.grad) for t in inputs]
     if gradients.get("parameters") and instance is not None:
         result["parameter_gradients"] = {
-            name: None if p.grad is None else encode_tensor(p.grad) for name, p in instance.named_parameters()
+            name: None if p.grad is None else encode_tensor(p.grad)
+            for name, p in torch.nn.Module.named_parameters(instance)
         }
     return result
 
@@ -317,12 +319,14 @@ def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
     Errors while importing, instantiating or loading the state dict end the task
     (status "error"); an error in one call is recorded for that call only.
     """
+    import torch
+
     module = load_student_module(source_path)
     target, instance, dtype = build(module, source_path, payload)
     # Read before any call: a forward that rewrites its own parameters cannot change how they started.
     initial = None
     if payload.get("initial_state") and instance is not None:
-        initial = {name: encode_tensor(t) for name, t in instance.state_dict().items()}
+        initial = {name: encode_tensor(t) for name, t in torch.nn.Module.state_dict(instance).items()}
     outputs = []
     for call in payload.get("calls", []):
         try:
@@ -334,9 +338,10 @@ def run_module(source_path: str, payload: dict[str, Any]) -> dict[str, Any]:
     if instance is None:
         return {"state_dict": {}, "parameters": [], "parameter_count": 0, "outputs": outputs, "attributes": {}}
     report = {
-        "state_dict": {name: encode_tensor(t) for name, t in instance.state_dict().items()},
-        "parameters": [name for name, _ in instance.named_parameters()],
-        "parameter_count": sum(int(p.numel()) for p in instance.parameters()),
+        # nn.Module's own methods: a class may override state_dict() or parameters() to lie.
+        "state_dict": {name: encode_tensor(t) for name, t in torch.nn.Module.state_dict(instance).items()},
+        "parameters": [name for name, _ in torch.nn.Module.named_parameters(instance)],
+        "parameter_count": sum(int(p.numel()) for p in torch.nn.Module.parameters(instance)),
         "outputs": outputs,
         "attributes": {name: read_attribute(instance, name) for name in payload.get("attributes", [])},
     }

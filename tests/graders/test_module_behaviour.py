@@ -733,3 +733,14 @@ def test_a_forward_that_returns_nothing_is_told_so(grade_code: Callable[[str, st
     assert result.verdict == "incorrect"
     assert "None (nothing was returned)" in result.feedback
     assert "plain number" not in result.feedback
+
+
+def test_a_class_that_lies_about_its_parameters_is_read_by_nn_modules_own_methods(
+    grade_code: Callable[[str, str], PartResult],
+) -> None:
+    lying = (
+        "\n    def state_dict(self, *args, **kwargs):\n        return {}\n"
+        "\n    def parameters(self, recurse=True):\n        return iter([])\n"
+    )
+    result = grade_code("m.cnn", edited("cnn", []) + lying)
+    assert result.verdict == "correct", result.feedback
