@@ -362,3 +362,24 @@ def test_a_declared_elementary_function_is_the_real_one(tmp_path: Path) -> None:
     )
     assert kind.grade(kind.read("eta*cos(pi*t/(2*S))^2", part), reference, part).verdict == "correct"
     assert kind.grade(kind.read("eta/2*(1 - cos(pi*t/S))", part), reference, part).verdict == "incorrect"
+
+
+_SIGMA = sympy.Symbol("sigma", positive=True)
+
+
+# Without brackets, log/ln/exp take the power that follows (found by unseen homework 3:
+# \log \sigma^2 had been read as log(σ)², costing a right answer its points).
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (r"\log \sigma^2", sympy.log(_SIGMA**2)),
+        (r"\ln\sigma^2 + 1", sympy.log(_SIGMA**2) + 1),
+        (r"-2\ln 2", -2 * sympy.log(2)),
+        (r"\log(\sigma)^2", sympy.log(_SIGMA) ** 2),
+        (r"\log 2\sigma", _SIGMA * sympy.log(2)),
+        (r"\exp \sigma^2", sympy.exp(_SIGMA**2)),
+    ],
+)
+def test_a_function_without_brackets_takes_the_power_that_follows(text: str, value: sympy.Expr) -> None:
+    vocabulary = Vocabulary(symbols={"sigma": _SIGMA})
+    assert sympy.simplify(read_expression(text, vocabulary).value - value) == 0

@@ -42,6 +42,8 @@ CLOSERS = {closer: opener for opener, closer in OPENERS.items()}
 PRODUCT_OPS = frozenset({"*", "/", "·", "×", "@", "."})
 ADDITIVE_OPS = frozenset({"+", "-", "±", "∓"})
 SINGLE_ARGUMENT = frozenset({"sqrt", "exp", "log", "ln", "abs", "norm", "floor", "ceil"})
+POWER_ARGUMENT = frozenset({"exp", "log", "ln"})
+"""Functions whose argument, written without brackets, is the power that follows (``\\ln x^2``)."""
 MAX_ARGUMENTS = 16
 UNDEFINED = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
 #: ``mu_1``, ``q_D``: one component of a vector, outside ``Σ``; only an ellipsis sum
@@ -914,7 +916,9 @@ class Parser:
         if self.at("(") or self.at("{"):
             arguments, end = self.arguments()
         elif name in SINGLE_ARGUMENT and self.starts_atom(self.peek()):
-            argument = self.atom()
+            # \log \sigma^2 is log(σ²), as in print: without brackets a log or exp takes the
+            # power that follows; the others take one atom (\sqrt 2 x is √2·x).
+            argument = self.power() if name in POWER_ARGUMENT else self.atom()
             arguments, end = [argument], argument.end
         else:
             self.fail(f"'{name}' needs its argument in brackets, as in {name}(…)", token.start)
