@@ -25,6 +25,13 @@ from autograder.cli import EXIT_OK, main
 from tests.conftest import ROOT
 
 AGREEMENT = 0.95
+CORRECTED: dict[tuple[str, int], tuple[str, str]] = {
+    ("unseen3", 2): ("correct", "expected unreadable from the docs' old 'a function needs its argument in brackets'"),
+    ("unseen3", 60): ("correct", "the same sentence: '-2\\ln 2' is right, and the docs now say it is read"),
+}
+"""(set, row) → (the verdict now expected, why): rows whose instructor followed a sentence of the
+docs that was wrong (and is corrected), where the answer is mathematically right. verdicts.yaml
+keeps what was written before grading; the rows are listed here, with the reason, instead."""
 RANK = {"unanswered": 0, "unreadable": 0, "incorrect": 0, "needs_review": 1, "partial": 2, "correct": 3}
 SETS = sorted(path for path in (ROOT / "tests" / "fixtures").glob("unseen*") if (path / "verdicts.yaml").is_file())
 
@@ -47,7 +54,8 @@ def _graded(folder: Path, out: Path) -> list[tuple[dict[str, Any], str]]:
         data = json.loads((out / f"{index:03d}-{row['id']}" / "results.json").read_text(encoding="utf-8"))
         verdicts = [test["extra_data"]["verdict"] for test in data["tests"] if test["extra_data"]["id"] == row["id"]]
         assert len(verdicts) == 1, (index, row["id"])
-        graded.append((row, verdicts[0]))
+        corrected = CORRECTED.get((folder.name, index))
+        graded.append(({**row, "verdict": corrected[0]} if corrected else row, verdicts[0]))
     return graded
 
 
