@@ -14,6 +14,7 @@ with a dtype tag, outputs come back as nested lists, so the grader never imports
 
 from __future__ import annotations
 
+import ast
 import math
 import random
 import re
@@ -144,8 +145,18 @@ class CodeSpec:
     variant (``N 2, C 3, H 8, W 8``)."""
     tolerance: float = 1e-6
     """Largest absolute difference of values (and gradients) still counted as equal."""
+    forbidden: tuple[str, ...] = ()
+    """Names the question tells the student not to use (``[logsumexp]``, ``[torch.logsumexp,
+    F.softmax]``; a dotted entry matches its last part). Checked on the code's syntax before
+    anything runs: a name, an attribute (``torch.logsumexp``, ``x.logsumexp()``), an import
+    (``from torch import logsumexp as l``) or a string equal to it (``getattr(torch,
+    "logsumexp")``) makes the answer incorrect. Best effort: a name built from pieces of text
+    is not caught."""
 
     def __post_init__(self) -> None:
+        for entry in self.forbidden:
+            if not isinstance(entry, str) or not all(piece.isidentifier() for piece in entry.split(".")):
+                raise TypeError(f"forbidden: {entry!r} is not a Python name (e.g. logsumexp or torch.logsumexp)")
         if bool(self.class_name) == bool(self.function):
             raise TypeError("give either class_name (a class to build) or function (a function to call)")
         if not self.inputs:
@@ -184,6 +195,48 @@ class CodeSpec:
     def target(self) -> str:
         """The class or function the student writes."""
         return self.class_name or self.function
+
+
+def forbidden_use(tree: ast.AST, forbidden: Sequence[str]) -> tuple[str, int] | None:
+    """The first forbidden entry the parsed code uses, as the spec writes it, and its line;
+    None when it uses none. Read from the syntax only (nothing is run): a name, an
+    attribute's last part, an imported name, or a string equal to the name (``getattr``).
+    A name the code defines itself (``def logsumexp``, then ``lse = logsumexp``) is its own;
+    binding the library's to it is caught where it is reached (``torch.logsumexp``, an import)."""
+    wanted = {entry.rsplit(".", 1)[-1]: entry for entry in forbidden}
+    wanted.update({entry: entry for entry in forbidden})  # "torch.logsumexp" written as text
+    own = _defined_here(tree)
+    uses = [
+        (getattr(node, "lineno", 0), wanted[name])
+        for node in ast.walk(tree)
+        for name in _used(node)
+        if name in wanted and not (isinstance(node, ast.Name) and name in own)
+    ]
+    if not uses:
+        return None
+    line, entry = min(uses)
+    return entry, line
+
+
+def _defined_here(tree: ast.AST) -> set[str]:
+    """The names the code binds itself: functions, classes and assignment targets."""
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    names = {node.name for node in ast.walk(tree) if isinstance(node, kinds)}
+    stored = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    return names | stored
+
+
+def _used(node: ast.AST) -> tuple[str, ...]:
+    """The names a node uses: defining a name (``logsumexp = ...``, ``def logsumexp``) is not using it."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Store):
+        return (node.id,)
+    if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Store):
+        return (node.attr,)
+    if isinstance(node, ast.alias):
+        return (node.name.rsplit(".", 1)[-1],)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return (node.value,)
+    return ()
 
 
 def _plain(value: Any) -> bool:

@@ -67,6 +67,7 @@ NOT_RUN = "The autograder could not run your {what} ({reason})."
 NOT_PYTHON = "This is not valid Python: {message} (line {line})."
 NO_CLASS = "No class named {name} is defined here."
 NO_FUNCTION = "No function named {name} is defined here."
+FORBIDDEN = "The question asks you not to use {name} (line {line})."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,6 +131,9 @@ def _call(params: Params) -> str:
 def grade(answer: Code, reference: Code, part: Part) -> Outcome:
     params: Params = part.params
     what = _what(params)
+    banned = _forbidden(answer, params)
+    if banned is not None:  # before anything runs: the answer breaks the question's own rule
+        return banned
     cases = _modules.builds(params)
     payload = _modules.payload(params, cases=cases)
     payload["attributes"] = sorted(params.attributes)
@@ -177,6 +181,17 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
         return Outcome("incorrect", 0.0, message, "module:does_not_load")
     replay = _modules.run_module(reference.source, payload, filename="reference.py")
     return _compare_runs(params, cases, mine, replay, same="with the same weights as the reference ")
+
+
+def _forbidden(answer: Code, params: Params) -> Outcome | None:
+    """``incorrect`` when the code's syntax uses a name the question forbids; else None."""
+    if not params.forbidden:
+        return None
+    found = _modules.forbidden_use(ast.parse(answer.source), params.forbidden)  # parsed, never run
+    if found is None:
+        return None
+    name, line = found
+    return Outcome("incorrect", 0.0, FORBIDDEN.format(name=name, line=line), "module:forbidden")
 
 
 def _stopped(params: Params, run: RunResult) -> str:
@@ -304,6 +319,9 @@ def _show(value: Any) -> str:
 def check_reference(part: Part, reference: Code) -> str | None:
     """The reference builds and runs on every declared case, or a sentence saying where not."""
     params: Params = part.params
+    banned = _modules.forbidden_use(ast.parse(reference.source), params.forbidden)
+    if banned is not None:
+        return f"the reference {params.target} uses {banned[0]} (line {banned[1]}), which forbidden lists"
     cases = _modules.builds(params)
     payload = {**_modules.payload(params, cases=cases), "attributes": sorted(params.attributes)}
     run = _modules.run_module(reference.source, payload, filename="reference.py")

@@ -744,3 +744,78 @@ def test_a_class_that_lies_about_its_parameters_is_read_by_nn_modules_own_method
     )
     result = grade_code("m.cnn", edited("cnn", []) + lying)
     assert result.verdict == "correct", result.feedback
+
+
+LSE = (
+    "import torch\n\n\ndef lse(x):\n    m = x.max(dim=-1, keepdim=True).values\n"
+    "    return (m + (x - m).exp().sum(-1, keepdim=True).log()).squeeze(-1)\n"
+)
+
+# Each way of reaching a forbidden call, read from the syntax (nothing runs), and its line.
+FORBIDDEN: list[tuple[list[str], str, str]] = [
+    (["logsumexp"], "import torch\n\ndef lse(x):\n    return torch.logsumexp(x, dim=-1)\n", "logsumexp (line 4)"),
+    (["torch.logsumexp"], "def lse(x):\n    return x.logsumexp(-1)\n", "torch.logsumexp (line 2)"),
+    (["logsumexp"], "from torch import logsumexp as l\n\ndef lse(x):\n    return l(x, -1)\n", "logsumexp (line 1)"),
+    (["logsumexp"], "from torch import *\n\ndef lse(x):\n    return logsumexp(x, -1)\n", "logsumexp (line 4)"),
+    (["logsumexp"], 'import torch\n\ndef lse(x):\n    return getattr(torch, "logsumexp")(x, -1)\n',
+     "logsumexp (line 4)"),
+    (["torch.logsumexp", "F.softmax"], "import torch.nn.functional as F\n\ndef lse(x):\n    return F.softmax(x, -1)\n",
+     "F.softmax (line 4)"),
+]  # fmt: skip
+
+
+def lse_part(forbidden: list[str]) -> Part:
+    raw = {"function": "lse", "inputs": [{"name": "x", "shape": ["N", "K"]}], "sizes": {"N": 3, "K": 5}}
+    return Part(
+        id="t.lse",
+        question="t",
+        title="lse",
+        prompt="Write lse(x) without calling torch.logsumexp.",
+        points=1.0,
+        kind="module_behaviour",
+        params=build_dataclass(module_behaviour.Params, {**raw, "forbidden": forbidden}, "test"),
+        vocabulary=build_vocabulary({}, [], "test"),
+    )
+
+
+@pytest.mark.parametrize(("forbidden", "code", "fragment"), FORBIDDEN)
+def test_a_forbidden_name_is_incorrect_before_anything_runs(
+    forbidden: list[str], code: str, fragment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    part = lse_part(forbidden)
+    ran: list[str] = []
+    monkeypatch.setattr(_modules, "run_module", lambda source, *args, **kwargs: ran.append(source))
+    outcome = module_behaviour.grade(module_behaviour.read(code, part), module_behaviour.read(LSE, part), part)
+    assert (outcome.verdict, outcome.credit, outcome.note) == ("incorrect", 0.0, "module:forbidden")
+    assert outcome.feedback == f"The question asks you not to use {fragment}."
+    assert ran == []
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        LSE,
+        # defining a function of the forbidden name is not calling the library's
+        "import torch\n\ndef logsumexp(x):\n    m = x.max(-1, keepdim=True).values\n"
+        "    return (m + (x - m).exp().sum(-1, keepdim=True).log()).squeeze(-1)\n\nlse = logsumexp\n",
+    ],
+)
+def test_an_answer_without_the_forbidden_name_is_still_graded_by_running(code: str) -> None:
+    part = lse_part(["torch.logsumexp"])
+    outcome = module_behaviour.grade(module_behaviour.read(code, part), module_behaviour.read(LSE, part), part)
+    assert outcome.verdict == "correct", outcome.feedback
+
+
+def test_a_reference_that_uses_a_forbidden_name_is_named_by_validate() -> None:
+    part = lse_part(["logsumexp"])
+    reference = module_behaviour.read("import torch\n\ndef lse(x):\n    return torch.logsumexp(x, -1)\n", part)
+    assert module_behaviour.check_reference(part, reference) == (
+        "the reference lse uses logsumexp (line 4), which forbidden lists"
+    )
+
+
+@pytest.mark.parametrize("entry", ["torch.", "log sum exp", "1x"])
+def test_a_forbidden_entry_must_be_a_python_name(entry: str) -> None:
+    raw = {"function": "f", "inputs": [{"name": "x", "shape": [2]}], "forbidden": [entry]}
+    with pytest.raises(SpecError, match="forbidden"):
+        build_dataclass(module_behaviour.Params, raw, "test")
