@@ -42,6 +42,7 @@ from autograder.result import Outcome
 from autograder.sandbox import RunResult
 
 CORRECT = "Correct."
+FORBIDDEN = "The question asks you not to use {name} in blank ({blank})."
 CORRECT_EQUIVALENT = "Correct: with {shown} in blank ({blank}) the {what} behaves exactly like the reference."
 CRASHES = "With {shown} in blank ({blank}) the {what}{built} does not run: {error}."
 CALL_FAILS = "With {shown} in blank ({blank}) {call} fails on {case}: {error}."
@@ -222,6 +223,9 @@ def grade(answer: Fragment, reference: Fragment, part: Part) -> Outcome:
     outside = _blanks.refusal(answer.text, scope)
     if outside:  # readable, never run, and it would not run as the template's code either
         return Outcome("incorrect", 0.0, OUTSIDE.format(reason=outside, **names), "code_blanks:outside_namespaces")
+    banned = _modules.forbidden_use(ast.parse(answer.text, mode="eval"), params.forbidden) if params.forbidden else None
+    if banned is not None:  # parsed, never run
+        return Outcome("incorrect", 0.0, FORBIDDEN.format(name=banned[0], **names), "code_blanks:forbidden")
     if answer.text == reference.text:
         return Outcome("correct", 1.0, CORRECT, "code_blanks:same_text")
     undefined = _blanks.undefined(answer.text, scope)

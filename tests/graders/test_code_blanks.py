@@ -404,3 +404,22 @@ def test_initial_parameters_judges_the_values_a_blank_makes_a_class_start_at(
     result = grade_part(part, Answer(text), key.readings.get("g.s"))
     assert result.verdict == verdict, result.feedback
     assert fragment in result.feedback
+
+
+def test_a_forbidden_name_in_a_blank_is_incorrect_before_it_runs(
+    code_key: AnswerKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    part = code_key.problems.part("m.affine.y")
+    part = dataclasses.replace(part, params=dataclasses.replace(part.params, forbidden=("addmm", "torch.matmul")))
+    monkeypatch.setattr(_modules, "run_module", _refuse_to_run)
+    for text, name in (
+        ("torch.addmm(self.b, x, self.W)", "addmm"),
+        ("torch.matmul(x, self.W) + self.b", "torch.matmul"),
+    ):
+        result = grade_part(part, Answer(text), code_key.readings["m.affine.y"])
+        assert (result.verdict, result.note) == ("incorrect", "code_blanks:forbidden"), result.feedback
+        assert f"not to use {name} in blank (y)" in result.feedback
+
+
+def _refuse_to_run(*args: object, **kwargs: object) -> object:
+    raise AssertionError("a forbidden blank must never run")
