@@ -14,7 +14,7 @@ from typing import Any
 import sympy
 
 from autograder.mathread.api import BigOReading, Vocabulary
-from autograder.mathread.definitions import read_defined, used_notes
+from autograder.mathread.definitions import clause_end, read_defined, used_notes
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.expression import parse_span, trimmed
 from autograder.mathread.names import Names
@@ -71,22 +71,8 @@ def _closing(text: str, opening: int) -> int:
 
 def _right_side(text: str, start: int) -> int:
     """Where the right side of an assumption that starts at ``start`` ends (at the latest)."""
-    depth = 0
-    index = start
-    while index < min(len(text), start + _MAX_RIGHT_CHARS):
-        char = text[index]
-        if char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-            if depth < 0:
-                return index
-        elif depth == 0:
-            end = _RIGHT_END.match(text, index)
-            if end is not None:
-                return index
-        index += 1
-    return min(len(text), start + _MAX_RIGHT_CHARS)
+    end = clause_end(text, start, _RIGHT_END, _MAX_RIGHT_CHARS)
+    return min(len(text), start + _MAX_RIGHT_CHARS) if end is None else end
 
 
 def _read_right(text: str, start: int, stop: int, names: Names) -> tuple[Any, int] | None:

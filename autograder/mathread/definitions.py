@@ -57,9 +57,12 @@ class Definition:
     """The clause as written, for the note: ``n = BT``."""
 
 
-def _value_stop(text: str, start: int) -> int:
+def clause_end(text: str, start: int, ends: re.Pattern[str], limit: int | None = None) -> int | None:
+    """Where a clause that starts at ``start`` ends: at a bracket closing one it did not open,
+    or where ``ends`` matches outside brackets; None when neither comes (within ``limit`` chars)."""
     depth = 0
-    for index in range(start, len(text)):
+    stop = len(text) if limit is None else min(len(text), start + limit)
+    for index in range(start, stop):
         char = text[index]
         if char in "([{":
             depth += 1
@@ -67,9 +70,14 @@ def _value_stop(text: str, start: int) -> int:
             depth -= 1
             if depth < 0:
                 return index
-        elif depth == 0 and _VALUE_END.match(text, index) is not None:
+        elif depth == 0 and ends.match(text, index) is not None:
             return index
-    return len(text.rstrip())
+    return None
+
+
+def _value_stop(text: str, start: int) -> int:
+    end = clause_end(text, start, _VALUE_END)
+    return len(text.rstrip()) if end is None else end
 
 
 def _read_value(text: str, start: int, stop: int, names: Names) -> Any | None:

@@ -179,19 +179,7 @@ def _starts_operand(token: Token, following: Token | None) -> bool:
 
 def _split(tokens: list[Token], names: Names, times: bool) -> list[list[Token]]:
     separators = _SEPARATORS | ({"×"} if times else set())
-    groups: list[list[Token]] = [[]]
-    marks: list[Token] = []
-    depth = 0
-    for token in tokens:
-        if token.kind == "op" and token.text in _NESTING_OPEN:
-            depth += 1
-        elif token.kind == "op" and token.text in _NESTING_CLOSE:
-            depth -= 1
-        if depth == 0 and token.kind == "op" and token.text in separators:
-            marks.append(token)
-            groups.append([])
-        else:
-            groups[-1].append(token)
+    groups, marks = _cut(tokens, separators)
     if not marks:
         return _split_on_spaces(tokens, names)
     if not groups[-1]:
@@ -309,9 +297,10 @@ _ROW_BREAKS = frozenset({";", "\\\\"})
 _MATRIX_HINT = "[[1, 2], [3, 4]] or \\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix}"
 
 
-def _split_at(tokens: list[Token], marks: frozenset[str]) -> list[list[Token]]:
-    """``tokens`` cut at the top-level operators in ``marks`` (a trailing mark ends nothing)."""
+def _cut(tokens: list[Token], marks: frozenset[str] | set[str]) -> tuple[list[list[Token]], list[Token]]:
+    """``tokens`` cut at the operators in ``marks`` outside brackets: the pieces, and the marks cut at."""
     groups: list[list[Token]] = [[]]
+    found: list[Token] = []
     depth = 0
     for token in tokens:
         if token.kind == "op" and token.text in _NESTING_OPEN:
@@ -319,9 +308,16 @@ def _split_at(tokens: list[Token], marks: frozenset[str]) -> list[list[Token]]:
         elif token.kind == "op" and token.text in _NESTING_CLOSE:
             depth -= 1
         if depth == 0 and token.kind == "op" and token.text in marks:
+            found.append(token)
             groups.append([])
         else:
             groups[-1].append(token)
+    return groups, found
+
+
+def _split_at(tokens: list[Token], marks: frozenset[str]) -> list[list[Token]]:
+    """``tokens`` cut at the top-level operators in ``marks`` (a trailing mark ends nothing)."""
+    groups, _ = _cut(tokens, marks)
     if len(groups) > 1 and not groups[-1]:
         groups.pop()  # "1 & 2 \\\\ 3 & 4 \\\\": a final row break
     return groups
