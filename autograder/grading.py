@@ -36,6 +36,10 @@ class Read:
     as_read: str | None = None
     problem: str | None = None
     """Why it could not be read, with an accepted spelling; None when it was read."""
+    group: str = ""
+    """The kind's canonical text of the reading (``GraderKind.group_key``, else ``as_read``)."""
+    as_read_math: str = ""
+    """The reading as MathML (``GraderKind.typeset``); empty when the kind does not typeset."""
 
 
 def read_answer(part: Part, answer: Answer | None) -> Read | None:
@@ -52,7 +56,10 @@ def read_answer(part: Part, answer: Answer | None) -> Read | None:
         hint = example(part)
         problem = Unreadable(error.message, error.text, error.position, hint).explain()
         return Read(problem=problem)
-    return Read(reading=reading, as_read=kind.show(reading))
+    as_read = kind.show(reading)
+    group = kind.group_key(reading) if kind.group_key is not None else as_read
+    as_read_math = kind.typeset(reading) if kind.typeset is not None else ""
+    return Read(reading=reading, as_read=as_read, group=group, as_read_math=as_read_math)
 
 
 def example(part: Part) -> str:
@@ -74,7 +81,7 @@ def grade_part(part: Part, answer: Answer | None, reference: Any) -> PartResult:
             feedback = f"Your answer could not be read, so it earns no points yet.\n{read.problem}"
             return part_result(part, raw, None, Outcome("unreadable", 0.0, feedback, "unreadable"))
         outcome = decide(part, read.reading, reference)
-        return part_result(part, raw, read.as_read, outcome)
+        return part_result(part, raw, read.as_read, outcome, read)
     except Exception as error:  # a grader bug must cost one part, never the batch
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         outcome = Outcome("needs_review", 0.0, INTERNAL_ERROR_FEEDBACK, f"error:{detail[:300]}")
@@ -100,7 +107,9 @@ def _rule_applies(part: Part, readings: tuple[Any, ...], mentions: tuple[str, ..
     return any(kind.matches(reading, known, part) for known in readings)
 
 
-def part_result(part: Part, raw: str | None, as_read: str | None, outcome: Outcome) -> PartResult:
+def part_result(
+    part: Part, raw: str | None, as_read: str | None, outcome: Outcome, read: Read | None = None
+) -> PartResult:
     credit = min(max(outcome.credit, 0.0), 1.0)
     feedback = outcome.feedback
     if outcome.verdict == "needs_review" and REVIEW_SUFFIX not in feedback:
@@ -117,6 +126,9 @@ def part_result(part: Part, raw: str | None, as_read: str | None, outcome: Outco
         answer_as_read=as_read,
         note=outcome.note,
         rule_matched=outcome.rule_matched,
+        group=read.group if read is not None else "",
+        as_read_math=read.as_read_math if read is not None else "",
+        highlights=outcome.highlights,
     )
 
 

@@ -35,6 +35,9 @@ class Outcome:
     rule_matched: bool = False
     """True when a spec feedback rule (rather than the grader's generic
     explanation) produced this outcome; reports flag wrong answers without one."""
+    highlights: tuple[tuple[int, int, str], ...] = ()
+    """Spans ``(start, end, label)`` of the answer as read (``show`` of the reading) that
+    the grader recognised, e.g. the words that matched a rubric concept; reports mark them."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,15 @@ class PartResult:
     """Whether a spec feedback rule produced the feedback; None when unknown
     (a record rebuilt from an older ``results.json``)."""
     visible: bool = True
+    group: str = ""
+    """A canonical text of the reading, equal for answers a grader reads as the same
+    (``d^(1/2)`` and ``sqrt(d)``): what review groups are built from (:mod:`autograder.groups`).
+    Empty when the answer was not read."""
+    as_read_math: str = ""
+    """The reading typeset as a MathML ``<math>`` element (built by the grader, never from
+    student markup); empty when the kind does not typeset."""
+    highlights: tuple[tuple[int, int, str], ...] = ()
+    """:attr:`Outcome.highlights`: spans of :attr:`answer_as_read` to mark."""
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,12 @@ class GraderKind:
     """A reading → the answer as understood, in plain notation, for the student."""
     example: str
     """A format example, used when ``example_for`` is not given."""
+    group_key: Callable[[Any], str] | None = None
+    """Optional: a canonical text of a reading, equal for readings that mean the same
+    (review groups are built from it); default: ``show``."""
+    typeset: Callable[[Any], str] | None = None
+    """Optional: a reading → a MathML ``<math>`` element showing it, in the student's own
+    order of terms where the reading keeps it; default: no typesetting (plain ``show``)."""
     example_for: Callable[[Part], str] | None = None
     """A format example built for the part (from its declared names); never the answer."""
     """An accepted way to write an answer of this kind, shown when one is unreadable."""

@@ -156,7 +156,7 @@ def _load_record(path: Path) -> GradedSubmission:
                 id=str(question["id"]),
                 title=str(question["title"]),
                 statement=str(question["statement"]),
-                parts=tuple(GradedPart(**{**part, "verdict": _verdict(part["verdict"])}) for part in question["parts"]),
+                parts=tuple(_part_from_json(part) for part in question["parts"]),
             )
             for question in data["questions"]
         )
@@ -165,6 +165,11 @@ def _load_record(path: Path) -> GradedSubmission:
         )
     except (ValueError, KeyError, TypeError) as error:
         raise RecordError(f"{path}: not a result record ({type(error).__name__}: {error}); grade again") from None
+
+
+def _part_from_json(part: dict[str, Any]) -> GradedPart:
+    highlights = tuple((int(start), int(end), str(label)) for start, end, label in part.get("highlights", ()))
+    return GradedPart(**{**part, "verdict": _verdict(part["verdict"]), "highlights": highlights})
 
 
 def _load_gradescope(path: Path) -> GradedSubmission:
