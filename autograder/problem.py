@@ -29,7 +29,8 @@ class Rule:
     mentions: tuple[str, ...] = ()
     """Names (declared symbols) whose presence in the answer triggers the rule."""
     note: str = ""
-    """Tag for reports; defaults to ``rule:<n>``."""
+    """Tag for reports; defaults to what the rule matches: ``rule:answer=<its first answer>``
+    or ``rule:mentions=<names>``."""
     readings: tuple[Any, ...] = dataclasses.field(default=(), metadata={"internal": True})
     """``answers`` as read by the part's grader (filled at load)."""
 

@@ -46,6 +46,8 @@ QUESTION_KEYS = ("id", "title", "statement", "symbols", "aliases", "functions", 
 RULE_KEYS = ("answer", "answers", "mentions", "credit", "message", "note")
 SET_FILE = "set.yaml"
 """The problem set's own file in its folder (not a question): its title and reference folder."""
+RULE_NOTE_CHARS = 40
+"""Longest answer text quoted in a rule's default note."""
 SET_KEYS = ("title", "reference")
 
 
@@ -253,9 +255,21 @@ def _load_rule(part: Part, index: int, raw: Any, where: str) -> Rule:
         credit=float(credit),
         answers=tuple(answers),
         mentions=tuple(mentions),
-        note=_text(data.get("note", f"rule:{index}"), f"{where}.note"),
+        note=_text(data["note"], f"{where}.note") if "note" in data else default_rule_note(answers, mentions),
         readings=tuple(readings),
     )
+
+
+def default_rule_note(answers: Sequence[str], mentions: Sequence[str]) -> str:
+    """The tag of a rule without ``note``: what it matches, so that reports can name the rule
+    (``rule:answer=±sqrt(d)``, ``rule:mentions=sigma,mu``) rather than number it (``rule:0``,
+    which says nothing and changes meaning when rules are reordered)."""
+    if answers:
+        text = " ".join(answers[0].split())
+        if len(text) > RULE_NOTE_CHARS:
+            text = text[: RULE_NOTE_CHARS - 1].rstrip() + "…"
+        return f"rule:answer={text}"
+    return f"rule:mentions={','.join(mentions)}"
 
 
 def build_vocabulary(
