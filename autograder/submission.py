@@ -5,13 +5,19 @@ student typed (YAML 1.1 would turn ``1:30`` into 90 and ``yes`` into True),
 refuses anchors and aliases (the "billion laughs" expansion) and bounds the
 file size. Whatever goes wrong becomes a message on the submission; the
 answers that could be read are kept.
+
+An answer id given twice (the same key twice in one mapping, or ``q1.a:`` beside
+``q1: {a: ...}``) is never settled silently: the same answer twice is read once,
+with a note; two different answers make that id unreadable, with a message naming
+the lines, since whichever the grader picked could be the one the student meant to
+delete. A mapping given twice (``q1:`` twice) is read from both places.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +71,35 @@ class _FastAnswerLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type:
     the pure-Python parser reads, so a file it refuses is read again by that one when
     small enough (``EXACT_PARSE_CHARS``)."""
 
+
+class _Located(dict[Any, Any]):
+    """A YAML mapping that remembers every key as written, repeats included, and its line:
+    a plain dict would keep only the last of two equal keys and say nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[tuple[Any, Any, int]] = []
+
+
+def _construct_located(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Iterator[_Located]:
+    data = _Located()
+    yield data  # filled after yielding, as PyYAML's own constructors do, so nesting stays lazy
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, "found a key that is a list or mapping", key_node.start_mark
+            ) from None
+        value = loader.construct_object(value_node)
+        data[key] = value
+        data.entries.append((key, value, key_node.start_mark.line + 1))
+
+
+_AnswerLoader.add_constructor("tag:yaml.org,2002:map", _construct_located)
+_FastAnswerLoader.add_constructor("tag:yaml.org,2002:map", _construct_located)
 
 _NULL_ONLY = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag == "tag:yaml.org,2002:null"]
@@ -184,12 +219,12 @@ def _parse_answers(raw: bytes, filename: str) -> tuple[dict[str, Answer], list[s
             "or starts with a special character, "
             'e.g. e: "lambda: 0".'
         )
-        salvaged: dict[str, Answer] = {}
+        salvaged = _Collected()
         budget = [SALVAGE_BUDGET_FACTOR * len(text)]
         _salvage(text.splitlines(), 0, "", salvaged, messages, depth=0, budget=budget, loader=loader)
         if budget[0] <= 0:
             messages.append(f"{filename} is too broken to read block by block; the rest was ignored.")
-        return salvaged, messages
+        return salvaged.answers(filename, messages), messages
     if data is None:
         messages.append(f"{filename} is empty: every answer counts as unanswered.")
         return {}, messages
@@ -199,37 +234,86 @@ def _parse_answers(raw: bytes, filename: str) -> tuple[dict[str, Answer], list[s
             "Nothing could be graded."
         )
         return {}, messages
-    answers: dict[str, Answer] = {}
+    answers = _Collected()
     _flatten(data, "", answers, messages, depth=0)
-    return answers, messages
+    return answers.answers(filename, messages), messages
 
 
-def _flatten(node: Mapping[Any, Any], prefix: str, out: dict[str, Answer], messages: list[str], depth: int) -> None:
+@dataclass
+class _Collected:
+    """Every answer found, by id, each with the line it was given on (0: not known)."""
+
+    found: dict[str, list[tuple[int, Answer]]] = field(default_factory=dict)
+
+    def add(self, answer_id: str, answer: Answer, line: int) -> None:
+        self.found.setdefault(answer_id, []).append((line, answer))
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def answers(self, filename: str, messages: list[str]) -> dict[str, Answer]:
+        """One answer per id; an id given more than once is settled by :func:`_settle`."""
+        return {answer_id: _settle(answer_id, given, filename, messages) for answer_id, given in self.found.items()}
+
+
+def _settle(answer_id: str, given: list[tuple[int, Answer]], filename: str, messages: list[str]) -> Answer:
+    """The answer of an id given once; of one given several times, the answer if every copy
+    says the same, else an unreadable answer: picking one would be a guess at what the
+    student meant, and the same file must always grade the same."""
+    if len(given) == 1:
+        return given[0][1]
+    lines = sorted({line for line, _ in given})
+    where = ""
+    if len(lines) == 1 and lines[0]:
+        where = f" (line {lines[0]})"
+    elif lines and lines[0]:
+        where = f" (lines {', '.join(map(str, lines[:-1]))} and {lines[-1]})"
+    twice = f"'{answer_id}' is given {len(given)} times in {filename}{where}"
+    distinct = {(answer.text.strip(), answer.file, answer.problem) for _, answer in given}
+    if len(distinct) == 1:
+        messages.append(f"{twice}, each time with the same answer: it was read once. Delete the extra copies.")
+        return given[0][1]
+    messages.append(
+        f"{twice} with different answers, so it could not be read: the grader does not choose between them. "
+        "Keep only the answer you mean."
+    )
+    return Answer(
+        given[-1][1].text,
+        problem=f"{twice} with different answers; the grader does not choose one. Keep only the answer you mean.",
+    )
+
+
+def _flatten(
+    node: Mapping[Any, Any], prefix: str, out: _Collected, messages: list[str], depth: int, first_line: int = 0
+) -> None:
+    """Nested mappings → dotted ids in ``out``; ``first_line``: where ``node``'s text starts in the file."""
     if depth > MAX_DEPTH:
         messages.append(f"Answers nested more than {MAX_DEPTH} levels under '{prefix}' were ignored.")
         return
-    for key, value in node.items():
+    entries = node.entries if isinstance(node, _Located) else [(key, value, 0) for key, value in node.items()]
+    for key, value, line in entries:
         answer_id = f"{prefix}{key}".strip()
-        if len(out) >= MAX_ANSWER_IDS:
+        at = first_line + line if line else 0
+        if len(out) >= MAX_ANSWER_IDS and answer_id not in out.found:
             messages.append(f"More than {MAX_ANSWER_IDS} answer ids; the rest were ignored.")
             return
         if isinstance(value, Mapping) and set(value) == {"file"}:
-            out[answer_id] = Answer(text=str(value["file"] or ""), file=str(value["file"] or ""))
+            out.add(answer_id, Answer(text=str(value["file"] or ""), file=str(value["file"] or "")), at)
         elif isinstance(value, Mapping):
-            _flatten(value, f"{answer_id}.", out, messages, depth + 1)
+            _flatten(value, f"{answer_id}.", out, messages, depth + 1, first_line)
         elif value is None:
             continue
         elif isinstance(value, list):
-            out[answer_id] = Answer(text=_list_text(value))
+            out.add(answer_id, Answer(text=_list_text(value)), at)
         else:
-            out[answer_id] = Answer(text=str(value))
+            out.add(answer_id, Answer(text=str(value)), at)
 
 
 def _salvage(
     lines: list[str],
     first_line: int,
     prefix: str,
-    out: dict[str, Answer],
+    out: _Collected,
     messages: list[str],
     depth: int,
     budget: list[int],
@@ -263,14 +347,11 @@ def _salvage(
                 _salvage(body, first_line + start + 1, f"{answer_id}.", out, messages, depth + 1, budget, loader)
             else:
                 line_no = first_line + start + 1
-                out[answer_id] = Answer(
-                    text=rest.strip(),
-                    problem=f"line {line_no} of answers.yaml is not valid YAML: {_problem(error)}. "
-                    "Put the answer in quotes.",
-                )
+                problem = f"line {line_no} of answers.yaml is not valid YAML: {_problem(error)}. "
+                out.add(answer_id, Answer(text=rest.strip(), problem=problem + "Put the answer in quotes."), line_no)
             continue
         if isinstance(data, Mapping):
-            _flatten(data, prefix, out, messages, depth)
+            _flatten(data, prefix, out, messages, depth, first_line + start)
 
 
 class _AliasFound(Exception):

@@ -229,3 +229,42 @@ def test_a_hostile_yaml_file_is_parsed_in_bounded_work() -> None:
     _, messages = parse_answers(raw)
     assert time.process_time() - started < 20  # loose guard; bench/ measures speed
     assert any("not valid YAML" in message for message in messages)
+
+
+# answers.yaml with an id given twice → (the id, its text, its problem fragment or None, a message fragment).
+DUPLICATES = [
+    (b"q1:\n  a: d\n  a: sqrt(d)\n", "q1.a", "sqrt(d)", "lines 2 and 3", "with different answers"),
+    (b"q1:\n  a: d\nq1.a: sqrt(d)\n", "q1.a", "sqrt(d)", "lines 2 and 3", "with different answers"),
+    (b"q1:\n  a: d\n  a: ' d '\n", "q1.a", None, "lines 2 and 3", "same answer: it was read once"),
+    (b"q1: {a: [1, 2], a: [1, 2]}\n", "q1.a", None, "(line 1)", "same answer"),
+    (b"q3:\n  b: {file: a.py}\n  b: {file: b.py}\n", "q3.b", "b.py", "lines 2 and 3", "different answers"),
+    (b"q1:\n  a: d\n  b: lambda: 0\n  a: e\n", "q1.a", "e", "lines 2 and 4", "different answers"),  # salvaged
+]
+
+
+@pytest.mark.parametrize(("raw", "answer_id", "problem_text", "lines", "fragment"), DUPLICATES)
+def test_an_id_given_twice_is_never_settled_silently(
+    raw: bytes, answer_id: str, problem_text: str | None, lines: str, fragment: str
+) -> None:
+    answers, messages = parse_answers(raw)
+    answer = answers[answer_id]
+    said = [message for message in messages if f"'{answer_id}' is given 2 times" in message]
+    assert len(said) == 1 and lines in said[0] and fragment in said[0], messages
+    if problem_text is None:
+        assert answer.problem is None
+    else:  # different answers: neither is graded, the student is told why
+        assert answer.text == problem_text
+        assert answer.problem is not None and "Keep only the answer you mean" in answer.problem
+
+
+def test_a_question_given_twice_is_read_from_both_places(tmp_path: Path) -> None:
+    (tmp_path / "answers.yaml").write_text("q1:\n  a: d\nq2:\n  a: [1]\nq1:\n  b: '2'\n", encoding="utf-8")
+    submission = load_submission(tmp_path)
+    assert {key: answer.text for key, answer in submission.answers.items()} == {"q1.a": "d", "q2.a": "[1]", "q1.b": "2"}
+    assert submission.messages == ()
+
+
+def test_a_mapping_key_that_is_a_list_is_a_yaml_error_not_a_crash() -> None:
+    answers, messages = parse_answers(b"? [a, b]\n: d\nq1:\n  a: d\n")
+    assert answers["q1.a"].text == "d"
+    assert any("not valid YAML" in message for message in messages)
