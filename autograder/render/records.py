@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder import safeio
+from autograder.manifest import Manifest, ManifestError, read_manifest
 from autograder.problem import ProblemSet
 from autograder.result import VERDICTS, PartResult, SubmissionResult, Verdict
 
@@ -48,6 +49,8 @@ class GradedPart(PartResult):
     """The score the grader gave, before an override."""
     graded_verdict: Verdict | None = None
     """The verdict the grader gave, before an override."""
+    override_group: str | None = None
+    """The group decision (``overrides.yaml`` ``groups:``) that set the override; None otherwise."""
 
     @property
     def overridden(self) -> bool:
@@ -126,24 +129,59 @@ def write_record(record: GradedSubmission, folder: Path) -> Path:
     return safeio.write_json(safeio.ensure_folder(folder) / RECORD_FILE, data)
 
 
+@dataclass(frozen=True)
+class OutFolder:
+    """What an OUT folder holds: the current records and what the last grading did not write."""
+
+    records: list[GradedSubmission]
+    """The submissions the last grading wrote (every graded folder when there is no manifest), by name."""
+    stale: list[str]
+    """Folders with grades that the last grading did not write (a renamed or removed submission):
+    left out of counts and exports, never deleted."""
+    missing: list[str]
+    """Names the last grading lists that have no grades (it was killed before writing them)."""
+    manifest: Manifest | None = None
+
+
 def load_out_dir(out: Path) -> list[GradedSubmission]:
-    """Every graded submission under ``out``, sorted by name.
+    """The current graded submissions under ``out``, sorted by name (see :func:`load_graded`)."""
+    return load_graded(out).records
+
+
+def load_graded(out: Path) -> OutFolder:
+    """Every current graded submission under ``out``, sorted by name, and the stale folders.
 
     A folder with ``result.json`` is read from it; one with only Gradescope's
     ``results.json`` (graded by an older version) is rebuilt from that, without
-    prompts and with ``rule_matched`` unknown.
+    prompts and with ``rule_matched`` unknown. With ``OUT/grading.json``
+    (:mod:`autograder.manifest`) only the folders the last grading wrote count;
+    without it, every folder does.
     """
     if not out.is_dir():
         raise RecordError(f"{out}: not a folder; give the --out folder of 'autograder grade'")
-    records = []
+    try:
+        manifest = read_manifest(out)
+    except ManifestError as error:
+        raise RecordError(str(error)) from None
+    current = None if manifest is None else set(manifest.graded)
+    records, stale, found = [], [], set()
     for folder in sorted(child for child in out.iterdir() if child.is_dir()):
-        if (folder / RECORD_FILE).is_file():
-            records.append(_load_record(folder / RECORD_FILE))
-        elif (folder / GRADESCOPE_FILE).is_file():
-            records.append(_load_gradescope(folder / GRADESCOPE_FILE))
+        record = folder / RECORD_FILE
+        gradescope = folder / GRADESCOPE_FILE
+        if not (record.is_file() or gradescope.is_file()):
+            continue
+        if current is not None and folder.name not in current:
+            stale.append(folder.name)  # not even read: a broken stale record must not block the reports
+            continue
+        found.add(folder.name)
+        records.append(_load_record(record) if record.is_file() else _load_gradescope(gradescope))
+    missing = sorted(current - found) if current is not None else []
     if not records:
-        raise RecordError(f"{out}: no graded submissions (no <submission>/{RECORD_FILE}); run 'autograder grade' first")
-    return records
+        also = f" ({len(stale)} stale folder(s) the last grading did not write)" if stale else ""
+        raise RecordError(
+            f"{out}: no graded submissions (no <submission>/{RECORD_FILE}){also}; run 'autograder grade' first"
+        )
+    return OutFolder(records, stale, missing, manifest)
 
 
 def _load_record(path: Path) -> GradedSubmission:
