@@ -1,6 +1,8 @@
 """``autograder report OUT --compare OLD``: every submission whose grade changed
 between two gradings, part by part, so a regrade can be reviewed before it is
-published. Written to ``OUT/changes.html`` and shown in ``report.html``."""
+published. Written to ``OUT/changes.html`` and shown in ``report.html``. A change
+that a group decision of ``overrides.yaml`` made (or that happened because an
+answer left a decided group) names that decision."""
 
 from __future__ import annotations
 
@@ -27,6 +29,19 @@ class PartChange:
     """None: the part is not graded in the new grading."""
     old_verdict: Verdict | None
     new_verdict: Verdict | None
+    old_group: str | None = None
+    """The group decision that set the old grade, if one did."""
+    new_group: str | None = None
+    """The group decision that sets the new grade, if one does."""
+
+    @property
+    def cause(self) -> str:
+        """Which group decision made the change ("" when none did)."""
+        if self.new_group and self.new_group != self.old_group:
+            return f"group decision {self.new_group}"
+        if self.old_group and not self.new_group:
+            return f"no longer under group decision {self.old_group}"
+        return ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,8 @@ def compare(old: Sequence[GradedSubmission], new: Sequence[GradedSubmission]) ->
                         new_score=None if now is None else now.score,
                         old_verdict=None if was is None else was.verdict,
                         new_verdict=None if now is None else now.verdict,
+                        old_group=None if was is None else was.override_group,
+                        new_group=None if now is None else now.override_group,
                     )
                 )
         if part_changes or (before is None) != (after is None):
@@ -83,15 +100,18 @@ def changes_table(changes: Sequence[SubmissionChange]) -> str:
     """The plain-text table the CLI prints."""
     if not changes:
         return "No grade changed."
-    lines = [f"{'submission':<28} {'part':<12} {'old':>14} {'new':>14}", "-" * 71]
+    name = max(28, *(len(change.submission) for change in changes))  # names in full, never cut
+    part_width = max(12, *(len(part.part) for change in changes for part in change.parts), 0)
+    header = f"{'submission':<{name}} {'part':<{part_width}} {'old':>14} {'new':>14}"
+    lines = [header, "-" * (len(header) + 2)]
     for change in changes:
-        lines.append(
-            f"{change.submission[:28]:<28} {'total':<12} {_score(change.old_total):>14} {_score(change.new_total):>14}"
-        )
+        old_total, new_total = _score(change.old_total), _score(change.new_total)
+        lines.append(f"{change.submission:<{name}} {'total':<{part_width}} {old_total:>14} {new_total:>14}")
         for part in change.parts:
             old = f"{_score(part.old_score)} {_short(part.old_verdict)}"
             new = f"{_score(part.new_score)} {_short(part.new_verdict)}"
-            lines.append(f"{'':<28} {part.part[:12]:<12} {old:>14} {new:>14}")
+            cause = f"  ({part.cause})" if part.cause else ""
+            lines.append(f"{'':<{name}} {part.part:<{part_width}} {old:>14} {new:>14}{cause}".rstrip())
     return "\n".join(lines)
 
 
