@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import sympy
 
 from autograder.mathread import Vocabulary, read_expression
+from autograder.mathread import typeset as layout
 
 
 def show(expr: sympy.Expr) -> str:
     """Plain notation a student can read back: ``n*x^2``, ``sqrt(n)``."""
     return str(sympy.sstr(expr)).replace("**", "^")
+
+
+def typeset(expr: sympy.Expr, written: Sequence[str] = ()) -> str:
+    """One expression as a MathML ``<math>`` element, terms and factors in the order written."""
+    return layout.math(layout.expression(expr, written))
+
+
+def typeset_items(items: Sequence[sympy.Expr], written: Sequence[str] = ()) -> str:
+    """``[a, b, c]`` (vector components, tensor axes, feature-map components) as MathML."""
+    return layout.math(layout.bracketed(layout.expression(item, written) for item in items))
 
 
 def read_substitutions(raw: Mapping[str, str], vocabulary: Vocabulary) -> dict[sympy.Symbol, sympy.Expr]:

@@ -34,6 +34,7 @@ from autograder.graders._examples import GREEK
 from autograder.graders._math import read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import BigOReading, Vocabulary, read_big_o, read_expression
+from autograder.mathread import typeset as layout
 from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome, Verdict
 
@@ -748,6 +749,19 @@ def show_reading(reading: BigOReading) -> str:
     return text
 
 
+def typeset_reading(reading: BigOReading) -> str:
+    """``O(N²D)`` (bounds joined by ``=``, then the assumptions) in the student's order."""
+
+    def shown(expr: sympy.Expr) -> str:
+        return layout.expression(expr, reading.written)
+
+    pieces = layout.operator("=").join(layout.called("O", shown(bound)) for bound in reading.bounds)
+    if reading.assumptions:
+        stated = (layout.row(shown(left), layout.operator("≈"), shown(right)) for left, right in reading.assumptions)
+        pieces += layout.text(" assuming ") + layout.text(" and ").join(stated)
+    return layout.math(layout.row(pieces))
+
+
 def names(reading: BigOReading) -> set[str]:
     """The names the bounds use (not those only in a stated assumption)."""
     found: set[str] = set()
@@ -763,6 +777,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
+    typeset=typeset_reading,
     example="O(n^2 + n*m) or \\mathcal{O}(n \\log n)",
     example_for=example_for,
     prepare=prepare,

@@ -15,7 +15,7 @@ import sympy
 
 from autograder.equivalence import expandable
 from autograder.graders import _examples
-from autograder.graders._math import show, symbol_names
+from autograder.graders._math import show, symbol_names, typeset_items
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Unreadable, Vocabulary, read_expression, read_list
 from autograder.problem import Part
@@ -164,6 +164,10 @@ def show_reading(reading: ListReading) -> str:
     return "[" + ", ".join(show(item) for item in reading.items) + "]"
 
 
+def typeset_reading(reading: ListReading) -> str:
+    return typeset_items(reading.items, reading.written)
+
+
 def names(reading: ListReading) -> set[str]:
     return set().union(*(symbol_names(item) for item in reading.items)) if reading.items else set()
 
@@ -175,6 +179,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
+    typeset=typeset_reading,
     example="[1, x1 + x2, x3^2/2]",
     example_for=_examples.components,
     prepare=prepare,

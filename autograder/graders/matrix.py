@@ -22,6 +22,7 @@ from autograder.equivalence import compare
 from autograder.graders._math import show
 from autograder.graders.base import GraderKind
 from autograder.mathread import MatrixReading, read_matrix
+from autograder.mathread import typeset as layout
 from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome
 
@@ -98,6 +99,11 @@ def show_reading(reading: MatrixReading) -> str:
     return "[" + ", ".join("[" + ", ".join(show(entry) for entry in row) + "]" for row in reading.rows) + "]"
 
 
+def typeset_reading(reading: MatrixReading) -> str:
+    rows = ([layout.expression(entry, reading.written) for entry in row] for row in reading.rows)
+    return layout.math(layout.table(rows))
+
+
 def bind(part: Part, problems: ProblemSet, readings: Mapping[str, Any]) -> Params:
     """Keep the reference reading, for :func:`example_for`."""
     reference = readings.get(part.id)
@@ -124,6 +130,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
+    typeset=typeset_reading,
     example=EXAMPLES[0],
     example_for=example_for,
     bind=bind,

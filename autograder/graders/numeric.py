@@ -14,6 +14,7 @@ import sympy
 from autograder.graders._math import show
 from autograder.graders.base import GraderKind
 from autograder.mathread import Reading, Unreadable, read_expression
+from autograder.mathread import typeset as layout
 from autograder.problem import Part
 from autograder.result import Outcome
 
@@ -72,6 +73,18 @@ def show_reading(reading: Reading) -> str:
     return f"≈ {shown}" if reading.approximate else shown
 
 
+def typeset_reading(reading: Reading) -> str:
+    """The number as :func:`show_reading` writes it, typeset: ``1/3`` as a fraction,
+    ``9.54e-07`` as ``9.54·10⁻⁷``, ``≈`` kept."""
+    shown = show_reading(reading).removeprefix("≈ ")
+    mantissa, _, exponent = shown.partition("e")
+    body = layout.number(mantissa)
+    if exponent:
+        power = f"<msup><mn>10</mn>{layout.number(str(int(exponent)))}</msup>"
+        body = layout.row(body, layout.operator("·"), power)
+    return layout.math(layout.row(layout.operator("≈"), body) if reading.approximate else body)
+
+
 def check_reference(part: Part, reference: Reading) -> str | None:
     """For ``validate``: an absolute tolerance at least the size of a non-zero reference would
     give full credit to 0 and to every other small answer."""
@@ -108,6 +121,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
+    typeset=typeset_reading,
     example="0.25 or 1/4",
     example_for=example_for,
     check_reference=check_reference,

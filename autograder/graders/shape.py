@@ -17,7 +17,7 @@ import sympy
 
 from autograder.equivalence import compare
 from autograder.graders import _examples
-from autograder.graders._math import read_substitutions, show, substitute, symbol_names
+from autograder.graders._math import read_substitutions, show, substitute, symbol_names, typeset_items
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Vocabulary, read_list
 from autograder.problem import Part
@@ -86,6 +86,10 @@ def show_reading(reading: ListReading) -> str:
     return "[" + ", ".join(show(item) for item in reading.items) + "]"
 
 
+def typeset_reading(reading: ListReading) -> str:
+    return typeset_items(reading.items, reading.written)
+
+
 def names(reading: ListReading) -> set[str]:
     return set().union(*(symbol_names(item) for item in reading.items)) if reading.items else set()
 
@@ -97,6 +101,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
+    typeset=typeset_reading,
     example="[a, b, 2]",
     example_for=_examples.dimensions,
     prepare=prepare,

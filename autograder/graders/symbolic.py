@@ -22,6 +22,7 @@ from autograder.graders import _examples
 from autograder.graders._math import describe_names, read_substitutions, show, substitute, symbol_names
 from autograder.graders.base import GraderKind
 from autograder.mathread import Reading, Vocabulary, read_expression
+from autograder.mathread import typeset as layout
 from autograder.problem import Part
 from autograder.result import Outcome
 
@@ -145,6 +146,12 @@ def show_reading(reading: Reading) -> str:
     return show(reading.value)
 
 
+def typeset_reading(reading: Reading) -> str:
+    """The reading as MathML in the student's order; ``±`` answers as ``a or b``."""
+    values = reading.alternatives or (reading.value,)
+    return layout.math(layout.text(" or ").join(layout.expression(value, reading.written) for value in values))
+
+
 def names(reading: Reading) -> set[str]:
     found: set[str] = set()
     for value in reading.alternatives or (reading.value,):
@@ -159,6 +166,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
+    typeset=typeset_reading,
     example="3*x^2 + y/2",
     example_for=_examples.expression,
     prepare=prepare,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import sympy
 
-from autograder.graders._math import show
+from autograder.graders._math import show, typeset_items
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Unreadable, read_list, read_matrix
 from autograder.problem import Part
@@ -97,6 +97,10 @@ def show_reading(reading: ListReading) -> str:
     return "[" + ", ".join(show(item) for item in reading.items) + "]"
 
 
+def typeset_reading(reading: ListReading) -> str:
+    return typeset_items(reading.items, reading.written)
+
+
 KIND = GraderKind(
     name="vector",
     params=Params,
@@ -104,5 +108,6 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
+    typeset=typeset_reading,
     example="[1, 2, 3]",
 )

@@ -110,6 +110,9 @@ class Reading:
     "read the right-hand side of '='"."""
     approximate: bool = False
     """The answer says it is approximate: its value follows ``≈`` (``x ≈ 0.12``, ``≈ 0.12``)."""
+    written: tuple[str, ...] = field(default=(), compare=False)
+    """The declared names in the order the answer first writes them (:mod:`~autograder.mathread.order`):
+    display only, so the typeset reading keeps the student's order of terms and factors."""
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,9 @@ class ListReading:
     """The items in order; a single value given where a list was expected is a one-item list."""
     notes: tuple[str, ...] = ()
     """How ambiguous text was understood, e.g. "read the right-hand side of '='"."""
+    written: tuple[str, ...] = field(default=(), compare=False)
+    """The declared names in the order the answer first writes them (:mod:`~autograder.mathread.order`):
+    display only, so the typeset reading keeps the student's order of terms and factors."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +136,9 @@ class MatrixReading:
     """The entries row by row; a flat list is one row."""
     notes: tuple[str, ...] = ()
     """How ambiguous text was understood."""
+    written: tuple[str, ...] = field(default=(), compare=False)
+    """The declared names in the order the answer first writes them (:mod:`~autograder.mathread.order`):
+    display only, so the typeset reading keeps the student's order of terms and factors."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -147,3 +156,6 @@ class BigOReading:
     """Stated approximations such as "assuming M ≈ D", as ``(M, D)`` pairs."""
     notes: tuple[str, ...] = ()
     """How the text was understood, e.g. "read Θ as O"."""
+    written: tuple[str, ...] = field(default=(), compare=False)
+    """The declared names in the order the answer first writes them (:mod:`~autograder.mathread.order`):
+    display only, so the typeset reading keeps the student's order of terms and factors."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import sympy
@@ -18,6 +19,7 @@ from autograder.mathread.definitions import clause_end, read_defined, used_notes
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.expression import parse_span, trimmed
 from autograder.mathread.names import Names
+from autograder.mathread.order import written_names
 from autograder.mathread.prose import VALUE_CHANGING, read_around_prose
 
 _NEXT_WORD = re.compile(r"[\s$)}]*([A-Za-z]+)")
@@ -169,7 +171,8 @@ def read_big_o(text: str, vocabulary: Vocabulary) -> BigOReading:
     is replaced by its definition (:mod:`definitions`); a clause about a declared name
     ("with C = O(D)") stays an assumption.
     """
-    return read_defined(text, vocabulary, _read_big_o, _substitute_bounds, hint=_HINT, keep_declared=True)
+    reading = read_defined(text, vocabulary, _read_big_o, _substitute_bounds, hint=_HINT, keep_declared=True)
+    return replace(reading, written=written_names(text, vocabulary))
 
 
 def _read_big_o(text: str, vocabulary: Vocabulary) -> BigOReading:

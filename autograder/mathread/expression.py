@@ -13,6 +13,7 @@ from autograder.mathread.definitions import read_defined, used_notes
 from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.names import Names
 from autograder.mathread.normalize import APPROX_CHARS, tokenize
+from autograder.mathread.order import written_names
 from autograder.mathread.parser import Parser, check_balance, expression_hint
 from autograder.mathread.prose import mark_approximation, read_around_prose, unit_stop
 
@@ -62,7 +63,7 @@ def read_expression(
             notes=(*reading.notes, *used_notes(notes, values, free)),
         )
 
-    return read_defined(
+    reading = read_defined(
         text,
         vocabulary,
         lambda source, names: _read_expression(source, names, units=units),
@@ -70,6 +71,7 @@ def read_expression(
         hint=expression_hint(Names(vocabulary)),
         known=known,
     )
+    return replace(reading, written=written_names(text, vocabulary))
 
 
 def _read_expression(text: str, vocabulary: Vocabulary, *, units: Sequence[str] | None = None) -> Reading:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import sympy
@@ -14,6 +15,7 @@ from autograder.mathread.errors import ReadError, check_text, guarded
 from autograder.mathread.expression import trimmed
 from autograder.mathread.names import Names
 from autograder.mathread.normalize import REALS, TRANSPOSE, Token, tokenize
+from autograder.mathread.order import written_names
 from autograder.mathread.parser import CLOSERS, OPENERS, Parser, check_balance
 from autograder.mathread.prose import read_around_prose
 
@@ -242,7 +244,7 @@ def read_list(
     definition (:mod:`definitions`; ``known`` as for :func:`read_expression`).
     """
     hint = "[a, b, 2] or a × b × 2" if times_separator else "[1, 4, 3]"
-    return read_defined(
+    reading = read_defined(
         text,
         vocabulary,
         lambda source, names: _read_list(source, names, times_separator=times_separator),
@@ -250,6 +252,7 @@ def read_list(
         hint=hint,
         known=known,
     )
+    return replace(reading, written=written_names(text, vocabulary))
 
 
 def _read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool) -> ListReading:
@@ -395,7 +398,8 @@ def read_matrix(text: str, vocabulary: Vocabulary) -> MatrixReading:
     matrix with one row. Prose around the matrix is left out as for :func:`read_list`, and
     names it defines are replaced by their definitions.
     """
-    return read_defined(text, vocabulary, _read_matrix, _substitute_rows, hint=_MATRIX_HINT)
+    reading = read_defined(text, vocabulary, _read_matrix, _substitute_rows, hint=_MATRIX_HINT)
+    return replace(reading, written=written_names(text, vocabulary))
 
 
 def _read_matrix(text: str, vocabulary: Vocabulary) -> MatrixReading:
