@@ -1,30 +1,103 @@
 """``autograder grade | check | validate``: a thin layer over :mod:`autograder.api`.
 
 Only this module prints and chooses exit codes: 0 when the job ran (whatever
-the scores), 1 when the grader is misconfigured, 2 for a usage error.
+the scores), 1 when the grader is misconfigured, 2 for a usage error (an
+unknown option or command gets the closest known one suggested).
+
+``check`` is what students run, so its exit code answers their question:
+0 when every answer given was read, 1 when an answer could not be read, was
+ignored (an id the homework does not have) or answers.yaml itself has a problem
+(not found, not valid YAML, an id given twice), 2 for a usage error.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.metadata
 import io
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO, cast
+from typing import NoReturn, TextIO, cast
 
-from autograder import api, gradescope, gradescope_build, render, safeio
+from rich.console import Console
+
+import autograder
+from autograder import api, gradescope, gradescope_build, progress, render, safeio
 from autograder.launch import ALLOW_UNCONFINED_FLAG, allow_unconfined_code
-from autograder.result import VERDICTS, SubmissionResult
+from autograder.spec import closest
+from autograder.submission import ANSWERS_FILE
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
+EXIT_NOT_READ = 1
+"""``check``: something could not be read or was ignored."""
+ANSWERS_FILES = (ANSWERS_FILE, "answers.yml")
+CHECK_EPILOG = (
+    "exit status: 0 when every answer given was read; 1 when an answer could not be read or was ignored, "
+    "or answers.yaml itself has a problem (see the notes); 2 for a usage error"
+)
+
+
+def package_version() -> str:
+    """The installed distribution's version; the source tree's when it is not installed."""
+    try:
+        return importlib.metadata.version("attention-autograder")
+    except importlib.metadata.PackageNotFoundError:
+        return autograder.__version__
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with "did you mean" for a mistyped option or command (Python 3.11's argparse
+    suggests nothing, and a mistyped required option is reported as a missing one)."""
+
+    def parse_known_args(  # type: ignore[override]  # the same call, remembering its arguments
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        self._given = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(self._given, namespace)
+
+    def error(self, message: str) -> NoReturn:
+        found = _unknown_word(self, getattr(self, "_given", []))
+        parser, said = found if found is not None else (self, message)
+        parser.print_usage(sys.stderr)
+        parser.exit(EXIT_USAGE, safeio.for_terminal(f"{parser.prog}: error: {said}\n"))
+
+
+def _unknown_word(parser: argparse.ArgumentParser, given: Sequence[str]) -> tuple[argparse.ArgumentParser, str] | None:
+    """The first option or command in ``given`` that ``parser`` (or the command it leads to)
+    does not know, said with the closest known one, and the parser it was given to; None
+    when every word is known."""
+    options = list(parser._option_string_actions)
+    commands = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+    for index, word in enumerate(given):
+        if word == "--":
+            return None
+        if word.startswith("-") and len(word) > 1 and not parser._negative_number_matcher.match(word):
+            name = word.split("=", 1)[0]
+            known = name in options or (name.startswith("--") and any(o.startswith(name) for o in options))
+            if not known:
+                close = closest(name, [o for o in options if o.startswith("--")])
+                return parser, f"unknown option {name}" + (f" (did you mean {close}?)" if close else "")
+        elif commands is not None:
+            choices = cast(dict[str, argparse.ArgumentParser], commands.choices)
+            if word in choices:
+                return _unknown_word(choices[word], given[index + 1 :])
+            close = closest(word, list(choices))
+            listed = ", ".join(choices)
+            said = f"unknown command '{word}'" + (f" (did you mean '{close}'?)" if close else f" (one of: {listed})")
+            return parser, said
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograder", description="Grade HW answers by meaning, not spelling.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = _Parser(prog="autograder", description="Grade HW answers by meaning, not spelling.")
+    parser.add_argument("--version", action="version", version=f"autograder {package_version()}")
+    commands = cast(  # each command's parser is a _Parser too (argparse makes them of the parser's class)
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", required=True, metavar="COMMAND"),
+    )
 
     grade = commands.add_parser("grade", help="grade one submission folder or a folder of them")
     grade.add_argument(
@@ -51,8 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_show_solutions(grade)
     _add_allow_unconfined(grade)
 
-    check = commands.add_parser("check", help="show how each answer of a submission is read (no grading)")
-    check.add_argument("submission", type=Path, help="a submission folder holding answers.yaml")
+    check = commands.add_parser(
+        "check", help="show how each answer of a submission is read (no grading)", epilog=CHECK_EPILOG
+    )
+    check.add_argument(
+        "submission", type=Path, help="a submission folder holding answers.yaml, or the answers.yaml file itself"
+    )
     _add_problems(check)
 
     validate = commands.add_parser("validate", help="check the specs, the reference and the specs' sample answers")
@@ -128,6 +205,12 @@ class _TerminalSafe(io.TextIOBase):
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
+        self.stream = stream
+        """Where the text goes, for a progress bar that draws its own (escaped) text."""
+
+    def isatty(self) -> bool:
+        isatty = getattr(self._stream, "isatty", None)
+        return bool(isatty()) if callable(isatty) else False
 
     def write(self, text: str) -> int:
         return self._stream.write(safeio.for_terminal(text))
@@ -144,7 +227,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     stdout = cast(TextIO, _TerminalSafe(out or sys.stdout))  # a TextIOBase, used only through write()
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(stdout):  # --help and --version print to sys.stdout
+            args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code not in (0, None) else EXIT_OK
     try:
@@ -171,38 +255,33 @@ def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
         return EXIT_USAGE
     if args.allow_unconfined_code:
         allow_unconfined_code()  # before grading: the workers fork and inherit it
-    shown = list(VERDICTS)
-    labels = {"needs_review": "review"}
-    header = f"{'submission':<28} {'score':>11}  " + " ".join(f"{labels.get(v, v):>10}" for v in shown)
-    print(header, file=stdout)
-    print("-" * len(header), file=stdout)
-
-    def row(result: SubmissionResult) -> None:
-        counts = Counter(part.verdict for part in result.parts)
-        score = f"{result.score:g}/{result.max_score:g}"
-        print(
-            f"{safeio.for_terminal(result.submission)[:28]:<28} {score:>11}  "
-            + " ".join(f"{counts[v]:>10}" for v in shown),
-            file=stdout,
+    key = api.load_key(problems=args.problems, reference=args.reference)  # a bad spec fails before the table
+    names = api.output_names(api.find_submissions(args.path))  # to size the name column and the bar
+    with progress.BatchView(stdout, names, console=_terminal_console(stdout)) as view:
+        results = api.grade_with_feedback(
+            args.path,
+            key=key,
+            out=args.out,
+            jobs=args.jobs,
+            on_result=view.add,
+            show_solutions=args.show_solutions,
         )
-        for message in result.messages:
-            if message.startswith(api.GRADER_FAILED):
-                print(f"  ! {message}", file=stdout)
-
-    results = api.grade_with_feedback(
-        args.path,
-        problems=args.problems,
-        reference=args.reference,
-        out=args.out,
-        jobs=args.jobs,
-        on_result=row,
-        show_solutions=args.show_solutions,
-    )
-    print(f"\nGraded {len(results)} submission(s); results in {args.out}/<submission>/results.json", file=stdout)
-    print(f"Feedback in {args.out}/<submission>/feedback.html and feedback.md", file=stdout)
+    print("", file=stdout)
+    for line in progress.summary(results):
+        print(line, file=stdout)
     isolation = "; ".join(dict.fromkeys(result.isolation for result in results if result.isolation))
+    print(f"Results in {args.out}/<submission>/results.json", file=stdout)
+    print(f"Feedback in {args.out}/<submission>/feedback.html and feedback.md", file=stdout)
+    print(f"Next: autograder report {args.out} (report.html with the review groups, grades.csv)", file=stdout)
     print(f"Student code isolation: {isolation or 'not recorded'}", file=stdout)
     return EXIT_OK
+
+
+def _terminal_console(stdout: TextIO) -> Console | None:
+    """A console for the progress bar when the output is a terminal; None for a file or a pipe."""
+    if isinstance(stdout, _TerminalSafe) and stdout.isatty():
+        return progress.terminal_console(stdout.stream)
+    return None
 
 
 def _report(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -232,35 +311,86 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
 
 
 def _check(args: argparse.Namespace, stdout: TextIO) -> int:
-    if not args.submission.is_dir():
-        _error(f"{args.submission} is not a folder")
+    folder = _check_folder(args.submission)
+    if folder is None:
         return EXIT_USAGE
-    submission, reads = api.check(args.submission, problems=args.problems)
+    submission, reads = api.check(folder, problems=args.problems)
     print(f"How {submission.name}'s answers were read (nothing is graded here):\n", file=stdout)
-    unreadable = 0
+    width = max((len(answer_id) for answer_id, _ in reads), default=0) + 1
+    unreadable = answered = 0
     for answer_id, read in reads:
         if read is None:
-            print(f"{answer_id:<12} not answered", file=stdout)
-        elif read.problem is not None:
+            print(f"{answer_id:<{width}} not answered", file=stdout)
+            continue
+        answered += 1
+        if read.problem is not None:
             unreadable += 1
-            text = read.problem.replace("\n", "\n" + " " * 13)
-            print(f"{answer_id:<12} COULD NOT BE READ: {text}", file=stdout)
+            text = read.problem.replace("\n", "\n" + " " * (width + 1))
+            print(f"{answer_id:<{width}} COULD NOT BE READ: {text}", file=stdout)
         else:
-            print(f"{answer_id:<12} read as: {read.as_read}", file=stdout)
+            print(f"{answer_id:<{width}} read as: {read.as_read}", file=stdout)
     for message in submission.messages:
         print(f"\nnote: {message}", file=stdout)
-    known = {answer_id for answer_id, _ in reads}
-    for answer_id in submission.answers:
-        if answer_id not in known:
-            print(f"\nwarning: '{answer_id}' is not an answer id of this homework", file=stdout)
-    if not submission.answers and submission.messages:
-        verdict = "No answer could be read: fix the problem in the note above first."
-    elif unreadable:
-        verdict = "Fix the answers marked COULD NOT BE READ before you submit."
-    else:
-        verdict = "Every answer could be read."
+    known = [answer_id for answer_id, _ in reads]
+    ignored = [answer_id for answer_id in submission.answers if answer_id not in known]
+    for answer_id in ignored:
+        print(f"\nwarning: {ignored_answer(answer_id, known)}", file=stdout)
+    verdict = _check_verdict(answered, len(reads), unreadable, len(ignored), submission.messages)
     print(f"\n{verdict}", file=stdout)
-    return EXIT_OK
+    return EXIT_NOT_READ if unreadable or ignored or submission.messages else EXIT_OK
+
+
+def _check_folder(path: Path) -> Path | None:
+    """The submission folder ``check`` reads: ``path`` itself, or the folder of a path to its
+    answers.yaml (what a student drags into the terminal); None, said why, for anything else."""
+    if path.is_dir():
+        return path
+    if path.name in ANSWERS_FILES and os.path.lexists(path):
+        return path.parent
+    if os.path.lexists(path):
+        _error(
+            f"{path}: the grader reads only a file named {ANSWERS_FILE} (or answers.yml); rename it, or give its folder"
+        )
+    else:
+        _error(f"{path}: no such folder or file; give your submission folder or its {ANSWERS_FILE}")
+    return None
+
+
+def ignored_answer(answer_id: str, known: Sequence[str]) -> str:
+    """Why an answer id in answers.yaml was ignored, and what the student probably meant."""
+    below = [part for part in known if part.startswith(f"{answer_id}.")]
+    above = [part for part in known if answer_id.startswith(f"{part}.")]
+    if below:
+        return (
+            f"'{answer_id}' has parts ({', '.join(below)}), so an answer given to '{answer_id}' itself "
+            f"was ignored: answer each part under its own key, e.g. {below[0]}."
+        )
+    if above:
+        return (
+            f"'{answer_id}' is nested below the answer id '{above[0]}' and was ignored: "
+            f"give the answer directly, as {above[0]}: <your answer>."
+        )
+    close = closest(answer_id, list(known))
+    return f"'{answer_id}' is not an answer id of this homework and was ignored" + (
+        f" (did you mean '{close}'?)." if close else "."
+    )
+
+
+def _check_verdict(answered: int, parts: int, unreadable: int, ignored: int, notes: Sequence[str]) -> str:
+    """The last line of ``check``: what to fix, counted; "all read" only when nothing was lost."""
+    if answered == 0 and not ignored and notes:
+        return "No answer could be read: fix the problem in the note above first."
+    problems = []
+    if unreadable:
+        problems.append(f"{unreadable} answer(s) could not be read")
+    if ignored:
+        problems.append(f"{ignored} {'was' if ignored == 1 else 'were'} ignored")
+    if notes:
+        problems.append(f"{len(notes)} note(s) about answers.yaml to fix")
+    read = f"{answered - unreadable} of {parts} parts answered and read"
+    if problems:
+        return f"Fix before you submit: {', '.join(problems)} ({read})."
+    return f"Every answer given was read ({read})."
 
 
 def _validate(args: argparse.Namespace, stdout: TextIO) -> int:
@@ -290,9 +420,19 @@ def _add_gradescope(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 def _gradescope(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.gradescope_command == "run":
+        root = gradescope.default_root()
+        missing = [name for name in ("source", "submission") if not (root / name).is_dir()]
+        if missing:  # not a Gradescope container: say what to set, write nothing (no root/results)
+            where = f"{gradescope.ROOT_ENV}={root}" if os.environ.get(gradescope.ROOT_ENV) else f"the default {root}"
+            _error(
+                f"{where} is not a Gradescope autograder root: it has no {' and no '.join(f'{m}/' for m in missing)}. "
+                f"Nothing was graded or written. Outside Gradescope, set "
+                f"{gradescope.ROOT_ENV}=/path/with/source-and-submission"
+            )
+            return EXIT_USAGE
         if args.allow_unconfined_code:
             allow_unconfined_code()
-        return gradescope.run(gradescope.default_root(), log=stdout)
+        return gradescope.run(root, log=stdout)
     zip_path = gradescope_build.build(args.output, problems=args.problems, reference=args.reference)
     print(f"wrote {zip_path}: upload it as the assignment's autograder (README: Gradescope)", file=stdout)
     return EXIT_OK
