@@ -52,6 +52,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable, Vocabulary
@@ -62,6 +63,10 @@ from autograder.result import Outcome
 MAX_CHARS = 5000
 #: How many words before a match are searched for a negation.
 NEGATION_WINDOW = 3
+#: How many words after "rather than", "instead of", "unlike" a match may start and still be what is set aside.
+CONTRAST_REACH = 3
+#: How much of the answer ``show`` keeps (and highlights cover).
+SHOWN_CHARS = 500
 
 FOUND = "You explain: {description}"
 MISSING_HINTED = "Something is missing. {hint}"
@@ -72,9 +77,45 @@ PROVISIONAL = "This grade is provisional: an instructor will review it."
 PROVISIONAL_CREDIT = "The ideas recognised so far earn {percent} of the points."
 TOO_LONG = "The answer is {length:,} characters long; at most {limit:,} are read for this part."
 HINT = "a sentence or two in plain English"
+CONTRADICTED = "Your answer states this idea but seems to deny or doubt it elsewhere: {description}"
+UNSURE_MISCONCEPTION = (
+    "Your answer mentions a common wrong idea, and the autograder cannot tell whether it claims or rejects it."
+)
+HEDGED = "Your answer sounds unsure of itself; an instructor will read what it claims."
 
 _NEGATION = re.compile(r"\b(?:not|no|never|none|nor|neither|without|cannot|\w+n't)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"[.;:!?,()]")
+# Clauses for denials and lead-ins: punctuation, or a word that turns the sentence around.
+_CLAUSE_BREAK = re.compile(r"[.;:!?,()]|\b(?:but|however|although|though|yet|whereas|except)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s")
+# What a denial says is not so: "is not enough", "isn't required", "is not the condition".
+_UNTRUE = (
+    r"(?:enough|sufficient|necessary|needed|required|true|correct|right|valid|relevant|"
+    r"the\s+(?:condition|case|reason|answer|point|issue|problem|cause|explanation))"
+)
+_DENIAL = re.compile(
+    r"\b(?:is|are|was|were|be|been|seems?|looks?|sounds?)(?:\s+not|n't|\s+never)\s+(?:\w+\s+){0,2}?" + _UNTRUE + r"\b"
+    r"|\bnot\s+(?:\w+\s+)?" + _UNTRUE + r"\b"
+    r"|\b(?:insufficient|unnecessary|untrue|wrong|false|incorrect|mistaken|a\s+(?:mistake|misconception|myth))\b"
+    r"|(?:\bnot|\bno|\bnever|n't)\s+(?:\w+\s+)?guarantee"
+    r"|(?:\b(?:does|do|did|will|would|can|could|need|must)(?:\s+not|n't)|\bcannot)\s+(?:\w+\s+)?"
+    r"(?:hold|suffice|matter|apply|work|guarantee|ensure)\b"
+    r"|\bi\s+think\s+not\b|\bnot\s+really\b|\bnope\b",
+    re.IGNORECASE,
+)
+# A lead-in denies what follows it: "it is not true that", "rather than" (a few words only).
+_LEAD_IN = re.compile(
+    r"\b(?:not\s+(?:true|correct|right|the\s+case)|false|wrong|incorrect|untrue|a\s+(?:mistake|myth|misconception))"
+    r"(?:\s+to\s+(?:say|claim|think))?\s+that\b"
+    r"|(?P<short>\b(?:rather\s+than|instead\s+of|unlike|as\s+opposed\s+to|contrary\s+to)\b)",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(
+    r"\b(?:maybe|perhaps|probably|not\s+sure|unsure|not\s+certain|i\s+guess|i\s+think\s+not|i\s+doubt|no\s+idea|"
+    r"(?:don't|do\s+not)\s+know|idk)\b|\?",
+    re.IGNORECASE,
+)
+_GROUP_PUNCTUATION = re.compile(r"[.,;:!?\"`()\[\]{}]")
 _WORD = re.compile(r"[\w']+")
 _LATEX_WRAPPER = re.compile(r"\\(?:mathrm|text|textrm|operatorname|mathit|mathbf)\s*\{([^{}]*)\}")
 _LATEX_DROPPED = re.compile(r"\$|\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\[,;:! ]")
@@ -217,21 +258,193 @@ _ABBREVIATED = {"w.r.t.": "wrt", "a.e.": "almost everywhere", "i.e.": "ie", "e.g
 _ABBREVIATIONS = re.compile("|".join(re.escape(key) for key in _ABBREVIATED), re.IGNORECASE)
 
 
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Found:
+    """Where one concept or misconception matched, sorted by what the answer does with it."""
+
+    asserted: tuple[Span, ...] = ()
+    """Matches nothing in the answer negates, retracts or doubts."""
+    rejected: tuple[Span, ...] = ()
+    """Matches the answer plainly negates: a negation just before ("not piecewise
+    constant"), a denial later in the same clause ("sim ≥ 0 is not enough"), or a denying
+    lead-in ("it is not true that …", "rather than …")."""
+    doubted: tuple[Span, ...] = ()
+    """Matches the answer may take back: hedged ("maybe", "I'm not sure", "?"), with a
+    negation the pattern did not need in their middle, or retracted from another clause
+    ("…, but that is not the condition", "This is wrong.")."""
+
+    @property
+    def countered(self) -> tuple[Span, ...]:
+        return self.rejected + self.doubted
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What in one answer negates, retracts or doubts, found once and shared by all patterns."""
+
+    text: str
+    clauses: tuple[Span, ...]
+    sentences: tuple[Span, ...]
+    denials: tuple[Span, ...]
+    """Phrases that deny what comes before them ("is not enough", "this is wrong")."""
+    lead_ins: tuple[tuple[int, int, bool], ...]
+    """``(start, end, short)``: "it is not true that" denies the rest of its clause; a
+    short one ("rather than", "instead of") only the next :data:`CONTRAST_REACH` words."""
+    hedged: tuple[Span, ...]
+    """The sentences with a hedge in them."""
+
+
+@dataclass(frozen=True)
+class _Windows:
+    """Where, given every match in the answer, a match ending is rejected or doubted."""
+
+    rejected: tuple[Span, ...]
+    doubted: tuple[Span, ...]
+
+
+def context(text: str) -> _Context:
+    """Find the negating phrases of an answer once."""
+    lead_ins = tuple(
+        (found.start(), found.end(), found.group("short") is not None) for found in _LEAD_IN.finditer(text)
+    )
+    # The "not true" of "it is not true that …" denies what follows, not what precedes.
+    denials = tuple(
+        found.span()
+        for found in _DENIAL.finditer(text)
+        if not any(found.start() < end and start < found.end() for start, end, _ in lead_ins)
+    )
+    sentences = _cut(text, _SENTENCE_END)
+    hedged = tuple(sentence for sentence in sentences if _HEDGE.search(text[sentence[0] : sentence[1]]))
+    return _Context(text, _cut(text, _CLAUSE_BREAK), sentences, denials, lead_ins, hedged)
+
+
+def _cut(text: str, breaks: re.Pattern[str]) -> tuple[Span, ...]:
+    """The text cut before each break, so a break begins the span after it."""
+    cuts = sorted({0, len(text), *(found.start() for found in breaks.finditer(text))})
+    return tuple(pairwise(cuts))
+
+
+def _around(spans: tuple[Span, ...], position: int) -> int:
+    """Index of the span holding the position (the last span for the end of the text)."""
+    for index, (start, end) in enumerate(spans):
+        if start <= position < end:
+            return index
+    return len(spans) - 1
+
+
+def windows(ctx: _Context, ends: list[int]) -> _Windows:
+    """For each denial: the stretch of its own clause before it, when a match ends there
+    ("sim ≥ 0 is not enough"); otherwise what it most likely takes back: the earlier
+    clauses of its sentence, or else the sentence before ("…sim > 0. This is wrong.")."""
+    rejected: list[Span] = []
+    doubted: list[Span] = []
+    for start, _ in ctx.denials:
+        clause_start = ctx.clauses[_around(ctx.clauses, start)][0]
+        if any(clause_start < end <= start for end in ends):
+            rejected.append((clause_start, start))
+            continue
+        index = _around(ctx.sentences, start)
+        sentence_start = ctx.sentences[index][0]
+        if any(sentence_start < end <= clause_start for end in ends):
+            doubted.append((sentence_start, clause_start))
+        elif index > 0:
+            doubted.append(ctx.sentences[index - 1])
+    return _Windows(tuple(rejected), tuple(doubted))
+
+
+def matches_of(patterns: tuple[re.Pattern[str], ...], text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
+    """Each pattern's matches, overlapping ones included, the shortest for each end: in
+    "sim ≥ 0 is not enough; we need sim > 0" the match ``sim … > 0`` is ``sim > 0``. A match
+    that runs over the end of a sentence joins two claims and is left out."""
+    found: list[tuple[re.Pattern[str], re.Match[str]]] = []
+    breaks = [found.start() for found in _SENTENCE_END.finditer(text)]
+    for pattern in patterns:
+        shortest: dict[int, re.Match[str]] = {}
+        position = 0
+        while position <= len(text) and (match := pattern.search(text, position)) is not None:
+            start, end = match.span()
+            if end > start and not any(start < cut < end for cut in breaks):  # an empty match marks nothing
+                shortest[end] = match
+            position = start + 1
+        found += [(pattern, match) for match in shortest.values()]
+    return found
+
+
+def sort_matches(
+    matched: list[tuple[re.Pattern[str], re.Match[str]]], ctx: _Context, spans: _Windows, *, hedges: bool
+) -> Found:
+    """Sort matches into asserted, rejected and doubted (see :class:`Found`); ``hedges``:
+    whether a hedge in the sentence doubts them (concepts; a hedged misconception is still one)."""
+    sorted_spans: dict[str, list[Span]] = {"asserted": [], "rejected": [], "doubted": []}
+    for pattern, match in matched:
+        sorted_spans[_state(pattern, match, ctx, spans, hedges=hedges)].append(match.span())
+    return Found(*(tuple(sorted_spans[state]) for state in ("asserted", "rejected", "doubted")))
+
+
+def _state(pattern: re.Pattern[str], match: re.Match[str], ctx: _Context, spans: _Windows, *, hedges: bool) -> str:
+    start, end = match.span()
+    if negated(pattern, match, ctx.text) or _led_in(start, ctx) or _inside(end, spans.rejected):
+        return "rejected"
+    if _negation_foreign(pattern, match.group(0)) or _inside(end, spans.doubted):
+        return "doubted"
+    if hedges and any(sentence_start <= start < sentence_end for sentence_start, sentence_end in ctx.hedged):
+        return "doubted"
+    return "asserted"
+
+
+def _inside(end: int, spans: tuple[Span, ...]) -> bool:
+    return any(start < end <= stop for start, stop in spans)
+
+
+def _led_in(start: int, ctx: _Context) -> bool:
+    """Does a denying lead-in come before a match starting here, in the same clause (and,
+    for "rather than", within a few words)?"""
+    for lead_start, lead_end, short in ctx.lead_ins:
+        if not lead_end <= start:
+            continue
+        if _around(ctx.clauses, lead_start) != _around(ctx.clauses, start):
+            continue
+        if not short or len(_WORD.findall(ctx.text[lead_end:start])) <= CONTRAST_REACH:
+            return True
+    return False
+
+
 def present(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
-    """Does any pattern match somewhere that is not negated?"""
-    return any(not negated(pattern, match, text) for pattern in patterns for match in pattern.finditer(text))
+    """Does any pattern match somewhere that nothing negates, retracts or doubts?"""
+    ctx = context(text)
+    matched = matches_of(patterns, text)
+    spans = windows(ctx, [match.end() for _, match in matched])
+    return bool(sort_matches(matched, ctx, spans, hedges=True).asserted)
 
 
 def negated(pattern: re.Pattern[str], match: re.Match[str], text: str) -> bool:
-    """The simple negation check described in the module docstring."""
+    """A negation among the three words just before the match (same clause), or among its
+    last words when the pattern did not need it (module docstring)."""
     before = _CLAUSE_END.split(text[max(match.start() - 200, 0) : match.start()])[-1]
     if any(_NEGATION.fullmatch(word) for word in _WORD.findall(before)[-NEGATION_WINDOW:]):
         return True
     matched = match.group(0)
     words = list(_WORD.finditer(matched))
-    # Only a negation close to the end of the match can flip what it asserts.
+    # Only a negation close to the end of the match flips what it asserts for certain.
     near_end = words[-NEGATION_WINDOW - 1].start() if len(words) > NEGATION_WINDOW else 0
-    for negation in _NEGATION.finditer(matched, near_end):
+    return _unneeded_negation(pattern, matched, near_end)
+
+
+def _negation_foreign(pattern: re.Pattern[str], matched: str) -> bool:
+    """The match has negations in its middle and matches as well without any of them: they
+    belong to something else ("the gradient, not the value, is zero") or flip the claim, so
+    the match is doubted. A negation the idea needs ("keys get no gradient and can never be
+    learned") is not foreign."""
+    without = " ".join(_NEGATION.sub(" ", matched).split())
+    return without != " ".join(matched.split()) and pattern.search(without) is not None
+
+
+def _unneeded_negation(pattern: re.Pattern[str], matched: str, start: int) -> bool:
+    """A negation word at or after ``start`` in the match without which the pattern still matches."""
+    for negation in _NEGATION.finditer(matched, start):
         without = " ".join((matched[: negation.start()] + matched[negation.end() :]).split())
         if pattern.search(without):
             return True
@@ -245,36 +458,100 @@ def _missing(concept: Concept) -> str:
     return MISSING_UNNAMED
 
 
+@dataclass(frozen=True)
+class _Assessed:
+    """What one answer shows of each concept and misconception."""
+
+    concepts: tuple[Found, ...]
+    misconceptions: tuple[Found, ...]
+    lone_hedge: bool
+    """A sentence hedges ("I'm not sure.") without a concept in it to attach the doubt to."""
+
+
+def _assess(params: Params, text: str) -> _Assessed:
+    ctx = context(text)
+    concept_matches = [matches_of(patterns, text) for patterns in params.concept_patterns]
+    misconception_matches = [matches_of(patterns, text) for patterns in params.misconception_patterns]
+    ends = [match.end() for matched in concept_matches + misconception_matches for _, match in matched]
+    spans = windows(ctx, ends)
+    concept_starts = [match.start() for matched in concept_matches for _, match in matched]
+    lone_hedge = any(not any(start <= at < end for at in concept_starts) for start, end in ctx.hedged)
+    return _Assessed(
+        tuple(sort_matches(matched, ctx, spans, hedges=True) for matched in concept_matches),
+        tuple(sort_matches(matched, ctx, spans, hedges=False) for matched in misconception_matches),
+        lone_hedge,
+    )
+
+
 def grade(answer: Text, reference: object, part: Part) -> Outcome:
     params: Params = part.params
-    found = [
-        concept
-        for concept, patterns in zip(params.concepts, params.concept_patterns, strict=True)
-        if present(patterns, answer.text)
-    ]
-    missing = [concept for concept in params.concepts if concept not in found]
-    wrong = [
-        misconception
-        for misconception, patterns in zip(params.misconceptions, params.misconception_patterns, strict=True)
-        if present(patterns, answer.text)
-    ]
+    seen = _assess(params, answer.text)
+    found = [c for c, f in zip(params.concepts, seen.concepts, strict=True) if f.asserted and not f.countered]
+    contradicted = [c for c, f in zip(params.concepts, seen.concepts, strict=True) if f.asserted and f.countered]
+    missing = [concept for concept in params.concepts if concept not in found and concept not in contradicted]
+    pairs = list(zip(params.misconceptions, seen.misconceptions, strict=True))
+    wrong = [misconception for misconception, f in pairs if f.asserted]
+    unsure = [misconception for misconception, f in pairs if not f.asserted and f.doubted]
+    # A contradicted idea earns nothing until an instructor has read the answer.
     credit = min(sum(concept.credit for concept in found), 1.0)
     lines = [FOUND.format(description=concept.description) for concept in found]
-    if not found:
+    lines += [CONTRADICTED.format(description=concept.description) for concept in contradicted]
+    if not found and not contradicted:
         lines.append(NOTHING_FOUND)
     lines += [_missing(concept) for concept in missing]
     lines += [misconception.message for misconception in wrong]
+    if unsure:
+        lines.append(UNSURE_MISCONCEPTION)
+    if seen.lone_hedge:
+        lines.append(HEDGED)
     note = "rubric:" + ",".join(
         [f"+{concept.id}" for concept in found]
+        + [f"~{concept.id}" for concept in contradicted]
         + [f"-{concept.id}" for concept in missing]
         + [f"!{misconception.id}" for misconception in wrong]
+        + [f"?{misconception.id}" for misconception in unsure]
+        + (["?hedge"] if seen.lone_hedge else [])
     )
+    marks = highlights(params, seen)
     complete = not any(concept.required for concept in missing)
-    if complete and not wrong:  # an optional concept (required: false) is never needed for correct
-        return Outcome("correct", 1.0, "\n".join(lines), note)
+    # An optional concept (required: false) is never needed for correct, but one contradicted is a doubt.
+    if complete and not contradicted and not wrong and not unsure and not seen.lone_hedge:
+        return Outcome("correct", 1.0, "\n".join(lines), note, highlights=marks)
     lines.append(PROVISIONAL_CREDIT.format(percent=f"{credit:.0%}"))
     lines.append(PROVISIONAL)
-    return Outcome("needs_review", credit, "\n".join(lines), note)
+    return Outcome("needs_review", credit, "\n".join(lines), note, highlights=marks)
+
+
+def highlights(params: Params, seen: _Assessed) -> tuple[tuple[int, int, str], ...]:
+    """Spans of :func:`show`'s text to mark, sorted and never overlapping: a misconception
+    (``!id``) wins over a denied idea (``denied:id``), which wins over a found one (``id``).
+    Spans past what ``show`` keeps are clipped or dropped."""
+    candidates: list[tuple[int, int, int, str]] = []
+    for concept, found in zip(params.concepts, seen.concepts, strict=True):
+        candidates += [(2, start, end, concept.id) for start, end in found.asserted]
+        candidates += [(1, start, end, f"denied:{concept.id}") for start, end in found.countered]
+    for misconception, found in zip(params.misconceptions, seen.misconceptions, strict=True):
+        candidates += [(0, start, end, f"!{misconception.id}") for start, end in found.asserted]
+        candidates += [(1, start, end, f"denied:{misconception.id}") for start, end in found.countered]
+    kept: list[tuple[int, int, str]] = []
+    for _, start, end, label in _merged(candidates):
+        end = min(end, SHOWN_CHARS)
+        if start < end and not any(start < other_end and other_start < end for other_start, other_end, _ in kept):
+            kept.append((start, end, label))
+    return tuple(sorted(kept))
+
+
+def _merged(candidates: list[tuple[int, int, int, str]]) -> list[tuple[int, int, int, str]]:
+    """Overlapping or touching spans of one label as one ("forget" + "gate" → "forget gate"),
+    by priority, then position."""
+    merged: list[tuple[int, int, int, str]] = []
+    for priority, start, end, label in sorted(candidates, key=lambda item: (item[3], item[1], item[2])):
+        last = merged[-1] if merged else None
+        if last is not None and last[3] == label and start <= last[2] + 1:
+            merged[-1] = (priority, last[1], max(last[2], end), label)
+        else:
+            merged.append((priority, start, end, label))
+    return sorted(merged)
 
 
 def matches(answer: Text, other: Text, part: Part) -> bool:
@@ -284,7 +561,13 @@ def matches(answer: Text, other: Text, part: Part) -> bool:
 
 
 def show(answer: Text) -> str:
-    return answer.text if len(answer.text) <= 500 else answer.text[:500] + " …"
+    return answer.text if len(answer.text) <= SHOWN_CHARS else answer.text[:SHOWN_CHARS] + " …"
+
+
+def group_key(answer: Text) -> str:
+    """The wording without case, punctuation or spacing differences, so "Sim(q,k) > 0." and
+    "sim(q, k) > 0" review as one group; math symbols (``>``, ``≥``, ``≠``) are kept."""
+    return " ".join(_GROUP_PUNCTUATION.sub(" ", answer.text.replace("'", "")).lower().split())
 
 
 KIND = GraderKind(
@@ -295,6 +578,7 @@ KIND = GraderKind(
     matches=matches,
     show=show,
     example=HINT,
+    group_key=group_key,
     prepare=prepare,
     needs_reference=False,
 )
