@@ -25,7 +25,7 @@ from typing import NoReturn, TextIO, cast
 from rich.console import Console
 
 import autograder
-from autograder import api, gradescope, gradescope_build, progress, render, safeio
+from autograder import api, gradescope, gradescope_build, progress, render, safeio, student
 from autograder.launch import ALLOW_UNCONFINED_FLAG, allow_unconfined_code
 from autograder.spec import closest
 from autograder.submission import ANSWERS_FILE
@@ -161,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_show_solutions(report)
     _add_gradescope(commands)
+    student.add_parser(commands)
     return parser
 
 
@@ -240,6 +241,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _report(args, stdout)
         if args.command == "gradescope":
             return _gradescope(args, stdout)
+        if args.command == "bundle":
+            return student.run(args, stdout)
         return _validate(args, stdout)
     except api.ConfigError as error:
         _error(str(error))

@@ -34,6 +34,8 @@ PACKAGE = "attention-autograder"
 TORCH_PIN = "torch==2.13.0"
 """Installed by setup.sh from TORCH_INDEX (the Makefile pins the same build)."""
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
+GRADE_EXTRA = "grade"
+"""pyproject.toml's extra for grading (torch, matplotlib); `check` needs none of it."""
 EXECUTABLES = ("setup.sh", "run_autograder")
 PROJECT_FILES = ("pyproject.toml", "README.md")
 SKIPPED = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
@@ -96,13 +98,14 @@ def _files(base: Path) -> Iterator[tuple[str, Path]]:
 def requirements() -> str:
     """``name==version`` for every runtime dependency (and torch's), torch excepted.
 
-    The roots are pyproject.toml's ``dependencies``; versions are the ones
+    The roots are pyproject.toml's ``dependencies`` and its ``grade`` extra; versions are the ones
     installed here, what this checkout is tested with. setup.sh installs these
     first, from PyPI, then torch from the CPU index (PyPI's torch is the
     multi-GB CUDA build), which then finds its own dependencies already there.
     """
-    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))
-    pending = [_name(requirement) for requirement in project["project"]["dependencies"]]
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    roots = [*project["dependencies"], *project.get("optional-dependencies", {}).get(GRADE_EXTRA, [])]
+    pending = [_name(requirement) for requirement in roots]
     pins: dict[str, str] = {}
     while pending:
         name = pending.pop()

@@ -85,6 +85,8 @@ class ProblemSet:
     """``set.yaml``'s title; empty when the folder has no set file or it gives none."""
     reference: Path | None = None
     """The reference folder ``set.yaml`` names (resolved against the set's folder), if any."""
+    student: bool = False
+    """A student bundle's set (``set.yaml``: ``student: true``): answers are read, never graded."""
 
     @property
     def parts(self) -> tuple[Part, ...]:

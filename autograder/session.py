@@ -20,14 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from autograder import bounded, sandbox
+from autograder import bounded, sandbox, student_format
 from autograder.errors import ConfigError
 from autograder.graders import REGISTRY
 from autograder.grading import Read, grade_part, grade_parts, part_result, read_answer, submission_messages
+from autograder.locate import load_answers, submission_name
 from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome, PartResult, SubmissionResult
 from autograder.spec import SpecError, load_problem_set
-from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission, submission_name
+from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission
 
 SUBMISSION_TIMEOUT = 30.0
 PART_TIMEOUT = 5.0
@@ -47,6 +48,8 @@ class AnswerKey:
     """Answer id → the reference answer as written (shown where a part allows it)."""
     reference: Path | None = None
     """The reference folder the key was read from."""
+    math: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Answer id → the reference reading typeset as MathML (kinds with a ``typeset`` hook)."""
 
     @property
     def revealed(self) -> dict[str, str]:
@@ -56,9 +59,10 @@ class AnswerKey:
 
 
 def load_specs(problems: Path) -> ProblemSet:
-    """The problem set in ``problems``; a spec that cannot be used is a ConfigError."""
+    """The problem set in ``problems`` (or in the student bundle whose root it is); a spec
+    that cannot be used is a ConfigError."""
     try:
-        return load_problem_set(problems)
+        return load_problem_set(student_format.problems_in_bundle(problems) or problems)
     except SpecError as error:
         raise ConfigError(str(error)) from None
 
@@ -83,6 +87,8 @@ def load_key(*, problems: Path, reference: Path | None = None) -> AnswerKey:
 
     ``reference``: the reference folder; by default the one the problem set's ``set.yaml`` names."""
     problem_set = load_specs(problems)
+    if problem_set.student:
+        raise ConfigError(f"{problems}: {student_format.GRADING_REFUSED}")
     reference = reference_folder(problem_set, problems, reference)
     if not reference.is_dir():
         raise ConfigError(f"{reference}: no reference folder (expected {ANSWERS_FILE} in it)")
@@ -90,6 +96,7 @@ def load_key(*, problems: Path, reference: Path | None = None) -> AnswerKey:
     if submission.messages:
         raise ConfigError(f"{reference}: " + " ".join(submission.messages))
     readings: dict[str, Any] = {}
+    math: dict[str, str] = {}
     errors = []
     for part in problem_set.parts:
         read = read_answer(part, submission.answers.get(part.id))
@@ -101,10 +108,12 @@ def load_key(*, problems: Path, reference: Path | None = None) -> AnswerKey:
             errors.append(f"{reference / ANSWERS_FILE}: {part.id}: reference answer unreadable: {read.problem}")
             continue
         readings[part.id] = read.reading
+        if read.as_read_math:
+            math[part.id] = read.as_read_math
     if errors:
         raise ConfigError("\n".join(errors))
     texts = {answer_id: answer.text for answer_id, answer in submission.answers.items()}
-    return AnswerKey(_bind(problem_set, readings), readings, texts, reference)
+    return AnswerKey(_bind(problem_set, readings), readings, texts, reference, math)
 
 
 def _bind(problems: ProblemSet, readings: Mapping[str, Any]) -> ProblemSet:
@@ -125,8 +134,9 @@ def _bind(problems: ProblemSet, readings: Mapping[str, Any]) -> ProblemSet:
 
 
 def check(folder: Path, problems: ProblemSet) -> tuple[Submission, list[tuple[str, Read | None]]]:
-    """How every answer of one submission is read; no reference needed, nothing graded."""
-    submission = load_submission(folder)
+    """How every answer of one submission (folder, .zip or answers file, found as
+    :func:`Grading.grade_folder` finds it) is read; no reference needed, nothing graded."""
+    submission = load_answers(folder)
     return submission, [(part.id, read_answer(part, submission.answers.get(part.id))) for part in problems.parts]
 
 
@@ -142,9 +152,11 @@ class Grading:
         return self.key.problems
 
     def grade_folder(self, folder: Path) -> SubmissionResult:
-        """One submission folder; a result that says so when grading itself failed."""
+        """One submission: a folder, a .zip or an answers file, its answers found wherever the
+        upload put them (:mod:`autograder.locate`, as on Gradescope); a result that says so
+        when grading itself failed."""
         try:
-            return self.grade(load_submission(folder))
+            return self.grade(load_answers(folder))
         except Exception as error:  # one broken submission never stops the batch
             return self.failed(submission_name(folder), f"{GRADER_FAILED} ({type(error).__name__}: {error}).")
 

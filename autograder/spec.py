@@ -8,6 +8,11 @@ Every value is checked against the type its field declares, never coerced: a
 boolean must be a YAML boolean (``show_reference: flase`` is refused rather than
 read as true), text must be text, a list must be a list. A folder may hold
 ``set.yaml`` (:data:`SET_FILE`), which names the set's reference folder.
+
+A set whose ``set.yaml`` says ``student: true`` (written by ``autograder bundle
+--student``) is loaded in *read mode*: only the keys :mod:`autograder.student_format`
+keeps are allowed, no rules are loaded, and ``prepare`` runs only where reading needs
+it. Such a set reads answers (``check``) and is never graded.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 import sympy
 import yaml
 
+from autograder import student_format
 from autograder.graders import REGISTRY
 from autograder.mathread import Unreadable, Vocabulary
 from autograder.problem import Part, ProblemSet, Question, Rule
@@ -48,7 +54,7 @@ SET_FILE = "set.yaml"
 """The problem set's own file in its folder (not a question): its title and reference folder."""
 RULE_NOTE_CHARS = 40
 """Longest answer text quoted in a rule's default note."""
-SET_KEYS = ("title", "reference")
+SET_KEYS = ("title", "reference", student_format.STUDENT_KEY)
 
 
 class SpecError(Exception):
@@ -81,10 +87,10 @@ def load_problem_set(directory: Path) -> ProblemSet:
     files = [
         path for path in sorted(directory.glob("*.yaml")) + sorted(directory.glob("*.yml")) if path.name != SET_FILE
     ]
-    title, reference = load_set_file(directory)
+    title, reference, student = load_set_file(directory)
     if not files:
         raise SpecError(str(directory), "no question specs (*.yaml) in this folder")
-    questions = [load_question(path) for path in files]
+    questions = [load_question(path, student=student) for path in files]
     seen: dict[str, str] = {}
     for question in questions:
         for part in question.parts:
@@ -92,30 +98,38 @@ def load_problem_set(directory: Path) -> ProblemSet:
                 raise SpecError(part.where, f"answer id '{part.id}' is also defined in {seen[part.id]}")
             seen[part.id] = part.where
     questions.sort(key=lambda q: _natural_key(q.id))
-    return ProblemSet(name=directory.name, questions=tuple(questions), title=title, reference=reference)
+    return ProblemSet(
+        name=directory.name, questions=tuple(questions), title=title, reference=reference, student=student
+    )
 
 
-def load_set_file(directory: Path) -> tuple[str, Path | None]:
-    """``set.yaml`` → (title, reference folder); ("", None) when the folder has none.
+def load_set_file(directory: Path) -> tuple[str, Path | None, bool]:
+    """``set.yaml`` → (title, reference folder, student set); ("", None, False) when the folder has none.
 
     The reference is a path relative to the set's folder, so a set and its key move
     together. It is not required to exist here: specs load without their key (``check``
-    on a student's machine); the commands that read the key say when it is missing."""
+    on a student's machine); the commands that read the key say when it is missing.
+    ``student: true`` marks a student bundle's set, which names no reference."""
     path = directory / SET_FILE
     if not path.exists():
-        return "", None
+        return "", None, False
     where = SET_FILE
     data = read_yaml(path, where)
     if not isinstance(data, Mapping):
         raise SpecError(where, f"expected a mapping with reference and title, not {describe(data)}")
     _check_keys(data, SET_KEYS, where)
     title = _text(data.get("title", ""), f"{where}: title")
+    student = data.get(student_format.STUDENT_KEY, False)
+    if not isinstance(student, bool):
+        raise SpecError(f"{where}: {student_format.STUDENT_KEY}", f"expected true or false, not {describe(student)}")
     if "reference" not in data:
-        return title, None
+        return title, None, student
+    if student:
+        raise SpecError(f"{where}: reference", "a student set (student: true) names no reference")
     named = _text(data["reference"], f"{where}: reference")
     if not named.strip():
         raise SpecError(f"{where}: reference", "expected a folder path, not empty text")
-    return title, (directory / named).resolve()
+    return title, (directory / named).resolve(), False
 
 
 class _SpecLoader(yaml.SafeLoader):
@@ -142,7 +156,8 @@ def _natural_key(text: str) -> tuple[Any, ...]:
     return tuple(int(tok) if tok.isdigit() else tok for tok in re.split(r"(\d+)", text))
 
 
-def load_question(path: Path) -> Question:
+def load_question(path: Path, *, student: bool = False) -> Question:
+    """One question spec; ``student``: in read mode (a student set's stripped spec)."""
     where = path.name
     data = read_yaml(path, where)
     if not isinstance(data, Mapping):
@@ -156,7 +171,7 @@ def load_question(path: Path) -> Question:
     if not raw_parts:
         raise SpecError(f"{where}: parts", "a question needs at least one part")
     parts = tuple(
-        _load_part(qid, str(key), raw, symbols, aliases, functions, f"{where}: parts.{key}", path.parent)
+        _load_part(qid, str(key), raw, symbols, aliases, functions, f"{where}: parts.{key}", path.parent, student)
         for key, raw in raw_parts.items()
     )
     return Question(
@@ -177,6 +192,7 @@ def _load_part(
     question_functions: list[str],
     where: str,
     folder: Path,
+    student: bool = False,
 ) -> Part:
     data = _mapping(raw, where)
     kind_name = _required_str(data, "kind", where)
@@ -184,7 +200,10 @@ def _load_part(
         raise SpecError(f"{where}.kind", f"unknown kind '{kind_name}'{suggest(kind_name, sorted(REGISTRY))}")
     kind = REGISTRY[kind_name]
     param_names = [f.name for f in dataclasses.fields(kind.params) if not f.metadata.get("internal")]
-    _check_keys(data, (*PART_KEYS, *param_names), where)
+    if student:
+        param_names = _student_keys(data, kind_name, param_names, where)
+    else:
+        _check_keys(data, (*PART_KEYS, *param_names), where)
 
     symbols = {**question_symbols, **_mapping(data.get("symbols", {}), f"{where}.symbols")}
     functions = question_functions + _str_list(data.get("functions", []), f"{where}.functions")
@@ -197,7 +216,7 @@ def _load_part(
         raise SpecError(f"{where}.show_reference", f"expected true or false, not {describe(show_reference)}")
     raw_params = {name: data[name] for name in param_names if name in data}
     params = build_dataclass(kind.params, raw_params, where)
-    if kind.prepare is not None:
+    if kind.prepare is not None and (not student or student_format.policy(kind_name).prepare):
         try:
             params = kind.prepare(params, vocabulary)
         except (ValueError, Unreadable) as error:
@@ -224,6 +243,19 @@ def _load_part(
         for index, raw_rule in enumerate(_list(data.get("rules", []), f"{where}.rules"))
     )
     return dataclasses.replace(part, rules=rules)
+
+
+def _student_keys(data: Mapping[str, Any], kind_name: str, param_names: list[str], where: str) -> list[str]:
+    """Read mode: the part may hold only what a student set keeps; the parameter names it may give."""
+    if kind_name not in student_format.POLICIES:
+        raise SpecError(f"{where}.kind", f"kind '{kind_name}' has no student policy (autograder.student_format)")
+    kept = [name for name in param_names if name in student_format.policy(kind_name).keep]
+    allowed = (*student_format.PART_KEYS, *kept)
+    for key in data:
+        if key not in allowed and (key in PART_KEYS or key in param_names):
+            raise SpecError(where, f"'{key}' is grading data, which a student set (student: true) does not carry")
+    _check_keys(data, allowed, where)
+    return kept
 
 
 def _load_rule(part: Part, index: int, raw: Any, where: str) -> Rule:
