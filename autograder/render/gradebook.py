@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,17 +137,15 @@ def canvas_csv(
 
 def _students(
     records: Sequence[GradedSubmission], roster: Roster, left_out: list[str]
-) -> list[tuple[GradedSubmission, Student]]:
-    """Each record with its roster row; those without one are added to ``left_out``."""
+) -> Iterator[tuple[GradedSubmission, Student]]:
+    """Each record with its roster row, in order; one without a row is added to ``left_out``."""
     students = roster.by_folder()
-    paired = []
     for record in records:
         student = students.get(record.submission)
         if student is None:
             left_out.append(f"{record.submission}: not in the roster")
         else:
-            paired.append((record, student))
-    return paired
+            yield record, student
 
 
 def _csv(rows: list[list[str]]) -> str:
