@@ -4,7 +4,9 @@ real class's do, plus the cold time of grading one submission from a new process
     .venv/bin/python bench/bench_grade.py [--submissions 1000] [--jobs 2]
 
 Answers are drawn from the example submissions in submissions/ (right, wrong,
-unreadable, unanswered), so the mix is realistic; the seed is fixed.
+unreadable, unanswered), so the mix is realistic; the seed is fixed. It also prints
+the review load: parts in review, the answer groups they form (what an instructor
+looks at) and their distinct readings.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from autograder import api  # noqa: E402
+from autograder.groups import review_load  # noqa: E402
 from autograder.submission import load_submission  # noqa: E402
 
 
@@ -101,6 +104,7 @@ def main() -> None:
         f"{1000 * batch * args.jobs / parts:.2f} ms per part per worker"
     )
     print(f"cold, one submission in a new process (imports, specs, reference, grading): {cold:.2f} s")
+    print(f"review: {review_load((result.submission, part) for result in results for part in result.parts)}")
 
 
 if __name__ == "__main__":

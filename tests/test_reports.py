@@ -255,12 +255,56 @@ def test_review_queue_links_to_feedback(graded_out: Path) -> None:
     expected = {
         (name, part) for name in EXAMPLES for part, v in verdicts(graded_out, name).items() if v == "needs_review"
     }
-    items = page.find("table", id="review-queue").find_all("tr", class_="review-item")
+    items = page.find("table", id="review-queue").find_all("a", class_="review-item")
     assert {(item.attrs["data-submission"], item.attrs["data-part"]) for item in items} == expected
     for item in items:
-        link = item.find("a").attrs["href"]
+        link = item.attrs["href"]
         assert link == f"{item.attrs['data-submission']}/feedback.html#part-{item.attrs['data-part']}"
         assert (graded_out / link.split("#")[0]).is_file()
+
+
+def clone(out: Path, source: str, names: list[str]) -> None:
+    """Copies of one graded submission under other names (a class that answered alike);
+    without the last grading's list of names, so that every folder counts."""
+    data = json.loads((out / source / "result.json").read_text(encoding="utf-8"))
+    for name in names:
+        (out / name).mkdir()
+        (out / name / "result.json").write_text(json.dumps({**data, "submission": name}), encoding="utf-8")
+    (out / "grading.json").unlink(missing_ok=True)
+
+
+def review_rows(out: Path) -> dict[tuple[str, str], Node]:
+    """The review queue's rows by (part, answer as read)."""
+    rows = parse_html(out / "report.html").find("table", id="review-queue").find_all("tr", class_="review-group")
+    return {(row.attrs["data-part"], row.find("code", class_="as-read").text()): row for row in rows}
+
+
+ARGMAX = ("q2.b", "Argmax makes training faster because it picks one value.")
+
+
+def test_review_queue_has_one_row_per_answer_group_with_its_members(out_copy: Path) -> None:
+    copies = [f"copy-{index:02d}-with-a-name-longer-than-twenty-eight-characters" for index in range(7)]
+    clone(out_copy, "03-typical-mistakes", copies)
+    assert run_report(out_copy)[0] == EXIT_OK
+    rows = review_rows(out_copy)
+    row = rows[ARGMAX]
+    members = ["03-typical-mistakes", *copies]
+    assert row.attrs["data-count"] == row.find("td", class_="count").text() == str(len(members))
+    assert [link.attrs["data-submission"] for link in row.find_all("a", class_="review-item")] == members
+    assert len(row.find("details").find_all("a", class_="review-item")) == len(members) - 5  # the rest collapsed
+    assert all(name in row.text() for name in members)  # names in full
+    assert list(rows)[:2] == [ARGMAX, ("q6.a", "sim(q, k) ≥ 0")]  # largest first
+    assert len(rows) == 3  # 3 groups for 3 + 2 * 7 parts in review
+    load = parse_html(out_copy / "report.html").find("p", id="review-load").text()
+    assert "17 parts in review → 3 groups" in load
+
+
+def test_review_row_says_only_why_it_is_in_review(graded_out: Path) -> None:
+    why = review_rows(graded_out)[ARGMAX].find("td", class_="why").text()
+    assert "missing: zero_gradient" in why and "asserts: argmax_faster_training" in why
+    assert "Missing: What is the derivative of argmax" in why
+    assert "argmax does not speed up learning" in why  # the misconception's message
+    assert "provisional" not in why and "did not recognise" not in why and "earn 0%" not in why
 
 
 def test_grades_csv(graded_out: Path) -> None:
@@ -359,8 +403,10 @@ def test_bad_override_is_an_error_that_says_what_to_fix(
 
 def test_regrading_one_submission_touches_only_its_folder_and_compare_lists_changes(out_copy: Path) -> None:
     old = Path(shutil.copytree(out_copy, out_copy.parent / "old"))
-    untouched = {
-        path: path.stat().st_mtime_ns for path in out_copy.rglob("*") if "03-typical-mistakes" not in path.parts
+    untouched = {  # grading.json: the last grading's names, which a regrade updates
+        path: path.stat().st_mtime_ns
+        for path in out_copy.rglob("*")
+        if "03-typical-mistakes" not in path.parts and path.name != "grading.json"
     }
     (out_copy / "03-typical-mistakes" / "results.json").unlink()
     grade = ["grade", str(SUBMISSIONS / "03-typical-mistakes"), "--problems", str(HW9_PROBLEMS)]
@@ -381,7 +427,7 @@ def test_regrading_one_submission_touches_only_its_folder_and_compare_lists_chan
     cells = [cell.text() for cell in row.find_all("td")]
     assert (row.attrs["data-submission"], cells[1:]) == (
         "03-typical-mistakes",
-        ["q2.b", "0", "1", "needs_review", "partial"],
+        ["q2.b", "0", "1", "needs_review", "partial", ""],  # no cause named: a per-submission entry
     )
     assert parse_html(out_copy / "report.html").find("table", id="changes").find_all("tr", class_="part-change")
 

@@ -1,11 +1,18 @@
 """The instructor report, ``OUT/report.html``: class overview (count, mean,
 median, score histogram), verdict shares per question and part, the most
 common wrong answers per part grouped by how they were read, and the
-``needs_review`` queue with links to each submission's feedback."""
+``needs_review`` queue with links to each submission's feedback.
+
+Both tables are built from answer groups (:mod:`autograder.groups`): answers the
+grader read the same way (equivalent math together) with the same grader note form
+one row, largest first, with its stable id, which ``overrides.yaml`` can grade at
+once. A review row shows only why the group is in review (what is missing, the
+misconceptions asserted), not the feedback's boilerplate."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -14,17 +21,25 @@ from pathlib import Path
 from urllib.parse import quote
 
 from autograder import safeio
+from autograder.graders.rubric import FOUND, MISSING_HINTED, NOTHING_FOUND, PROVISIONAL_CREDIT
+from autograder.grading import REVIEW_SUFFIX
+from autograder.groups import AnswerGroup, ReviewLoad, answer_groups, review_groups, review_load
 from autograder.render import plots
 from autograder.render.compare import SubmissionChange
 from autograder.render.env import environment
 from autograder.render.feedback import FEEDBACK_HTML
 from autograder.render.records import GradedPart, GradedSubmission
-from autograder.result import VERDICTS, Verdict
+from autograder.result import VERDICTS, PartResult, Verdict
 
 REPORT_FILE = "report.html"
 MOST_COMMON = 5
 """Wrong answers listed per part (the most frequent first)."""
 WRONG: tuple[Verdict, ...] = ("incorrect", "partial")
+MEMBERS_SHOWN = 5
+"""Members of a review group listed in its row; the others are behind a ``<details>``."""
+WHY_LINES = 2
+"""Last lines of a (non-rubric) feedback shown as the reason a group is in review."""
+RUBRIC_NOTE = "rubric:"
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,8 @@ class WrongAnswer:
 
     as_read: str
     count: int
+    group: str
+    """The answer group's stable id (``overrides.yaml`` can grade it at once)."""
     verdicts: tuple[Verdict, ...]
     feedback: str
     """The feedback the first of them received (the same reading gets the same feedback)."""
@@ -42,6 +59,8 @@ class WrongAnswer:
     spellings: tuple[str, ...]
     """A few of the raw answers, as typed."""
     submissions: tuple[str, ...]
+    as_read_math: str = ""
+    """The first member's reading as MathML (empty when its kind does not typeset)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,37 @@ class ReviewItem:
 
 
 @dataclass(frozen=True)
+class ReviewGroup:
+    """One row of the review queue: answers to one part in review that read the same."""
+
+    id: str
+    """The group's stable id, what ``overrides.yaml`` ``groups:`` names."""
+    part: GradedPart
+    """The first member's graded answer (the others read the same)."""
+    as_read: str
+    members: tuple[ReviewItem, ...]
+    provisional: tuple[float, ...]
+    """The distinct provisional scores of the members (one, normally)."""
+    why: tuple[str, ...]
+    """Why it is in review: the missing ideas' hints, the misconceptions' messages, or the
+    last sentences of the feedback; never the generic boilerplate."""
+    summary: str = ""
+    """For a rubric note: the concepts missing and misconceptions asserted, by id."""
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+    @property
+    def shown(self) -> tuple[ReviewItem, ...]:
+        return self.members[:MEMBERS_SHOWN]
+
+    @property
+    def hidden(self) -> tuple[ReviewItem, ...]:
+        return self.members[MEMBERS_SHOWN:]
+
+
+@dataclass(frozen=True)
 class ClassReport:
     count: int
     max_score: float
@@ -86,6 +136,9 @@ class ClassReport:
     questions: tuple[QuestionStats, ...]
     review: tuple[ReviewItem, ...]
     overridden: tuple[ReviewItem, ...]
+    review_groups: tuple[ReviewGroup, ...]
+    """The review queue: ``review`` grouped by reading, largest group first."""
+    review_load: ReviewLoad
     histogram: str = ""
     shares_plot: str = ""
     changes: tuple[SubmissionChange, ...] | None = None
@@ -110,6 +163,7 @@ def class_report(
 ) -> ClassReport:
     scores = [record.score for record in records]
     max_score = max((record.max_score for record in records), default=0.0)
+    items = [(record.submission, part) for record in records for part in record.parts]
     report = ClassReport(
         count=len(records),
         max_score=max_score,
@@ -131,6 +185,8 @@ def class_report(
             for part in record.parts
             if part.overridden
         ),
+        review_groups=tuple(_review_group(group) for group in review_groups(items)),
+        review_load=review_load(items),
         changes=None if changes is None else tuple(changes),
         compared_with=compared_with,
         links={record.submission: feedback_link(record.submission) for record in records},
@@ -191,34 +247,89 @@ def _part_stats(graded: list[tuple[str, GradedPart]]) -> PartStats:
 
 
 def common_wrong_answers(graded: Sequence[tuple[str, GradedPart]]) -> list[WrongAnswer]:
-    """Wrong and partial answers of one part grouped by their reading, most frequent first.
+    """Wrong and partial answers of one part in answer groups (equivalent readings
+    together), most frequent first.
 
     The grader's verdict counts here (not an instructor's override): the table
     is for improving the feedback rules, and the feedback came from the grader.
     """
-    groups: dict[str, list[tuple[str, GradedPart]]] = {}
-    for submission, part in graded:
-        verdict = part.graded_verdict or part.verdict
-        if verdict in WRONG and part.answer_as_read is not None:
-            groups.setdefault(part.answer_as_read, []).append((submission, part))
-    answers = []
-    for as_read, members in groups.items():
-        first = members[0][1]
-        spellings = list(dict.fromkeys(" ".join((part.answer_raw or "").split()) for _, part in members))
-        answers.append(
-            WrongAnswer(
-                as_read=as_read,
-                count=len(members),
-                verdicts=tuple(dict.fromkeys(part.graded_verdict or part.verdict for _, part in members)),
-                feedback=first.feedback,
-                note=first.note,
-                rule_matched=first.rule_matched,
-                spellings=tuple(spellings[:3]),
-                submissions=tuple(submission for submission, _ in members),
-            )
-        )
-    answers.sort(key=lambda answer: (-answer.count, answer.as_read))
-    return answers
+    wrong = [
+        (submission, part)
+        for submission, part in graded
+        if (part.graded_verdict or part.verdict) in WRONG and part.answer_as_read is not None
+    ]
+    return [_wrong_answer(group) for group in answer_groups(wrong)]
+
+
+def _wrong_answer(group: AnswerGroup) -> WrongAnswer:
+    first = group.parts[0]
+    spellings = list(dict.fromkeys(" ".join((part.answer_raw or "").split()) for part in group.parts))
+    return WrongAnswer(
+        as_read=group.as_read,
+        count=group.size,
+        group=group.id,
+        verdicts=tuple(dict.fromkeys(_graded_verdict(part) for part in group.parts)),
+        feedback=first.feedback,
+        note=first.note,
+        rule_matched=first.rule_matched,
+        spellings=tuple(spellings[:3]),
+        submissions=group.members,
+        as_read_math=first.as_read_math,
+    )
+
+
+def _graded_verdict(part: PartResult) -> Verdict:
+    graded = part.graded_verdict if isinstance(part, GradedPart) else None
+    return graded or part.verdict
+
+
+def _review_group(group: AnswerGroup) -> ReviewGroup:
+    parts = [part for part in group.parts if isinstance(part, GradedPart)]
+    first = parts[0]
+    return ReviewGroup(
+        id=group.id,
+        part=first,
+        as_read=group.as_read,
+        members=tuple(
+            ReviewItem(submission, part, feedback_link(submission, part.id))
+            for submission, part in zip(group.members, parts, strict=True)
+        ),
+        provisional=tuple(sorted({part.score for part in parts})),
+        why=review_reason(first),
+        summary=rubric_summary(first.note),
+    )
+
+
+def review_reason(part: PartResult) -> tuple[str, ...]:
+    """Why an answer is in review, without what every review feedback says.
+
+    A rubric's feedback lists the ideas found, the ones missing (as hints) and the
+    misconceptions asserted: only the last two are kept. Any other kind's reason is
+    in its last sentences. The "provisional" sentence is dropped everywhere.
+    """
+    lines = [line.strip() for line in part.feedback.splitlines()]
+    lines = [line for line in lines if line and line != REVIEW_SUFFIX]
+    if not part.note.startswith(RUBRIC_NOTE):
+        return tuple(lines[-WHY_LINES:])
+    found, missing = FOUND.split("{")[0], MISSING_HINTED.split("{")[0]
+    credit = re.compile(re.escape(PROVISIONAL_CREDIT).replace(re.escape("{percent}"), ".*"))
+    kept = []
+    for line in lines:
+        if line.startswith(found) or line == NOTHING_FOUND or credit.fullmatch(line):
+            continue
+        kept.append(f"Missing: {line.removeprefix(missing)}" if line.startswith(missing) else line)
+    return tuple(kept)
+
+
+def rubric_summary(note: str) -> str:
+    """``rubric:+a,-b,!c`` → ``missing: b · asserts: c`` (empty for other notes)."""
+    if not note.startswith(RUBRIC_NOTE):
+        return ""
+    marks = [mark.strip() for mark in note.removeprefix(RUBRIC_NOTE).split(",") if mark.strip()]
+    missing = [mark[1:] for mark in marks if mark.startswith("-")]
+    asserted = [mark[1:] for mark in marks if mark.startswith("!")]
+    said = [f"missing: {', '.join(missing)}" if missing else "", f"asserts: {', '.join(asserted)}" if asserted else ""]
+    return " · ".join(text for text in said if text)
 
 
 def report_html(report: ClassReport) -> str:
