@@ -159,6 +159,32 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="list every grade that changed since this earlier grading (also written to OUT_DIR/changes.html)",
     )
+    report.add_argument(
+        "--roster",
+        type=Path,
+        default=None,
+        help="CSV or YAML mapping each submission folder to a student (folder, name, email, sid, section); "
+        "adds them to grades.csv and writes gradescope_scores.csv and canvas_grades.csv "
+        "(default: OUT_DIR/roster.csv or roster.yaml, if there is one)",
+    )
+    report.add_argument(
+        "--bom",
+        action="store_true",
+        help="start every CSV with a UTF-8 byte-order mark, so Excel shows accented names (Doé) right",
+    )
+    report.add_argument(
+        "--assignment",
+        metavar="NAME",
+        default=None,
+        help="the assignment's name in the Canvas file (default: the problem set's name, e.g. hw9)",
+    )
+    report.add_argument(
+        "--canvas-assignment-id",
+        metavar="ID",
+        default="",
+        help="Canvas's ID of the assignment (the number in its URL), so the import updates it "
+        "instead of creating a new assignment",
+    )
     _add_show_solutions(report)
     _add_gradescope(commands)
     student.add_parser(commands)
@@ -295,22 +321,74 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.overrides is not None and not args.overrides.is_file():
         _error(f"{args.overrides}: no such overrides file")
         return EXIT_USAGE
-    built = api.report(args.out_dir, overrides=args.overrides, compare=args.compare, show_solutions=args.show_solutions)
+    if args.roster is not None and not args.roster.is_file():
+        _error(f"{args.roster}: no such roster file")
+        return EXIT_USAGE
+    if args.canvas_assignment_id and not args.canvas_assignment_id.isdigit():
+        _error(f"--canvas-assignment-id {args.canvas_assignment_id!r}: Canvas's assignment IDs are digits")
+        return EXIT_USAGE
+    built = api.report(
+        args.out_dir,
+        overrides=args.overrides,
+        compare=args.compare,
+        show_solutions=args.show_solutions,
+        roster=args.roster,
+        bom=args.bom,
+        assignment=args.assignment,
+        canvas_assignment_id=args.canvas_assignment_id,
+    )
     summary = built.report
     print(
         f"{summary.count} submission(s): mean {summary.mean:.2f}, median {summary.median:g} of {summary.max_score:g}; "
         f"{len(summary.review)} part(s) waiting for review, {len(summary.overridden)} overridden",
         file=stdout,
     )
+    _print_out_state(built, stdout)
     if built.changes is not None:
         print(f"\nChanges since {args.compare}:\n", file=stdout)
         print(render.changes_table(built.changes), file=stdout)
         print("", file=stdout)
     for path in built.written:
-        if path.parent == args.out_dir:
+        if path.parent == args.out_dir and path not in {export.path for export in built.exports}:
             print(f"wrote {path}", file=stdout)
+    for export in built.exports:
+        left = f"; left out {len(export.left_out)}:" if export.left_out else ""
+        print(f"wrote {export.path} ({export.rows} row(s){left})", file=stdout)
+        for line in export.left_out:
+            print(f"  - {line}", file=stdout)
+    if not any(export.path.name != "grades.csv" for export in built.exports):
+        print(
+            "  (no roster: grades.csv is keyed by folder only; give --roster FILE or put roster.csv in "
+            f"{args.out_dir} for gradescope_scores.csv and canvas_grades.csv)",
+            file=stdout,
+        )
     print(f"wrote {args.out_dir}/<submission>/feedback.html and feedback.md", file=stdout)
     return EXIT_OK
+
+
+def _print_out_state(built: render.Reports, stdout: TextIO) -> None:
+    """What was left out of the counts (stale folders) and the roster's warnings: never silent."""
+    last = built.manifest
+    if last is not None and last.finished is None:
+        print(
+            f"! the last grading (started {last.started}) did not finish; some folders may hold older grades",
+            file=stdout,
+        )
+    if built.stale:
+        print(
+            f"{len(built.stale)} stale folder(s), not written by the last grading"
+            f"{f' ({last.started}, {last.problems})' if last is not None else ''}: "
+            "left out of counts and exports, kept on disk:",
+            file=stdout,
+        )
+        for name in built.stale:
+            print(f"  - {name}", file=stdout)
+    for name in built.missing:
+        print(f"! {name}: listed by the last grading but it has no grades", file=stdout)
+    if built.roster_warnings:
+        print(f"{len(built.roster_warnings)} roster warning(s):", file=stdout)
+        for line in built.roster_warnings:
+            print(f"  - {line}", file=stdout)
 
 
 def _check(args: argparse.Namespace, stdout: TextIO) -> int:
