@@ -15,15 +15,17 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from autograder import render, safeio, validation
+from autograder import manifest, render, safeio, validation
 from autograder.errors import ConfigError
 from autograder.gradescope import write_results
 from autograder.grading import Read
+from autograder.manifest import MANIFEST_FILE
 from autograder.render.compare import CHANGES_FILE
-from autograder.render.gradebook import GRADES_FILE
+from autograder.render.gradebook import EXPORT_FILES
 from autograder.render.overrides import OVERRIDES_FILE
 from autograder.render.report import REPORT_FILE
 from autograder.result import SubmissionResult
+from autograder.roster import ROSTER_FILES, RosterError, find_roster, load_roster
 from autograder.session import GRADER_FAILED, AnswerKey, Grading, available_isolation, load_specs
 from autograder.session import check as read_submission
 from autograder.session import load_key as _load_key
@@ -100,6 +102,11 @@ def _grade_and_write(
     names = output_names(folders)
     prepare_out(out, names)
     available_isolation()  # probed once, before the workers fork
+    single = folders == [path]  # one submission: added to the last grading's list, not replacing it
+    try:
+        started = manifest.start_grading(out, names, single=single, problems=grading.problems.name)
+    except safeio.UnsafePath as error:
+        raise ConfigError(f"{error}; choose another --out") from None
     results = []
     for folder, name, result in zip(folders, names, _grade_all(folders, grading, jobs), strict=True):
         if name != result.submission:
@@ -109,10 +116,14 @@ def _grade_and_write(
         if on_result is not None:
             on_result(result)
         results.append(result)
+    try:
+        manifest.finish_grading(out, started)
+    except safeio.UnsafePath as error:  # the grades are written; report will say the grading did not finish
+        raise ConfigError(f"{error}; the grades are written but grading.json could not be updated") from None
     return results
 
 
-OUT_FILES = frozenset({REPORT_FILE, GRADES_FILE, CHANGES_FILE, OVERRIDES_FILE})
+OUT_FILES = frozenset({REPORT_FILE, CHANGES_FILE, OVERRIDES_FILE, MANIFEST_FILE, *EXPORT_FILES, *ROSTER_FILES})
 """What ``report`` writes beside the submissions' folders in OUT: no submission is filed under one."""
 RENAMED = (
     "Filed as {name}: the folder name {shown} is already taken in the output folder "
@@ -235,14 +246,39 @@ def report(
     overrides: Path | None = None,
     compare: Path | None = None,
     show_solutions: bool = False,
+    roster: Path | None = None,
+    bom: bool = False,
+    assignment: str | None = None,
+    canvas_assignment_id: str = "",
 ) -> render.Reports:
     """Rebuild every report from ``out`` alone (no grading): apply ``overrides``
     (default ``OUT/overrides.yaml``), re-render each ``feedback.html``/``.md``,
-    write ``report.html``, ``grades.csv`` and, with ``compare``, ``changes.html``."""
+    write ``report.html``, ``grades.csv`` and, with ``compare``, ``changes.html``.
+    With a ``roster`` (default ``OUT/roster.csv`` or ``.yaml``, if there is one) also
+    ``gradescope_scores.csv`` and ``canvas_grades.csv`` for the ``assignment`` (default:
+    the problem set's name). ``bom``: every CSV starts with a UTF-8 byte-order mark."""
     try:
-        return render.write_reports(out, overrides=overrides, compare_with=compare, show_solutions=show_solutions)
-    except (render.RecordError, render.OverrideError, safeio.UnsafePath) as error:
+        roster_path = roster if roster is not None else find_roster(out)
+        gradebook = render.Gradebook(
+            roster=load_roster(roster_path) if roster_path is not None else None,
+            bom=bom,
+            assignment=assignment or _assignment_name(out),
+            canvas_assignment_id=canvas_assignment_id,
+        )
+        return render.write_reports(
+            out, overrides=overrides, compare_with=compare, show_solutions=show_solutions, gradebook=gradebook
+        )
+    except (render.RecordError, render.OverrideError, safeio.UnsafePath, RosterError) as error:
         raise ConfigError(str(error)) from None
+
+
+def _assignment_name(out: Path) -> str:
+    """The problem set the last grading used (``hw9``), else the OUT folder's name."""
+    try:
+        last = manifest.read_manifest(out)
+    except manifest.ManifestError:
+        last = None  # write_reports says what is wrong with it
+    return (last.problems if last is not None else "") or out.resolve().name or "Homework"
 
 
 __all__ = [
