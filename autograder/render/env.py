@@ -5,6 +5,9 @@ answer must stay text). Markdown templates are not (Markdown has no escaping
 that survives every renderer); they put student text in code spans and fenced
 blocks, which Markdown renders literally, through the ``code`` and ``block``
 filters.
+
+Math in HTML is native MathML (:mod:`autograder.render.mathml`): statements and prompts
+through the ``markdown`` filter, typeset readings through ``mathml``, both allow-listed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from functools import cache
 
 import jinja2
 
+from autograder.render.mathml import inline, markdown, mathml
 from autograder.render.mathtext import math_to_unicode
 from autograder.result import Verdict
 
@@ -42,8 +46,22 @@ def environment() -> jinja2.Environment:
     env.filters["code"] = markdown_code
     env.filters["block"] = markdown_block
     env.filters["math"] = math_to_unicode
+    env.filters["markdown"] = markdown
+    env.filters["mathml"] = mathml
+    env.filters["inline"] = inline
+    env.tests["pointed"] = pointed
     env.globals["verdict_labels"] = VERDICT_LABELS
     return env
+
+
+#: The line under an answer quoted in a "could not be read" message: spaces, then one caret.
+_CARET_LINE = re.compile(r"^ +\^$", re.MULTILINE)
+
+
+def pointed(text: str | None) -> bool:
+    """Does ``text`` point at a character with a caret line? Then it must be shown in a
+    monospace block, or the caret lands under the wrong character."""
+    return _CARET_LINE.search(str(text or "")) is not None
 
 
 def points(value: float) -> str:
