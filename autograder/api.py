@@ -273,7 +273,7 @@ def report(
 
 
 def _assignment_name(out: Path) -> str:
-    """The problem set the last grading used (``hw9``), else the OUT folder's name."""
+    """The problem set the last grading used (its folder name), else the OUT folder's name."""
     try:
         last = manifest.read_manifest(out)
     except manifest.ManifestError:

@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--assignment",
         metavar="NAME",
         default=None,
-        help="the assignment's name in the Canvas file (default: the problem set's name, e.g. hw9)",
+        help="the assignment's name in the Canvas file (default: the problem set's folder name)",
     )
     report.add_argument(
         "--canvas-assignment-id",
