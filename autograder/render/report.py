@@ -40,6 +40,8 @@ MEMBERS_SHOWN = 5
 WHY_LINES = 2
 """Last lines of a (non-rubric) feedback shown as the reason a group is in review."""
 RUBRIC_NOTE = "rubric:"
+RUBRIC_MARKS = (("-", "missing"), ("~", "contradicted"), ("!", "asserts"), ("?", "may assert"))
+"""A rubric note's marks of what keeps an answer in review (``+`` found is not one), and their names."""
 
 
 @dataclass(frozen=True)
@@ -322,14 +324,17 @@ def review_reason(part: PartResult) -> tuple[str, ...]:
 
 
 def rubric_summary(note: str) -> str:
-    """``rubric:+a,-b,!c`` → ``missing: b · asserts: c`` (empty for other notes)."""
+    """``rubric:+a,~b,-c,!d,?e`` → ``missing: c · contradicted: b · asserts: d · may assert: e``
+    (the ideas found are left out; empty for other notes)."""
     if not note.startswith(RUBRIC_NOTE):
         return ""
-    marks = [mark.strip() for mark in note.removeprefix(RUBRIC_NOTE).split(",") if mark.strip()]
-    missing = [mark[1:] for mark in marks if mark.startswith("-")]
-    asserted = [mark[1:] for mark in marks if mark.startswith("!")]
-    said = [f"missing: {', '.join(missing)}" if missing else "", f"asserts: {', '.join(asserted)}" if asserted else ""]
-    return " · ".join(text for text in said if text)
+    marks = [mark.strip() for mark in note.removeprefix(RUBRIC_NOTE).split(",") if len(mark.strip()) > 1]
+    said = []
+    for sign, label in RUBRIC_MARKS:
+        ids = [mark[1:] for mark in marks if mark[0] == sign]
+        if ids:
+            said.append(f"{label}: {', '.join(ids)}")
+    return " · ".join(said)
 
 
 def report_html(report: ClassReport) -> str:
