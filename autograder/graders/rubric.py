@@ -94,27 +94,44 @@ _UNTRUE = (
     r"the\s+(?:condition|case|reason|answer|point|issue|problem|cause|explanation))"
 )
 _DENIAL = re.compile(
-    r"\b(?:is|are|was|were|be|been|seems?|looks?|sounds?)(?:\s+not|n't|\s+never)\s+(?:\w+\s+){0,2}?" + _UNTRUE + r"\b"
+    r"(?:\b(?:is|are|was|were|be|been|seems?|looks?|sounds?)|'s|'re)(?:\s+not|n't|\s+never)\s+(?:\w+\s+){0,2}?"
+    + _UNTRUE
+    + r"\b|(?:n't|\bnot|\bcannot|\bnever)\s+be\s+(?:\w+\s+){0,2}?"
+    + _UNTRUE
+    + r"\b"
     r"|\bnot\s+(?:\w+\s+)?" + _UNTRUE + r"\b"
     r"|\b(?:insufficient|unnecessary|untrue|wrong|false|incorrect|mistaken|a\s+(?:mistake|misconception|myth))\b"
     r"|(?:\bnot|\bno|\bnever|n't)\s+(?:\w+\s+)?guarantee"
     r"|(?:\b(?:does|do|did|will|would|can|could|need|must)(?:\s+not|n't)|\bcannot)\s+(?:\w+\s+)?"
     r"(?:hold|suffice|matter|apply|work|guarantee|ensure)\b"
+    r"|(?:\b(?:does|do|did)(?:\s+not|n't))\s+(?:help|do\s+it)\b|\bnothing\s+to\s+do\s+with\b"
+    r"|\b(?:irrelevant|unimportant|nonsense)\b|\bthe\s+opposite\b|\bnot\s+what\b"
+    r"|\bnot\s+it\b(?=\s*(?:[.;,!?]|$))|\bi\s+disagree\b|\b(?:just\s+)?kidding\b|\bsaid\s+no\s*(?:one|body)\b"
     r"|\bi\s+think\s+not\b|\bnot\s+really\b|\bnope\b",
     re.IGNORECASE,
 )
 # A lead-in denies what follows it: "it is not true that", "rather than" (a few words only).
 _LEAD_IN = re.compile(
-    r"\b(?:not\s+(?:true|correct|right|the\s+case)|false|wrong|incorrect|untrue|a\s+(?:mistake|myth|misconception))"
+    r"\b(?:not\s+(?:true|correct|right|the\s+case|necessary|needed|required|essential)|false|wrong|incorrect|untrue"
+    r"|unnecessary|a\s+(?:mistake|myth|misconception))"
     r"(?:\s+to\s+(?:say|claim|think))?\s+that\b"
     r"|(?P<short>\b(?:rather\s+than|instead\s+of|unlike|as\s+opposed\s+to|contrary\s+to)\b)",
     re.IGNORECASE,
 )
+# Words that join two claims in one clause: a denial after one denies only the last claim.
+_JOIN = re.compile(r"\b(?:and|or|so|then|because|since|which|that|while|when|if|whereas)\b", re.IGNORECASE)
+# A turn with a negation in it ("…, but it doesn't", "However, this is not so") may take back
+# what came before it when it has no idea of its own.
+_CONTRAST_NEGATION = re.compile(
+    r"\b(?:but|however|though|although|yet)\b[^.;!?,]*?(?:\b(?:not|no|never|cannot)\b|n't\b)", re.IGNORECASE
+)
 _HEDGE = re.compile(
     r"\b(?:maybe|perhaps|probably|not\s+sure|unsure|not\s+certain|i\s+guess|i\s+think\s+not|i\s+doubt|no\s+idea|"
-    r"(?:don't|do\s+not)\s+know|idk)\b|\?",
+    r"(?:don't|do\s+not)\s+know|idk)\b",
     re.IGNORECASE,
 )
+# A question doubts what it asks about ("sim > 0?"), but alone it is rhetorical ("Why? …").
+_QUESTION = re.compile(r"\?")
 _GROUP_PUNCTUATION = re.compile(r"[.,;:!?\"`()\[\]{}]")
 _WORD = re.compile(r"[\w']+")
 _LATEX_WRAPPER = re.compile(r"\\(?:mathrm|text|textrm|operatorname|mathit|mathbf)\s*\{([^{}]*)\}")
@@ -290,11 +307,15 @@ class _Context:
     sentences: tuple[Span, ...]
     denials: tuple[Span, ...]
     """Phrases that deny what comes before them ("is not enough", "this is wrong")."""
+    turns: tuple[Span, ...]
+    """A contrast word and a negation after it in its clause ("but that doesn't")."""
     lead_ins: tuple[tuple[int, int, bool], ...]
     """``(start, end, short)``: "it is not true that" denies the rest of its clause; a
     short one ("rather than", "instead of") only the next :data:`CONTRAST_REACH` words."""
     hedged: tuple[Span, ...]
     """The sentences with a hedge in them."""
+    questions: tuple[Span, ...]
+    """The sentences that are questions."""
 
 
 @dataclass(frozen=True)
@@ -316,9 +337,11 @@ def context(text: str) -> _Context:
         for found in _DENIAL.finditer(text)
         if not any(found.start() < end and start < found.end() for start, end, _ in lead_ins)
     )
+    turns = tuple(found.span() for found in _CONTRAST_NEGATION.finditer(text))
     sentences = _cut(text, _SENTENCE_END)
-    hedged = tuple(sentence for sentence in sentences if _HEDGE.search(text[sentence[0] : sentence[1]]))
-    return _Context(text, _cut(text, _CLAUSE_BREAK), sentences, denials, lead_ins, hedged)
+    hedged = tuple(sentence for sentence in sentences if _HEDGE.search(text, *sentence))
+    questions = tuple(sentence for sentence in sentences if _QUESTION.search(text, *sentence))
+    return _Context(text, _cut(text, _CLAUSE_BREAK), sentences, denials, turns, lead_ins, hedged, questions)
 
 
 def _cut(text: str, breaks: re.Pattern[str]) -> tuple[Span, ...]:
@@ -343,12 +366,30 @@ def windows(ctx: _Context, ends: list[int]) -> _Windows:
     doubted: list[Span] = []
     for start, _ in ctx.denials:
         clause_start = ctx.clauses[_around(ctx.clauses, start)][0]
+        # "sim ≥ 0 works and a PSD kernel is not needed" denies the kernel, not "sim ≥ 0".
+        nearest = max([clause_start] + [found.end() for found in _JOIN.finditer(ctx.text, clause_start, start)])
+        if any(nearest < end <= start for end in ends):
+            rejected.append((nearest, start))
+            continue
         if any(clause_start < end <= start for end in ends):
-            rejected.append((clause_start, start))
+            doubted.append((clause_start, start))
             continue
         index = _around(ctx.sentences, start)
-        sentence_start = ctx.sentences[index][0]
+        sentence_start, sentence_end = ctx.sentences[index]
+        previous = ctx.sentences[index - 1] if index > 0 else (0, 0)
         if any(sentence_start < end <= clause_start for end in ends):
+            doubted.append((sentence_start, clause_start))
+        elif any(previous[0] < end <= previous[1] for end in ends):
+            doubted.append(previous)
+        else:  # nothing before it to deny: "It is not necessary for the sum to be nonzero."
+            doubted.append((start, sentence_end))
+    for start, _ in ctx.turns:
+        clause_start, clause_end = ctx.clauses[_around(ctx.clauses, start)]
+        if any(clause_start < end <= clause_end for end in ends):
+            continue  # the turn says something of its own ("but the sum must not be 0")
+        index = _around(ctx.sentences, start)
+        sentence_start = ctx.sentences[index][0]
+        if sentence_start < clause_start:
             doubted.append((sentence_start, clause_start))
         elif index > 0:
             doubted.append(ctx.sentences[index - 1])
@@ -390,7 +431,7 @@ def _state(pattern: re.Pattern[str], match: re.Match[str], ctx: _Context, spans:
         return "rejected"
     if _negation_foreign(pattern, match.group(0)) or _inside(end, spans.doubted):
         return "doubted"
-    if hedges and any(sentence_start <= start < sentence_end for sentence_start, sentence_end in ctx.hedged):
+    if hedges and any(first <= start < last for first, last in ctx.hedged + ctx.questions):
         return "doubted"
     return "asserted"
 
@@ -512,7 +553,7 @@ def grade(answer: Text, reference: object, part: Part) -> Outcome:
         + [f"?{misconception.id}" for misconception in unsure]
         + (["?hedge"] if seen.lone_hedge else [])
     )
-    marks = highlights(params, seen)
+    marks = highlights(params, seen, answer.text)
     complete = not any(concept.required for concept in missing)
     # An optional concept (required: false) is never needed for correct, but one contradicted is a doubt.
     if complete and not contradicted and not wrong and not unsure and not seen.lone_hedge:
@@ -522,23 +563,33 @@ def grade(answer: Text, reference: object, part: Part) -> Outcome:
     return Outcome("needs_review", credit, "\n".join(lines), note, highlights=marks)
 
 
-def highlights(params: Params, seen: _Assessed) -> tuple[tuple[int, int, str], ...]:
-    """Spans of :func:`show`'s text to mark, sorted and never overlapping: a misconception
-    (``!id``) wins over a denied idea (``denied:id``), which wins over a found one (``id``).
-    Spans past what ``show`` keeps are clipped or dropped."""
+def highlights(params: Params, seen: _Assessed, text: str) -> tuple[tuple[int, int, str], ...]:
+    """Spans of :func:`show`'s text to mark, whole words, sorted and never overlapping: a
+    misconception (``!id``) wins over a denied idea (``denied:id``), which wins over a found
+    one (``id``). Spans past what ``show`` keeps are clipped or dropped."""
     candidates: list[tuple[int, int, int, str]] = []
     for concept, found in zip(params.concepts, seen.concepts, strict=True):
-        candidates += [(2, start, end, concept.id) for start, end in found.asserted]
-        candidates += [(1, start, end, f"denied:{concept.id}") for start, end in found.countered]
+        candidates += [(2, *_words(text, span), concept.id) for span in found.asserted]
+        candidates += [(1, *_words(text, span), f"denied:{concept.id}") for span in found.countered]
     for misconception, found in zip(params.misconceptions, seen.misconceptions, strict=True):
-        candidates += [(0, start, end, f"!{misconception.id}") for start, end in found.asserted]
-        candidates += [(1, start, end, f"denied:{misconception.id}") for start, end in found.countered]
+        candidates += [(0, *_words(text, span), f"!{misconception.id}") for span in found.asserted]
+        candidates += [(1, *_words(text, span), f"denied:{misconception.id}") for span in found.countered]
     kept: list[tuple[int, int, str]] = []
     for _, start, end, label in _merged(candidates):
         end = min(end, SHOWN_CHARS)
         if start < end and not any(start < other_end and other_start < end for other_start, other_end, _ in kept):
             kept.append((start, end, label))
     return tuple(sorted(kept))
+
+
+def _words(text: str, span: Span) -> Span:
+    """The span widened to whole words: a pattern ``learn`` marks all of "learned"."""
+    start, end = span
+    while start > 0 and start < end and text[start - 1].isalnum() and text[start].isalnum():
+        start -= 1
+    while end < len(text) and end > start and text[end].isalnum() and text[end - 1].isalnum():
+        end += 1
+    return (start, end)
 
 
 def _merged(candidates: list[tuple[int, int, int, str]]) -> list[tuple[int, int, int, str]]:
