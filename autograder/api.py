@@ -15,10 +15,11 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
-from autograder import manifest, render, safeio, validation
+from autograder import locate, manifest, render, safeio, validation
 from autograder.errors import ConfigError
 from autograder.gradescope import write_results
 from autograder.grading import Read
+from autograder.locate import submission_name
 from autograder.manifest import MANIFEST_FILE
 from autograder.render.compare import CHANGES_FILE
 from autograder.render.gradebook import EXPORT_FILES
@@ -29,7 +30,7 @@ from autograder.roster import ROSTER_FILES, RosterError, find_roster, load_roste
 from autograder.session import GRADER_FAILED, AnswerKey, Grading, available_isolation, load_specs
 from autograder.session import check as read_submission
 from autograder.session import load_key as _load_key
-from autograder.submission import ANSWERS_FILE, Submission, submission_name
+from autograder.submission import Submission
 
 DEFAULT_OUT = Path("out")
 
@@ -45,13 +46,22 @@ def validate(*, problems: Path, reference: Path | None = None) -> list[str]:
 
 
 def find_submissions(path: Path) -> list[Path]:
-    """``path`` is one submission (it holds answers.yaml) or a folder of submission folders."""
+    """What the submissions under ``path`` are: ``path`` itself when it holds answers at its
+    top, is a .zip or an answers file, or holds a single folder or .zip (an upload with its
+    answers nested, ``hw9/answers.yaml``); else each child folder and each .zip file is one
+    submission (a Gradescope export, an LMS download of one zip per student), wherever its
+    answers sit inside it (see :mod:`autograder.locate`). One where nothing is found still
+    gets a results.json saying so."""
+    if path.is_file():
+        if path.suffix.lower() in (locate.ARCHIVE_SUFFIX, *locate.ANSWER_SUFFIXES):
+            return [path]
+        raise ConfigError(f"{path}: not a folder, a .zip or an answers file")
     if not path.is_dir():
         raise ConfigError(f"{path}: not a folder")
-    if (path / ANSWERS_FILE).exists() or (path / "answers.yml").exists():
+    if locate.answers_at_top(path):
         return [path]
-    folders = sorted(child for child in path.iterdir() if child.is_dir() and not child.name.startswith("."))
-    return folders or [path]
+    members = locate.batch_members(path)
+    return members if len(members) > 1 else [path]
 
 
 def grade(

@@ -26,20 +26,18 @@ import dataclasses
 import itertools
 import json
 import os
-import shutil
 import stat
 import sys
 import tempfile
 import time
 import traceback
-import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, TextIO
 
 from autograder import safeio
 from autograder.errors import ConfigError
+from autograder.locate import walk
 from autograder.result import PartResult, SubmissionResult
 from autograder.sandbox import shared as shared_sandbox
 from autograder.sandbox.isolation import UID_BASE
@@ -63,19 +61,6 @@ SANDBOX_MEMORY_BYTES = 896 * 1024 * 1024
 container 768 MB: the warm zygote maps ~585 MiB (~220 MB resident), so student code may touch
 about 300 MB more and the grader, zygote and child stay under the limit together."""
 
-ANSWER_FILES = ("answers.yaml", "answers.yml")
-SEARCH_DEPTH = 3
-"""Folders searched below the upload: ``hw/answers.yaml``, ``hw/hw/answers.yaml``, one more for luck."""
-MAX_ENTRIES_SEARCHED = 5000
-MAX_ARCHIVES = 5
-MAX_ARCHIVE_MEMBERS = 2000
-MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
-IGNORED_FOLDERS = {"__MACOSX", "__pycache__", "node_modules"}
-EXPECTED_LAYOUT = (
-    "Expected a file named answers.yaml (answers.yml works too) at the top of your upload "
-    "or inside a folder of it (e.g. homework/answers.yaml), or a .zip holding one."
-)
-NO_ANSWERS = "No answers.yaml was found in your submission, so nothing could be graded. " + EXPECTED_LAYOUT
 NOT_PROTECTED = (
     "The autograder could not protect its reference files from submitted code, so it did not grade. "
     "This is not your mistake: an instructor has been told and will grade your submission."
@@ -203,14 +188,14 @@ def run(root: Path, *, log: TextIO | None = None) -> int:
     results.mkdir(parents=True, exist_ok=True)
     code = 0
     try:
-        with protected(source, results) as exposed, tempfile.TemporaryDirectory(prefix="autograder-upload-") as work:
+        with protected(source, results) as exposed:
             if exposed:
                 print("refusing to grade: " + "; ".join(exposed), file=log)
                 graded: tuple[SubmissionResult | None, Mapping[str, str], str] = (None, {}, NOT_PROTECTED)
                 code = 1
             else:
                 with _sandbox_memory(SANDBOX_MEMORY_BYTES):
-                    graded, code = _grade(root, Path(work), log)
+                    graded, code = _grade(root, log)
             result, reveal, failure = graded
             written = write_results(
                 result, results, reveal=reveal, failure=failure, execution_time=time.monotonic() - started
@@ -224,7 +209,7 @@ def run(root: Path, *, log: TextIO | None = None) -> int:
     return code
 
 
-def _grade(root: Path, work: Path, log: TextIO) -> tuple[tuple[SubmissionResult | None, Mapping[str, str], str], int]:
+def _grade(root: Path, log: TextIO) -> tuple[tuple[SubmissionResult | None, Mapping[str, str], str], int]:
     """(the result, the reference texts it may reveal, a failure message when there is no result), exit code."""
     try:
         config = read_config(root / "source")
@@ -232,15 +217,10 @@ def _grade(root: Path, work: Path, log: TextIO) -> tuple[tuple[SubmissionResult 
     except (ConfigError, OSError, ValueError, KeyError) as error:
         print(f"the autograder is misconfigured: {error}", file=log)
         return (None, {}, INTERNAL_ERROR), 1
-    located = locate_answers(root / "submission", work)
-    folder = located.folder
-    if folder is None:
-        folder = work / "empty"
-        folder.mkdir()
-    result = Grading(key).grade_folder(folder)
-    own = result.messages if located.folder is not None else ()
-    result = dataclasses.replace(result, messages=(*located.messages, *own))
-    print(f"graded {located.folder or '(no answers file)'}", file=log)
+    submission = root / "submission"
+    result = Grading(key).grade_folder(submission)  # finds the answers however the upload was packed
+    notes = "".join(f"\n  {safeio.for_terminal(message)}" for message in result.messages)
+    print(f"graded {submission}{notes}", file=log)
     return (result, key.revealed, ""), 0
 
 
@@ -262,126 +242,6 @@ def _sandbox_memory(limit: int) -> Iterator[None]:
     finally:
         sandbox.close()
         sandbox.limits = saved
-
-
-# --- where the answers are -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Located:
-    """Where an upload's answers file was found (a folder holding ``answers.yaml``/``.yml``), and what to tell."""
-
-    folder: Path | None
-    messages: tuple[str, ...] = ()
-
-
-def locate_answers(submission: Path, work: Path) -> Located:
-    """Find the answers file in an upload, however it was packed.
-
-    Looked for, nearest first: ``answers.yaml`` or ``answers.yml`` (any case) in
-    the upload or up to three folders down, then inside the .zip files of the
-    upload (unpacked into ``work``, bounded). Folders such as ``__MACOSX``,
-    hidden ones and symlinks are skipped.
-    """
-    found = _search(submission)
-    shown_base = submission
-    messages: list[str] = []
-    if not found:
-        for index, archive in enumerate(_archives(submission)[:MAX_ARCHIVES]):
-            target = work / f"archive-{index}"
-            problem = _unpack(archive, target)
-            if problem is not None:
-                messages.append(problem)
-                continue
-            found = _search(target)
-            if found:
-                shown_base = target
-                messages.append(f"Graded the answers inside {archive.relative_to(submission)}.")
-                break
-    if not found:
-        listing = _listing(submission)
-        return Located(None, (NO_ANSWERS, f"Your upload contained: {listing}.", *messages))
-    found.sort(key=lambda path: (len(path.relative_to(shown_base).parts), path.name != ANSWER_FILES[0], str(path)))
-    chosen = found[0]
-    if len(found) > 1:
-        names = ", ".join(str(path.relative_to(shown_base)) for path in found[:5])
-        messages.append(f"Several answer files were found ({names}); graded {chosen.relative_to(shown_base)}.")
-    if chosen.name in ANSWER_FILES:
-        return Located(chosen.parent, tuple(messages))
-    # Answers.YAML and the like: graded from a copy under the expected name.
-    copy = work / "renamed"
-    shutil.copytree(chosen.parent, copy, symlinks=True)
-    (copy / chosen.name).rename(copy / ANSWER_FILES[0])
-    messages.append(f"Read {chosen.name} as {ANSWER_FILES[0]}; name it {ANSWER_FILES[0]} next time.")
-    return Located(copy, tuple(messages))
-
-
-def _walk(base: Path) -> Iterator[tuple[Path, int]]:
-    """Regular files below ``base`` (not following symlinks) with their depth, breadth first, bounded."""
-    level = [base]
-    seen = 0
-    for depth in range(SEARCH_DEPTH + 1):
-        below: list[Path] = []
-        for folder in level:
-            try:
-                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-            except OSError:
-                continue
-            for entry in entries:
-                seen += 1
-                if seen > MAX_ENTRIES_SEARCHED:
-                    return
-                if entry.is_symlink() or entry.name.startswith("."):
-                    continue
-                if entry.is_dir():
-                    if entry.name not in IGNORED_FOLDERS:
-                        below.append(Path(entry.path))
-                elif entry.is_file():
-                    yield Path(entry.path), depth
-        level = below
-
-
-def _search(base: Path) -> list[Path]:
-    return [path for path, _ in _walk(base) if path.name.lower() in ANSWER_FILES]
-
-
-def _archives(base: Path) -> list[Path]:
-    return [path for path, _ in _walk(base) if path.suffix.lower() == ".zip"]
-
-
-def _listing(base: Path, limit: int = 10) -> str:
-    names = [str(path.relative_to(base)) for path, _ in _walk(base)]
-    if not names:
-        return "no files"
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return ", ".join(names[:limit]) + more
-
-
-def _unpack(archive: Path, target: Path) -> str | None:
-    """Extract a student's zip safely (no absolute paths, no ``..``, no symlinks, bounded); a problem or None."""
-    name = archive.name
-    try:
-        with zipfile.ZipFile(archive) as zipped:
-            members = zipped.infolist()
-            if len(members) > MAX_ARCHIVE_MEMBERS:
-                return f"{name} holds more than {MAX_ARCHIVE_MEMBERS} files; it was not opened."
-            budget = MAX_ARCHIVE_BYTES
-            for member in members:
-                parts = PurePosixPath(member.filename.replace("\\", "/")).parts
-                kind = stat.S_IFMT(member.external_attr >> 16)
-                if not parts or parts[0] == "/" or ".." in parts or kind == stat.S_IFLNK or member.is_dir():
-                    continue
-                destination = target.joinpath(*parts)
-                destination.parent.mkdir(parents=True, exist_ok=True)
-                with zipped.open(member) as packed, open(destination, "wb") as unpacked:
-                    while chunk := packed.read(1 << 16):
-                        budget -= len(chunk)
-                        if budget < 0:
-                            return f"{name} unpacks to more than {MAX_ARCHIVE_BYTES // 2**20} MB; it was not opened."
-                        unpacked.write(chunk)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
-        return f"{name} could not be unpacked ({error}); upload answers.yaml itself or a plain .zip."
-    return None
 
 
 # --- keeping student code away from the grader's files ---------------------
@@ -407,8 +267,8 @@ def protected(source: Path, results: Path, *, uid: int = SANDBOX_UID) -> Iterato
         os.chmod(folder, 0o700)
     try:
         # The reference is what matters most; any file of source/ stands for the rest.
-        samples = [path for path, _ in _walk(source / "reference")][:20]
-        samples += [path for path, _ in itertools.islice(_walk(source), 1)]
+        samples = list(itertools.islice(walk(source / "reference"), 20))
+        samples += list(itertools.islice(walk(source), 1))
         yield probe(uid, read=samples, write=[results])
     finally:
         for folder, mode, owner, group in saved:

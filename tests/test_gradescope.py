@@ -26,7 +26,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from autograder import gradescope, gradescope_build
+from autograder import gradescope, gradescope_build, locate
 from autograder.cli import EXIT_OK, main
 from autograder.result import PartResult, SubmissionResult
 from autograder.sandbox import bwrap_problem
@@ -275,7 +275,7 @@ def test_nothing_readable_still_gives_results(make_root: Root, files: dict[str, 
     code, data = run_in_process(make_root(files))
     assert code == 0
     assert data["score"] == 0
-    assert data["output"].startswith(gradescope.NO_ANSWERS)
+    assert data["output"].startswith(locate.NO_ANSWERS)
     assert "answers.yaml" in data["output"]
     for name in files:
         assert name in data["output"], "the student is told what their upload held"
@@ -292,7 +292,7 @@ def test_zip_members_cannot_escape(tmp_path: Path) -> None:
         packed.writestr(link, "/etc/passwd")
         packed.writestr("hw9/answers.yaml", "q1: {b: d}")
     target = tmp_path / "out"
-    assert gradescope._unpack(archive, target) is None
+    assert locate.unpack(archive, target) is None
     assert sorted(str(p.relative_to(target)) for p in target.rglob("*")) == ["hw9", "hw9/answers.yaml"]
     assert not (tmp_path / "escaped.txt").exists()
 

@@ -1,0 +1,365 @@
+"""Where a submission's answers are: the one answer finder of local ``grade``/``check``
+and of ``gradescope run``, so an upload grades the same wherever it is graded.
+
+A submission (an upload) is a folder, a ``.zip`` file or an answers file itself.
+Looked for in a folder, nearest first: ``answers.yaml`` or ``answers.yml`` (any
+case) at the top or up to :data:`SEARCH_DEPTH` folders down (``hw9/answers.yaml``),
+then inside the upload's .zip files, each unpacked (bounded: no absolute paths, no
+``..``, no symlinks, at most :data:`MAX_ARCHIVE_MEMBERS` files and
+:data:`MAX_ARCHIVE_BYTES`) into a private temporary folder that is removed once the
+answers are read. Hidden folders, ``__MACOSX`` and the like are skipped.
+
+When several answer files are found, the nearest the top wins, then the exact name
+``answers.yaml``, then ``answers.yml``; two that are still equal (``a/answers.yaml``
+and ``b/answers.yaml``, two zips that both hold answers) are refused, since either
+could be the one the student meant: nothing is graded and the message says why.
+Every choice made becomes a message for the student ("Graded hw9/answers.yaml from
+your upload."); a plain ``answers.yaml`` at the top says nothing.
+
+Files an answers file names (``{file: model.py}``) are read relative to the folder
+the answers file was found in, with :func:`autograder.submission.read_named_file`'s
+containment (no ``..``, no absolute paths, no symlinks or hard links).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from autograder.safeio import UnsafePath, printable, read_student_file
+from autograder.submission import (
+    ANSWERS_FILE,
+    MAX_ANSWERS_BYTES,
+    Submission,
+    load_submission,
+    parse_answers,
+    read_named_file,
+)
+from autograder.submission import submission_name as folder_name
+
+ANSWER_FILES = (ANSWERS_FILE, "answers.yml")
+"""The names looked for (compared without case), the preferred one first."""
+ANSWER_SUFFIXES = (".yaml", ".yml")
+"""A file given by path with one of these is read as the answers file, whatever its name."""
+ARCHIVE_SUFFIX = ".zip"
+SEARCH_DEPTH = 3
+"""Folders searched below the upload: ``hw/answers.yaml``, ``hw/hw/answers.yaml``, one more for luck."""
+MAX_ENTRIES_SEARCHED = 5000
+MAX_ARCHIVES = 5
+MAX_ARCHIVE_MEMBERS = 2000
+MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
+IGNORED_FOLDERS = frozenset({"__MACOSX", "__pycache__", "node_modules"})
+EXPECTED_LAYOUT = (
+    "Expected a file named answers.yaml (answers.yml works too) at the top of your upload "
+    "or inside a folder of it (e.g. homework/answers.yaml), or a .zip holding one."
+)
+NO_ANSWERS = "No answers.yaml was found in your submission, so nothing could be graded. " + EXPECTED_LAYOUT
+UPLOAD = "your upload"
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where an upload's answers file was found, and what to tell the student about it."""
+
+    folder: Path | None
+    """The folder holding the answers file (named files are read relative to it); None: nothing to grade."""
+    answers_file: str = ANSWERS_FILE
+    """The answers file's name in ``folder`` (``Answers.YAML`` is read as it is)."""
+    messages: tuple[str, ...] = ()
+    where: str = ""
+    """The answers file as the student knows it (``hw9/answers.yaml``, ``hw9.zip: answers.yaml``);
+    empty when there is none."""
+
+
+@contextlib.contextmanager
+def find_answers(upload: Path) -> Iterator[Located]:
+    """:func:`locate_answers` with a private temporary folder for unpacked zips, removed on exit:
+    read what ``Located.folder`` holds inside the ``with``."""
+    with tempfile.TemporaryDirectory(prefix="autograder-upload-") as work:
+        yield locate_answers(upload, Path(work))
+
+
+def load_answers(upload: Path) -> Submission:
+    """The submission in ``upload`` (folder, .zip or answers file), however it was packed,
+    named after ``upload``; where the answers were found comes first among its messages.
+    Never raises for bad content: with nothing found, no answers and the reason."""
+    name = submission_name(upload)
+    with find_answers(upload) as located:
+        if located.folder is None:
+            return Submission(name, upload, {}, located.messages)
+        loaded = _load_located(located)
+    return dataclasses.replace(loaded, name=name, folder=upload, messages=(*located.messages, *loaded.messages))
+
+
+def submission_name(upload: Path) -> str:
+    """The name an upload is shown and filed under: its folder name, or a zip file's stem
+    (an LMS download holds ``alice.zip``, ``bob.zip``, …)."""
+    if upload.suffix.lower() == ARCHIVE_SUFFIX and not upload.is_dir():
+        return printable(upload.name[: -len(ARCHIVE_SUFFIX)]) or folder_name(upload)
+    return folder_name(upload)
+
+
+def _load_located(located: Located) -> Submission:
+    folder = located.folder
+    assert folder is not None, "checked by the caller"
+    if located.answers_file == ANSWERS_FILE or folder.is_symlink():
+        return load_submission(folder)  # the usual case, and the refusal of a linked folder
+    return _load_named(folder, located.answers_file)
+
+
+def _load_named(folder: Path, name: str) -> Submission:
+    """:func:`load_submission` for an answers file of another name (``answers.yml``,
+    ``Answers.YAML``, a file given by path): the same reading and the same refusals."""
+    path = folder / name
+    try:
+        raw = read_student_file(path, MAX_ANSWERS_BYTES)
+    except UnsafePath as error:
+        return Submission(folder_name(folder), folder, {}, (f"{printable(str(error))} Nothing was graded.",))
+    answers, messages = parse_answers(raw, printable(name))
+    for answer_id, answer in answers.items():
+        if answer.file is not None and answer.problem is None:
+            answers[answer_id] = read_named_file(folder, answer.file)
+    return Submission(folder_name(folder), folder, answers, tuple(messages))
+
+
+# --- finding ---------------------------------------------------------------
+
+
+def locate_answers(upload: Path, work: Path) -> Located:
+    """Find the answers file in ``upload``; zips are unpacked under ``work`` (which the caller removes)."""
+    if upload.is_symlink():
+        if upload.is_dir() or not upload.exists():
+            return Located(upload)  # load_submission refuses it, saying why
+        return Located(
+            None, messages=(f"{printable(upload.name)} is a symbolic link, so it was not read. " + EXPECTED_LAYOUT,)
+        )
+    if upload.is_file():
+        return _locate_in_file(upload, work)
+    files = list(walk(upload, links=True))
+    candidates = [path for path in files if is_answers_name(path.name)]
+    archives = [path for path in files if _is_archive(path)]
+    if candidates:
+        located = choose(candidates, upload, UPLOAD)
+        if located.folder is not None and archives:
+            unopened = ", ".join(_shown(path, upload) for path in archives[:MAX_ARCHIVES])
+            note = f"Not opened, since answers were found outside them: {unopened}."
+            return dataclasses.replace(located, messages=(*located.messages, note))
+        return located
+    return _locate_in_archives(upload, archives, work)
+
+
+def _locate_in_file(upload: Path, work: Path) -> Located:
+    """An answers file given by path, or a .zip that is the whole upload."""
+    name = upload.name
+    if upload.suffix.lower() in ANSWER_SUFFIXES:
+        return Located(upload.parent, name, _rename_note(name), name)
+    if upload.suffix.lower() != ARCHIVE_SUFFIX:
+        return Located(None, messages=(f"{printable(name)} is neither an answers file nor a .zip. " + EXPECTED_LAYOUT,))
+    target = work / "upload"
+    problem = unpack(upload, target)
+    if problem is not None:
+        return Located(None, messages=(NO_ANSWERS, problem))
+    candidates = search(target)
+    if not candidates:
+        return _nothing_found(target, ())
+    return choose(candidates, target, UPLOAD)
+
+
+def _locate_in_archives(upload: Path, archives: list[Path], work: Path) -> Located:
+    """The answers inside the upload's zips: the one zip that holds them, unpacked."""
+    messages: list[str] = []
+    if len(archives) > MAX_ARCHIVES:
+        messages.append(f"Only the first {MAX_ARCHIVES} of the {len(archives)} .zip files were looked in.")
+    holding: list[tuple[Path, Path, list[Path]]] = []
+    for index, archive in enumerate(archives[:MAX_ARCHIVES]):
+        if not _may_hold_answers(archive):
+            continue
+        target = work / f"archive-{index}"
+        problem = unpack(archive, target)
+        if problem is not None:
+            messages.append(problem)
+            continue
+        found = search(target)
+        if found:
+            holding.append((archive, target, found))
+    if not holding:
+        return _nothing_found(upload, tuple(messages))
+    if len(holding) > 1:
+        names = ", ".join(_shown(archive, upload) for archive, _, _ in holding)
+        refusal = (
+            f"Several .zip files hold answers ({names}), so nothing was graded: either could be "
+            "the one you meant. Upload only one."
+        )
+        return Located(None, messages=(refusal, *messages))
+    archive, target, found = holding[0]
+    located = choose(found, target, _shown(archive, upload))
+    return dataclasses.replace(located, messages=(*messages, *located.messages))
+
+
+def _nothing_found(base: Path, messages: tuple[str, ...]) -> Located:
+    return Located(None, messages=(NO_ANSWERS, f"Your upload contained: {_listing(base)}.", *messages))
+
+
+def choose(candidates: list[Path], base: Path, container: str) -> Located:
+    """The answers file among ``candidates`` (found below ``base``, which the student knows as
+    ``container``): the nearest the top, then by name; a tie is refused."""
+    ranked = sorted(candidates, key=lambda path: (_rank(path, base), str(path)))
+    best = ranked[0]
+    shown = [_shown(path, base) for path in ranked]
+    tied = [name for path, name in zip(ranked, shown, strict=True) if _rank(path, base) == _rank(best, base)]
+    if len(tied) > 1:
+        refusal = (
+            f"Several answer files are equally near the top of {container} ({', '.join(tied[:5])}), "
+            "so nothing was graded: either could be the one you meant. Upload only one."
+        )
+        return Located(None, messages=(refusal,))
+    origin = "" if container == UPLOAD else f" inside {container}"
+    where = shown[0] if container == UPLOAD else f"{container}: {shown[0]}"
+    messages: list[str] = []
+    if len(ranked) > 1:
+        why = "the one nearest the top" if _depth(best, base) < _depth(ranked[1], base) else f"named {best.name}"
+        listed = ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
+        messages.append(f"Several answer files were found{origin} ({listed}); graded {shown[0]}, {why}.")
+    elif container != UPLOAD:
+        messages.append(f"Graded {shown[0]}{origin}.")
+    elif best.parent != base:
+        messages.append(f"Graded {shown[0]} from {UPLOAD}.")
+    messages.extend(_rename_note(best.name))
+    return Located(best.parent, best.name, tuple(messages), where)
+
+
+def _rank(path: Path, base: Path) -> tuple[int, int]:
+    names = (*ANSWER_FILES, path.name)
+    return _depth(path, base), names.index(path.name)
+
+
+def _depth(path: Path, base: Path) -> int:
+    return len(path.relative_to(base).parts) - 1
+
+
+def _rename_note(name: str) -> tuple[str, ...]:
+    if name in ANSWER_FILES:
+        return ()
+    return (f"Read {printable(name)} as {ANSWERS_FILE}; name it {ANSWERS_FILE} next time.",)
+
+
+def _shown(path: Path, base: Path) -> str:
+    return printable(str(path.relative_to(base)))
+
+
+def is_answers_name(name: str) -> bool:
+    return name.lower() in ANSWER_FILES
+
+
+def _is_archive(path: Path) -> bool:
+    return path.suffix.lower() == ARCHIVE_SUFFIX and not path.is_symlink()
+
+
+def answers_at_top(folder: Path) -> bool:
+    """Whether ``folder`` holds an answers file itself (a symlink counts: it is refused when read)."""
+    return bool(search(folder, depth=0))
+
+
+def batch_members(folder: Path) -> list[Path]:
+    """What would be the submissions of a batch folder: its child folders and .zip files,
+    hidden and tool folders (``__MACOSX``) left out; symlinked folders are kept, to be refused."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return []
+    members = []
+    for entry in entries:
+        if entry.name.startswith(".") or entry.name in IGNORED_FOLDERS:
+            continue
+        if entry.is_dir() or (entry.name.lower().endswith(ARCHIVE_SUFFIX) and entry.is_file()):
+            members.append(Path(entry.path))
+    return members
+
+
+def walk(base: Path, *, depth: int = SEARCH_DEPTH, links: bool = False) -> Iterator[Path]:
+    """Files below ``base`` (regular ones, and with ``links`` symlinks too, never followed),
+    at most ``depth`` folders down, breadth first, nearest first, bounded."""
+    level = [base]
+    seen = 0
+    for _ in range(depth + 1):
+        below: list[Path] = []
+        for folder in level:
+            try:
+                entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            except OSError:
+                continue
+            for entry in entries:
+                seen += 1
+                if seen > MAX_ENTRIES_SEARCHED:
+                    return
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink():
+                    if links:
+                        yield Path(entry.path)
+                elif entry.is_dir():
+                    if entry.name not in IGNORED_FOLDERS:
+                        below.append(Path(entry.path))
+                elif entry.is_file():
+                    yield Path(entry.path)
+        level = below
+
+
+def search(base: Path, *, depth: int = SEARCH_DEPTH) -> list[Path]:
+    """The answers files below ``base``; symlinks included, so that reading them says they are refused."""
+    return [path for path in walk(base, depth=depth, links=True) if is_answers_name(path.name)]
+
+
+def _listing(base: Path, limit: int = 10) -> str:
+    names = [_shown(path, base) for path in walk(base)]
+    if not names:
+        return "no files"
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+# --- zips ------------------------------------------------------------------
+
+
+def _may_hold_answers(archive: Path) -> bool:
+    """Whether a zip lists an answers file (or cannot be listed: unpacking then says why),
+    so a zip of data next to the one with the answers is never unpacked."""
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            return any(is_answers_name(PurePosixPath(name.replace("\\", "/")).name) for name in zipped.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
+        return True
+
+
+def unpack(archive: Path, target: Path) -> str | None:
+    """Extract a student's zip safely (no absolute paths, no ``..``, no symlinks, bounded); a problem or None."""
+    name = printable(archive.name)
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            members = zipped.infolist()
+            if len(members) > MAX_ARCHIVE_MEMBERS:
+                return f"{name} holds more than {MAX_ARCHIVE_MEMBERS} files; it was not opened."
+            budget = MAX_ARCHIVE_BYTES
+            for member in members:
+                parts = PurePosixPath(member.filename.replace("\\", "/")).parts
+                kind = stat.S_IFMT(member.external_attr >> 16)
+                if not parts or parts[0] == "/" or ".." in parts or kind == stat.S_IFLNK or member.is_dir():
+                    continue
+                destination = target.joinpath(*parts)
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                with zipped.open(member) as packed, open(destination, "wb") as unpacked:
+                    while chunk := packed.read(1 << 16):
+                        budget -= len(chunk)
+                        if budget < 0:
+                            return f"{name} unpacks to more than {MAX_ARCHIVE_BYTES // 2**20} MB; it was not opened."
+                        unpacked.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as error:
+        return f"{name} could not be unpacked ({error}); upload answers.yaml itself or a plain .zip."
+    return None
