@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import statistics
 from collections import Counter
@@ -166,8 +167,8 @@ def test_question_totals_and_statement_math_in_unicode(graded_out: Path) -> None
     results = gradescope(graded_out, "03-typical-mistakes")
     q1 = sum(test["score"] for test in results["tests"] if test["extra_data"]["id"].startswith("q1."))
     assert f"({q1:g} / 6)" in page.find("section", id="q1").find("h2").text()
-    statement = page.find("section", id="q1").find(class_="statement").text()
-    assert "q, k ∈ ℝᵈ" in statement and "$" not in statement
+    statement = page.find("section", id="q1").find(class_="statement")
+    assert statement.find_all("math") and "$" not in statement.text()  # MathML: tests/test_mathml.py
 
 
 def test_hostile_answer_is_escaped_everywhere(graded_out: Path) -> None:
@@ -481,3 +482,58 @@ def test_folders_graded_before_result_json_still_report_from_results_json(out_co
     assert part.attrs["data-verdict"] == "incorrect"
     rows = parse_html(out_copy / "report.html").find_all("tr", class_="wrong-answer", data_part="q1.a")
     assert [row.attrs["data-rule"] for row in rows] == ["unknown"]
+
+
+def test_a_group_decision_through_the_cli_grades_all_members_and_compare_names_it(out_copy: Path) -> None:
+    copies = ["copy-a", "copy-b"]
+    clone(out_copy, "03-typical-mistakes", copies)
+    old = Path(shutil.copytree(out_copy, out_copy.parent / "old"))
+    assert run_report(old)[0] == EXIT_OK
+    group = review_rows(old)[ARGMAX].attrs["data-group"]
+    overrides = f'03-typical-mistakes:\n  q2.b: 0\ngroups:\n  "{group}": {{score: 1, comment: One effect named.}}\n'
+    (out_copy / "overrides.yaml").write_text(overrides, encoding="utf-8")
+
+    code, printed = run_report(out_copy, "--compare", str(old))
+    assert code == EXIT_OK and f"(group decision {group})" in printed
+    assert ARGMAX not in review_rows(out_copy)  # decided: out of the queue
+    for name in copies:
+        feedback = parse_html(out_copy / name / "feedback.html").find("div", id="part-q2.b")
+        assert feedback.find("dd", class_="points").text() == "1 / 2"
+        assert "One effect named." in feedback.find(class_="override").text()
+    own = parse_html(out_copy / "03-typical-mistakes" / "feedback.html").find("div", id="part-q2.b")
+    assert own.find("dd", class_="points").text() == "0 / 2"  # its own entry wins over the group's
+    decided = {
+        row.attrs["data-submission"]: row.find("td", class_="decision").text()
+        for row in parse_html(out_copy / "report.html").find_all("tr", class_="override-item", data_part="q2.b")
+    }
+    assert decided == {"03-typical-mistakes": "this submission", "copy-a": f"group {group}", "copy-b": f"group {group}"}
+    rows = parse_html(out_copy / "changes.html").find("table", id="changes").find_all("tr", class_="part-change")
+    causes = {row.attrs["data-submission"]: row.find("td", class_="cause").text() for row in rows}
+    assert causes == {
+        "03-typical-mistakes": "",
+        "copy-a": f"group decision {group}",
+        "copy-b": f"group decision {group}",
+    }
+
+
+def test_a_group_decision_matching_nothing_stops_the_report_with_the_closest_group(
+    out_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    group = review_rows(out_copy)[ARGMAX].attrs["data-group"]
+    typo = group[:-1] + ("0" if group[-1] != "0" else "1")
+    (out_copy / "overrides.yaml").write_text(f'groups:\n  "{typo}": 1\n', encoding="utf-8")
+    assert run_report(out_copy)[0] == EXIT_CONFIG
+    error = capsys.readouterr().err
+    assert f"{typo}: no graded answer is in this group" in error and f"did you mean '{group}'?" in error
+
+
+def test_report_names_rules_and_keeps_scores_and_names_whole(graded_out: Path) -> None:
+    html = (graded_out / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"rule:\d", html)  # rules are named, never numbered
+    assert "white-space: nowrap" in html
+    names = [
+        row.attrs["data-submission"]
+        for row in parse_html(graded_out / "report.html").find_all("tr", class_="submission")
+    ]
+    assert "02-perfect-latex-unicode" in names
+    assert ">02-perfect-latex-unicode</a>" in html
