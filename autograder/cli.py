@@ -461,17 +461,16 @@ def _check_verdict(answered: int, parts: int, unreadable: int, ignored: int, not
     """The last line of ``check``: what to fix, counted; "all read" only when nothing was lost."""
     if answered == 0 and not ignored and notes:
         return "No answer could be read: fix the problem in the note above first."
-    problems = []
-    if unreadable:
-        problems.append(f"{unreadable} answer(s) could not be read")
-    if ignored:
-        problems.append(f"{ignored} {'was' if ignored == 1 else 'were'} ignored")
+    problems: list[str] = []
+    for count, one, many in ((unreadable, "could not be read", "could not be read"), (ignored, "was", "were")):
+        if count:
+            noun = "" if problems else ("answer " if count == 1 else "answers ")
+            problems.append(f"{count} {noun}{one if count == 1 else many}" + ("" if one != "was" else " ignored"))
     if notes:
-        problems.append(f"{len(notes)} note(s) about answers.yaml to fix")
-    read = f"{answered - unreadable} of {parts} parts answered and read"
+        problems.append(f"answers.yaml has {len(notes)} problem(s) noted above")
     if problems:
-        return f"Fix before you submit: {', '.join(problems)} ({read})."
-    return f"Every answer given was read ({read})."
+        return f"Fix before you submit: {', '.join(problems)}. {answered - unreadable} of {parts} parts were read."
+    return f"Every answer given was read ({answered} of {parts} parts answered)."
 
 
 def _validate(args: argparse.Namespace, stdout: TextIO) -> int:
