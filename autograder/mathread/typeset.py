@@ -38,6 +38,10 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
     def __init__(self, ranks: Mapping[str, int]) -> None:
         super().__init__({"order": "old"})
         self.ranks = dict(ranks)
+        # sympy's printer writes text nodes unescaped (it patches minidom so that its own
+        # entities pass): escape every text here, keeping only well-formed entity references
+        create = self.dom.createTextNode
+        self.dom.createTextNode = lambda data: create(_escaped(str(data)))
 
     # --- ordering ---------------------------------------------------------
 
@@ -131,6 +135,14 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
             element.setAttribute("mathvariant", "normal")
         element.appendChild(self.dom.createTextNode(text))
         return element
+
+
+_NOT_AN_ENTITY = re.compile(r"&(?!#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;)")
+
+
+def _escaped(data: str) -> str:
+    """``<``, ``>`` and a bare ``&`` escaped; sympy's ``&InvisibleTimes;`` / ``&#xB7;`` kept."""
+    return _NOT_AN_ENTITY.sub("&amp;", data).replace("<", "&lt;").replace(">", "&gt;")
 
 
 def ranks(written: Sequence[str]) -> dict[str, int]:

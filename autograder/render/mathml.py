@@ -43,6 +43,25 @@ ATTRIBUTES = frozenset(
     }
 )  # fmt: skip
 """Layout attributes only: no ``style``, ``class``, ``id``, ``href`` or event handlers."""
+ARITY = {"mfrac": 2, "msup": 2, "msub": 2, "mroot": 2, "mover": 2, "munder": 2, "msubsup": 3, "munderover": 3}
+"""Elements that take a fixed number of children; another count is broken markup
+(latex2mathml writes ``\\frac{a}`` as an ``<mfrac>`` with one child)."""
+KNOWN_ENVIRONMENTS = frozenset(
+    {
+        "matrix",
+        "pmatrix",
+        "bmatrix",
+        "Bmatrix",
+        "vmatrix",
+        "Vmatrix",
+        "smallmatrix",
+        "array",
+        "cases",
+        "aligned",
+        "split",
+    }
+)
+"""LaTeX environments latex2mathml converts; it drops others silently."""
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _NAMED_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 
@@ -92,6 +111,8 @@ def _rebuild(element: ElementTree.Element) -> str:
     name = _local(element.tag)
     if name not in ELEMENTS:
         raise Rejected(f"<{name}> is not allowed")
+    if name in ARITY and len(element) != ARITY[name]:
+        raise Rejected(f"<{name}> with {len(element)} children")
     attributes = "".join(
         f' {key}="{escape(value)}"' for key, value in sorted(element.attrib.items()) if key in ATTRIBUTES
     )
@@ -111,11 +132,25 @@ def latex(source: str, *, display: bool = False) -> str:
         converted = latex2mathml.converter.convert(source, display="block" if display else "inline")
     except Exception:  # latex2mathml raises many types on bad input; the reader sees the source
         converted = ""
-    cleaned = clean(converted)
+    cleaned = clean(converted) if _balanced(source) and _known_environments(source) else ""
     if not cleaned or _unknown_command(converted):
         delimiter = "$$" if display else "$"
         return f'<code class="latex">{escape(delimiter + source + delimiter)}</code>'
     return cleaned
+
+
+def _balanced(source: str) -> bool:
+    """Braces balance (``\\{`` and ``\\}`` are characters): latex2mathml guesses otherwise."""
+    depth = 0
+    for brace in re.sub(r"\\\\|\\[{}]", "", source):
+        depth += {"{": 1, "}": -1}.get(brace, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _known_environments(source: str) -> bool:
+    return all(name in KNOWN_ENVIRONMENTS for name in re.findall(r"\\(?:begin|end)\s*\{([^}]*)\}", source))
 
 
 def _unknown_command(converted: str) -> bool:
