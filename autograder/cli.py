@@ -343,6 +343,9 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
         f"{len(summary.review)} part(s) waiting for review, {len(summary.overridden)} overridden",
         file=stdout,
     )
+    if summary.review_load.parts:  # what the instructor looks at: each group once (overrides.yaml `groups:`)
+        load = summary.review_load
+        print(f"Review: {load.parts} part(s) in review → {load.groups} answer group(s) to look at", file=stdout)
     _print_out_state(built, stdout)
     if built.changes is not None:
         print(f"\nChanges since {args.compare}:\n", file=stdout)
@@ -352,9 +355,10 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
         if path.parent == args.out_dir and path not in {export.path for export in built.exports}:
             print(f"wrote {path}", file=stdout)
     for export in built.exports:
-        left = f"; left out {len(export.left_out)}:" if export.left_out else ""
-        print(f"wrote {export.path} ({export.rows} row(s){left})", file=stdout)
-        for line in export.left_out:
+        unlisted = f"; {len(export.unlisted)} not in the roster left out" if export.unlisted else ""
+        unmatched = f"; {len(export.unmatched)} left out:" if export.unmatched else ""
+        print(f"wrote {export.path} ({export.rows} row(s){unlisted}{unmatched})", file=stdout)
+        for line in export.unmatched:
             print(f"  - {line}", file=stdout)
     if not any(export.path.name != "grades.csv" for export in built.exports):
         print(

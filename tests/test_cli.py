@@ -507,3 +507,13 @@ def test_gradescope_run_outside_a_gradescope_root_writes_nothing(
     assert "not a Gradescope autograder root" in error and "no submission/" in error
     assert "set AUTOGRADER_ROOT=/path/with/source-and-submission" in error
     assert printed == ""
+
+
+def test_report_prints_the_review_load_in_answer_groups(tmp_path: Path) -> None:
+    submissions = tmp_path / "in"
+    for name in ("ann", "ben"):  # the same manual answer twice: two parts in review, one group
+        shutil.copytree(TINY / "submissions" / "alice", submissions / name)
+    tiny_grade(tmp_path / "out", submissions)
+    code, printed = run("report", str(tmp_path / "out"))
+    assert code == EXIT_OK
+    assert "Review: 2 part(s) in review → 1 answer group(s) to look at" in printed.splitlines()
