@@ -48,7 +48,7 @@ def validate(*, problems: Path, reference: Path | None = None) -> list[str]:
 def find_submissions(path: Path) -> list[Path]:
     """What the submissions under ``path`` are: ``path`` itself when it holds answers at its
     top, is a .zip or an answers file, or holds a single folder or .zip (an upload with its
-    answers nested, ``hw9/answers.yaml``); else each child folder and each .zip file is one
+    answers nested, ``homework/answers.yaml``); else each child folder and each .zip file is one
     submission (a Gradescope export, an LMS download of one zip per student), wherever its
     answers sit inside it (see :mod:`autograder.locate`). One where nothing is found still
     gets a results.json saying so."""

@@ -3,7 +3,7 @@ and of ``gradescope run``, so an upload grades the same wherever it is graded.
 
 A submission (an upload) is a folder, a ``.zip`` file or an answers file itself.
 Looked for in a folder, nearest first: ``answers.yaml`` or ``answers.yml`` (any
-case) at the top or up to :data:`SEARCH_DEPTH` folders down (``hw9/answers.yaml``),
+case) at the top or up to :data:`SEARCH_DEPTH` folders down (``homework/answers.yaml``),
 then inside the upload's .zip files, each unpacked (bounded: no absolute paths, no
 ``..``, no symlinks, at most :data:`MAX_ARCHIVE_MEMBERS` files and
 :data:`MAX_ARCHIVE_BYTES`) into a private temporary folder that is removed once the
@@ -13,7 +13,7 @@ When several answer files are found, the nearest the top wins, then the exact na
 ``answers.yaml``, then ``answers.yml``; two that are still equal (``a/answers.yaml``
 and ``b/answers.yaml``, two zips that both hold answers) are refused, since either
 could be the one the student meant: nothing is graded and the message says why.
-Every choice made becomes a message for the student ("Graded hw9/answers.yaml from
+Every choice made becomes a message for the student ("Graded homework/answers.yaml from
 your upload."); a plain ``answers.yaml`` at the top says nothing.
 
 Files an answers file names (``{file: model.py}``) are read relative to the folder
@@ -74,7 +74,7 @@ class Located:
     """The answers file's name in ``folder`` (``Answers.YAML`` is read as it is)."""
     messages: tuple[str, ...] = ()
     where: str = ""
-    """The answers file as the student knows it (``hw9/answers.yaml``, ``hw9.zip: answers.yaml``);
+    """The answers file as the student knows it (``homework/answers.yaml``, ``homework.zip: answers.yaml``);
     empty when there is none."""
 
 
