@@ -360,8 +360,11 @@ def _around(spans: tuple[Span, ...], position: int) -> int:
 
 def windows(ctx: _Context, ends: list[int]) -> _Windows:
     """For each denial: the stretch of its own clause before it, when a match ends there
-    ("sim ≥ 0 is not enough"); otherwise what it most likely takes back: the earlier
-    clauses of its sentence, or else the sentence before ("…sim > 0. This is wrong.")."""
+    ("sim ≥ 0 is not enough": rejected); otherwise what it most likely takes back (doubted):
+    the earlier clauses of its sentence, else the sentence before ("…sim > 0. This is
+    wrong."), else the rest of its sentence, else everything before it. A contrast with a
+    negation and no idea of its own ("…, but that doesn't hold") takes back the clauses
+    before it, or the sentence before."""
     rejected: list[Span] = []
     doubted: list[Span] = []
     for start, _ in ctx.denials:
@@ -381,8 +384,10 @@ def windows(ctx: _Context, ends: list[int]) -> _Windows:
             doubted.append((sentence_start, clause_start))
         elif any(previous[0] < end <= previous[1] for end in ends):
             doubted.append(previous)
-        else:  # nothing before it to deny: "It is not necessary for the sum to be nonzero."
+        elif any(start < end <= sentence_end for end in ends):  # "It is not necessary for the sum to be 0."
             doubted.append((start, sentence_end))
+        else:  # "This is wrong, though." after a sentence with no idea in it: all before it
+            doubted.append((0, start))
     for start, _ in ctx.turns:
         clause_start, clause_end = ctx.clauses[_around(ctx.clauses, start)]
         if any(clause_start < end <= clause_end for end in ends):

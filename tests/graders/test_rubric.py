@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from autograder.graders import rubric
 from autograder.mathread import Unreadable
-from autograder.result import Outcome
+from autograder.result import Outcome, PartResult
 from autograder.spec import Part, SpecError, load_question
 
 # Patterns in the style of problems/hw9 (kept here so these tests do not move with the specs).
@@ -273,3 +275,339 @@ def test_bad_params_are_spec_errors(tmp_path: Path, params: str, message: str) -
     path.write_text(f"id: q\nparts:\n  a:\n    kind: rubric\n    {params}\n", encoding="utf-8")
     with pytest.raises(SpecError, match=re.escape(message)):
         load_question(path)
+
+
+# --- Free text is never falsely accepted: denials, retractions, hedges, misconceptions anywhere ----------
+#
+# (answer id, text, verdict, label). Labels: ``right`` (the idea, stated plainly), ``contradicts`` (the
+# idea, then denied, retracted or contradicted somewhere), ``hedged``, ``misconception`` (asserts a listed
+# wrong idea), ``negated_misconception`` (rejects a listed wrong idea), ``double_negation``. The hw9
+# parts are graded through the engine with the real specs; ``argmax_training`` and ``sim_condition``
+# are the generic spec above.
+HW9_RIGHT = [
+    ("q6.a", "sim(q,k) > 0 for all q, k.", "correct", "right"),
+    ("q6.a", "The denominator Σ_j sim(Q_i, K_j) has to be different from zero for every i.", "correct", "right"),
+    ("q6.a", "V'_i is finite as long as the normalizer Σ_j sim(Q_i,K_j) is nonzero.", "correct", "right"),
+    ("q6.a", "sim must be strictly positive (e.g. exp(q^T k)), so the denominator can never be 0.", "correct", "right"),
+    (
+        "q6.a",
+        "Why does V'_i blow up? Because we divide by Σ_j sim(Q_i, K_j). So that sum must not be 0.",
+        "correct",
+        "right",
+    ),
+    (
+        "q2.b",
+        "Argmax is piecewise constant, so its derivative wrt the scores is zero almost everywhere. Therefore no "
+        "gradient reaches W_Q and W_K, and they cannot be learned.",
+        "correct",
+        "right",
+    ),
+    (
+        "q2.b",
+        "Using argmax instead of softmax makes the attention piecewise constant, so the gradient wrt the scores "
+        "is zero and the queries and keys cannot be learned.",
+        "correct",
+        "right",
+    ),
+    (
+        "q2.b",
+        "Argmax is not differentiable: its derivative with respect to the scores is 0 wherever it is defined. "
+        "Hence the queries and keys receive no gradient and can never be learned.",
+        "correct",
+        "right",
+    ),
+]
+HW9_NEGATED_MISCONCEPTION = [
+    ("q6.a", "sim ≥ 0 is not enough, we need sim > 0.", "correct", "negated_misconception"),
+    (
+        "q6.a",
+        "The normalization Σ_j sim(Q_i, K_j) must not be zero; note that sim ≥ 0 would not guarantee this.",
+        "correct",
+        "negated_misconception",
+    ),
+    ("q6.a", "sim must be strictly positive rather than non-negative.", "correct", "negated_misconception"),
+    (
+        "q6.a",
+        "The denominator Σ_j sim(Q_i, K_j) must be nonzero; it is NOT true that any positive-definite kernel works.",
+        "correct",
+        "negated_misconception",
+    ),
+    (
+        "q2.b",
+        "Argmax is piecewise constant so the keys and queries cannot be learned. It is not true that argmax "
+        "trains faster.",
+        "correct",
+        "negated_misconception",
+    ),
+    # Which of the two the denial is about cannot be told here: the kernel is rejected, sim ≥ 0 stands.
+    (
+        "q6.a",
+        "sim ≥ 0 works and a PSD kernel is not needed, the sum must be non-zero.",
+        "needs_review",
+        "misconception",
+    ),
+]
+HW9_CONTRADICTS = [
+    ("q6.a", "sim(q,k) > 0 for all q, k. However sim > 0 is not sufficient.", "needs_review", "contradicts"),
+    ("q6.a", "sim(q,k) > 0 for all q, k, but that is not the condition.", "needs_review", "contradicts"),
+    ("q6.a", "sim(q,k) > 0 for all q, k. This is wrong.", "needs_review", "contradicts"),
+    ("q6.a", "The sum of sim values must be nonzero, which does not hold in general.", "needs_review", "contradicts"),
+    ("q6.a", "The denominator must not be zero. A positive sim isn't required.", "needs_review", "contradicts"),
+    ("q6.a", "It is not necessary that the denominator be nonzero.", "needs_review", "contradicts"),
+    ("q6.a", "Requiring sim(q,k) > 0 won't be enough.", "needs_review", "contradicts"),
+    ("q6.a", "One could require sim(q,k) > 0, but that's not it.", "needs_review", "contradicts"),
+    ("q6.a", "People claim sim > 0 for all q, k, but I disagree.", "needs_review", "contradicts"),
+    (
+        "q6.a",
+        "sim(q,k) > 0 isn't the condition; the condition is that sim is symmetric.",
+        "needs_review",
+        "contradicts",
+    ),
+    (
+        "q2.b",
+        "argmax is piecewise constant, so its gradient is zero almost everywhere; W_Q and W_K cannot be learned. "
+        "Actually the gradient is not zero.",
+        "needs_review",
+        "contradicts",
+    ),
+    (
+        "q2.b",
+        "The gradient vanishes so the keys cannot be learned. However, the gradient does not vanish in practice.",
+        "needs_review",
+        "contradicts",
+    ),
+    (
+        "q2.b",
+        "argmax is piecewise constant, so W_Q and W_K cannot be learned. Actually that is wrong, the gradient "
+        "flows fine.",
+        "needs_review",
+        "contradicts",
+    ),
+    (
+        "q2.b",
+        "It is false that argmax is piecewise constant; the keys cannot be learned though.",
+        "needs_review",
+        "contradicts",
+    ),
+]
+HW9_HEDGED = [
+    ("q6.a", "Maybe sim(q,k) > 0 for all q, k.", "needs_review", "hedged"),
+    ("q6.a", "sim(q,k) > 0 for all q, k? I'm not sure.", "needs_review", "hedged"),
+    ("q6.a", "Is sim(q,k) > 0 enough? I think not.", "needs_review", "hedged"),
+    ("q6.a", "I'm not sure, perhaps the denominator must be nonzero.", "needs_review", "hedged"),
+    (
+        "q2.b",
+        "The gradient is zero almost everywhere, so the keys cannot be learned. I'm not sure though.",
+        "needs_review",
+        "hedged",
+    ),
+    ("q2.b", "I guess the gradient is zero so the keys cannot be learned.", "needs_review", "hedged"),
+]
+HW9_MISCONCEPTION = [
+    ("q6.a", "sim > 0 everywhere, and sim ≥ 0 suffices.", "needs_review", "misconception"),
+    ("q6.a", "The denominator must be nonzero, so sim must be a PSD kernel.", "needs_review", "misconception"),
+    ("q6.a", "sim(q,k) > 0 is not required; sim just has to be a kernel.", "needs_review", "misconception"),
+    (
+        "q2.b",
+        "argmax is piecewise constant so W_Q and W_K cannot be learned, but argmax trains faster.",
+        "needs_review",
+        "misconception",
+    ),
+    (
+        "q2.b",
+        "argmax is piecewise constant, which means queries cannot be learned; also argmax learns faster.",
+        "needs_review",
+        "misconception",
+    ),
+]
+HW9_DOUBLE_NEGATION = [
+    # "not insufficient" means sufficient; a keyword grader cannot be sure of that, so it asks.
+    ("q6.a", "sim(q, k) > 0 is not insufficient.", "needs_review", "double_negation"),
+    (
+        "q6.a",
+        "The denominator must be non-zero: sim > 0 is sufficient but not necessary.",
+        "needs_review",
+        "double_negation",
+    ),
+]
+GENERIC = [
+    ("argmax_training", ARGMAX_FULL, "correct", "right"),
+    ("argmax_training", ARGMAX_FULL + " This is wrong, though.", "needs_review", "contradicts"),
+    ("argmax_training", ARGMAX_FULL + " But the gradient is not zero.", "needs_review", "contradicts"),
+    (
+        "argmax_training",
+        "Perhaps argmax is piecewise constant, so the keys cannot be learned.",
+        "needs_review",
+        "hedged",
+    ),
+    ("argmax_training", ARGMAX_FULL + " It is a myth that argmax trains faster.", "correct", "negated_misconception"),
+    ("argmax_training", "It trains faster. " + ARGMAX_FULL, "needs_review", "misconception"),
+    ("sim_condition", SIM_SUM_UNICODE + "; sim ≥ 0 is not enough.", "correct", "negated_misconception"),
+    ("sim_condition", SIM_SUM_UNICODE + ", but that does not hold.", "needs_review", "contradicts"),
+    (
+        "sim_condition",
+        SIM_POSITIVE + ". A positive sim is not sufficient, sim ≥ 0 is.",
+        "needs_review",
+        "misconception",
+    ),
+]
+FREE_TEXT = (
+    HW9_RIGHT + HW9_NEGATED_MISCONCEPTION + HW9_CONTRADICTS + HW9_HEDGED + HW9_MISCONCEPTION + HW9_DOUBLE_NEGATION
+)
+NEVER_CORRECT = ("contradicts", "hedged", "misconception")
+
+
+def _grade_any(parts: dict[str, Part], grade_hw9: Callable[[str, str], PartResult], key: str, text: str) -> str:
+    return grade(parts[key], text).verdict if key in parts else grade_hw9(key, text).verdict
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "verdict", "label"),
+    FREE_TEXT + GENERIC,
+    ids=[f"{c[0]}:{c[3]}:{c[1][:50]}" for c in FREE_TEXT + GENERIC],
+)
+def test_free_text_variants(
+    parts: dict[str, Part],
+    grade_hw9: Callable[[str, str], PartResult],
+    key: str,
+    text: str,
+    verdict: str,
+    label: str,
+) -> None:
+    graded = _grade_any(parts, grade_hw9, key, text)
+    assert graded == verdict, f"{label}: {text}"
+    if label in NEVER_CORRECT:
+        assert graded != "correct"
+
+
+def test_the_table_is_big_enough_and_has_every_label() -> None:
+    assert len(FREE_TEXT) >= 30
+    labels = {case[3] for case in FREE_TEXT + GENERIC}
+    assert labels == {"right", "contradicts", "hedged", "misconception", "negated_misconception", "double_negation"}
+
+
+def test_no_answer_that_asserts_a_misconception_or_denies_an_idea_is_correct(
+    parts: dict[str, Part], grade_hw9: Callable[[str, str], PartResult]
+) -> None:
+    """Every answer of these tests (this file's and the other tables of this module) that
+    asserts a wrong idea, denies a required one or hedges is graded anything but correct."""
+    wrong = [(key, text) for key, text, _, label in FREE_TEXT + GENERIC if label in NEVER_CORRECT]
+    wrong += [(key, text) for key, text, verdict, *_ in CASES if verdict != "correct"]
+    assert len(wrong) > 30
+    accepted = [(key, text) for key, text in wrong if _grade_any(parts, grade_hw9, key, text) == "correct"]
+    assert accepted == []
+
+
+def test_a_contradicted_idea_is_named_and_earns_nothing_yet(parts: dict[str, Part]) -> None:
+    params: rubric.Params = parts["argmax_training"].params
+    outcome = grade(parts["argmax_training"], ARGMAX_FULL + " But the gradient is not zero.")
+    zero_gradient = params.concepts[0]
+    assert outcome.verdict == "needs_review"
+    assert rubric.CONTRADICTED.format(description=zero_gradient.description) in outcome.feedback
+    assert rubric.FOUND.format(description=zero_gradient.description) not in outcome.feedback
+    # Only the idea nothing contradicts counts toward the provisional score.
+    assert outcome.credit == 0.5
+    assert rubric.PROVISIONAL_CREDIT.format(percent="50%") in outcome.feedback
+    assert outcome.note == "rubric:+no_learning_qk,~zero_gradient,-smooth_relaxation"
+
+
+def test_a_rejected_misconception_is_not_held_against_the_answer(parts: dict[str, Part]) -> None:
+    params: rubric.Params = parts["sim_condition"].params
+    outcome = grade(parts["sim_condition"], SIM_SUM_UNICODE + "; sim ≥ 0 is not enough.")
+    assert outcome.verdict == "correct"
+    assert all(misconception.message not in outcome.feedback for misconception in params.misconceptions)
+    assert (outcome.note, outcome.highlights[-1][2]) == ("rubric:+denominator_nonzero", "denied:nonnegative_only")
+
+
+def test_a_misconception_the_grader_cannot_place_goes_to_review(parts: dict[str, Part]) -> None:
+    # "not" inside the match, and the pattern matches without it: claimed or rejected?
+    outcome = grade(parts["argmax_training"], ARGMAX_FULL + " Argmax is not smooth and trains faster.")
+    assert outcome.verdict == "needs_review"
+    assert rubric.UNSURE_MISCONCEPTION in outcome.feedback
+    assert "?faster" in outcome.note
+
+
+def test_a_hedge_with_no_idea_in_its_sentence_sends_the_answer_to_review(parts: dict[str, Part]) -> None:
+    outcome = grade(parts["argmax_training"], ARGMAX_FULL + " I'm not sure.")
+    assert (outcome.verdict, outcome.credit) == ("needs_review", 1.0)
+    assert rubric.HEDGED in outcome.feedback
+    assert outcome.note.endswith(",?hedge")
+    # A question alone is rhetorical, not a hedge.
+    assert grade(parts["argmax_training"], "Why? " + ARGMAX_FULL).verdict == "correct"
+
+
+HIGHLIGHTS = [
+    (
+        "argmax_training",
+        "argmax is piecewise constant, so the keys cannot be learned",
+        [("piecewise constant", "zero_gradient"), ("keys cannot be learned", "no_learning_qk")],
+    ),
+    (
+        "argmax_training",
+        "argmax is piecewise constant, so the keys cannot be learned. But argmax is not piecewise constant.",
+        [
+            ("piecewise constant", "zero_gradient"),
+            ("keys cannot be learned", "no_learning_qk"),
+            ("piecewise constant", "denied:zero_gradient"),
+        ],
+    ),
+    ("sim_condition", "sim(q, k) ≥ 0", [("≥ 0", "!nonnegative_only")]),
+    (
+        "sim_condition",
+        "sim ≥ 0 is not enough; sim > 0",
+        [("≥ 0", "denied:nonnegative_only"), ("sim > 0", "denominator_nonzero")],
+    ),
+]
+
+
+@pytest.mark.parametrize(("key", "text", "marked"), HIGHLIGHTS)
+def test_highlights_mark_what_was_found_denied_and_wrong(
+    parts: dict[str, Part], key: str, text: str, marked: list[tuple[str, str]]
+) -> None:
+    reading = rubric.read(text, parts[key])
+    outcome = rubric.grade(reading, None, parts[key])
+    shown = rubric.show(reading)
+    assert [(shown[start:end], label) for start, end, label in outcome.highlights] == marked
+    spans = [(start, end) for start, end, _ in outcome.highlights]
+    assert spans == sorted(spans)
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(spans))
+
+
+def test_highlights_stay_inside_what_is_shown(parts: dict[str, Part]) -> None:
+    text = "x " * 230 + "argmax is piecewise constant, so its gradient is zero"
+    reading = rubric.read(text, parts["argmax_training"])
+    outcome = rubric.grade(reading, None, parts["argmax_training"])
+    shown = rubric.show(reading)
+    assert shown.endswith(" …") and len(reading.text) > rubric.SHOWN_CHARS
+    assert outcome.highlights and all(0 <= start < end <= rubric.SHOWN_CHARS for start, end, _ in outcome.highlights)
+    assert shown[outcome.highlights[0][0] : outcome.highlights[0][1]] == "piecewise constant"
+    assert outcome.highlights[-1][1] == rubric.SHOWN_CHARS  # "its gradient is zero" is cut where show cuts
+
+
+GROUPED = [
+    ("sim(q,k) > 0 for all q, k.", "Sim(q, k) > 0  for all q,k"),
+    ("The keys can't be learned!", "the keys cant be learned"),
+    (r"$\sum_j sim(Q_i, K_j) \neq 0$", "Σ_j sim(Q_i,K_j) ≠ 0."),
+]
+NOT_GROUPED = [("sim > 0", "sim ≥ 0"), ("sim ≠ 0", "sim = 0"), ("the gradient is zero", "the gradient is not zero")]
+
+
+@pytest.mark.parametrize(("one", "other"), GROUPED)
+def test_group_key_ignores_case_spacing_and_punctuation(parts: dict[str, Part], one: str, other: str) -> None:
+    part = parts["sim_condition"]
+    assert rubric.KIND.group_key is rubric.group_key
+    assert rubric.group_key(rubric.read(one, part)) == rubric.group_key(rubric.read(other, part))
+
+
+@pytest.mark.parametrize(("one", "other"), NOT_GROUPED)
+def test_group_key_keeps_what_changes_the_meaning(parts: dict[str, Part], one: str, other: str) -> None:
+    part = parts["sim_condition"]
+    assert rubric.group_key(rubric.read(one, part)) != rubric.group_key(rubric.read(other, part))
+
+
+def test_the_engine_records_highlights_and_the_group(grade_hw9: Callable[[str, str], PartResult]) -> None:
+    result = grade_hw9("q6.a", "  Sim(q,k) > 0 for all q, k.")
+    assert result.verdict == "correct"
+    assert result.group == "sim q k > 0 for all q k"
+    assert result.answer_as_read is not None
+    assert [result.answer_as_read[start:end] for start, end, _ in result.highlights] == ["Sim(q,k) > 0"]
