@@ -343,9 +343,6 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
         f"{len(summary.review)} part(s) waiting for review, {len(summary.overridden)} overridden",
         file=stdout,
     )
-    if summary.review_load.parts:  # what the instructor looks at: each group once (overrides.yaml `groups:`)
-        load = summary.review_load
-        print(f"Review: {load.parts} part(s) in review → {load.groups} answer group(s) to look at", file=stdout)
     _print_out_state(built, stdout)
     if built.changes is not None:
         print(f"\nChanges since {args.compare}:\n", file=stdout)
@@ -355,10 +352,9 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
         if path.parent == args.out_dir and path not in {export.path for export in built.exports}:
             print(f"wrote {path}", file=stdout)
     for export in built.exports:
-        unlisted = f"; {len(export.unlisted)} not in the roster left out" if export.unlisted else ""
-        unmatched = f"; {len(export.unmatched)} left out:" if export.unmatched else ""
-        print(f"wrote {export.path} ({export.rows} row(s){unlisted}{unmatched})", file=stdout)
-        for line in export.unmatched:
+        left = f"; left out {len(export.left_out)}:" if export.left_out else ""
+        print(f"wrote {export.path} ({export.rows} row(s){left})", file=stdout)
+        for line in export.left_out:
             print(f"  - {line}", file=stdout)
     if not any(export.path.name != "grades.csv" for export in built.exports):
         print(
@@ -465,16 +461,17 @@ def _check_verdict(answered: int, parts: int, unreadable: int, ignored: int, not
     """The last line of ``check``: what to fix, counted; "all read" only when nothing was lost."""
     if answered == 0 and not ignored and notes:
         return "No answer could be read: fix the problem in the note above first."
-    problems: list[str] = []
-    for count, one, many in ((unreadable, "could not be read", "could not be read"), (ignored, "was", "were")):
-        if count:
-            noun = "" if problems else ("answer " if count == 1 else "answers ")
-            problems.append(f"{count} {noun}{one if count == 1 else many}" + ("" if one != "was" else " ignored"))
+    problems = []
+    if unreadable:
+        problems.append(f"{unreadable} answer(s) could not be read")
+    if ignored:
+        problems.append(f"{ignored} {'was' if ignored == 1 else 'were'} ignored")
     if notes:
-        problems.append(f"answers.yaml has {len(notes)} problem(s) noted above")
+        problems.append(f"{len(notes)} note(s) about answers.yaml to fix")
+    read = f"{answered - unreadable} of {parts} parts answered and read"
     if problems:
-        return f"Fix before you submit: {', '.join(problems)}. {answered - unreadable} of {parts} parts were read."
-    return f"Every answer given was read ({answered} of {parts} parts answered)."
+        return f"Fix before you submit: {', '.join(problems)} ({read})."
+    return f"Every answer given was read ({read})."
 
 
 def _validate(args: argparse.Namespace, stdout: TextIO) -> int:

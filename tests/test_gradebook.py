@@ -130,12 +130,17 @@ def test_grades_csv_gets_the_student_keys(out: Path) -> None:
 
 
 def test_without_a_roster_grades_csv_is_keyed_by_folder_and_no_export_is_written(out: Path) -> None:
-    (out / "roster.csv").unlink()
+    roster = out / "roster.csv"
+    kept = roster.rename(out.parent / "roster.csv")
     code, printed = report(out)
     assert code == EXIT_OK
     assert rows(out / "grades.csv")[0][:2] == ["submission", "algo.sort"]
     assert not (out / "gradescope_scores.csv").exists() and not (out / "canvas_grades.csv").exists()
     assert "no roster" in printed
+    assert report(out, "--roster", str(kept))[0] == EXIT_OK  # a roster kept elsewhere
+    assert (out / "gradescope_scores.csv").is_file()
+    printed = report(out)[1]  # and without it again: the exports are old, and it says so
+    assert f"{out / 'canvas_grades.csv'} is from an earlier report and was not updated" in printed
 
 
 def test_rows_the_gradebooks_cannot_match_are_left_out_and_listed(out: Path) -> None:

@@ -71,8 +71,14 @@ class Export:
     path: Path
     rows: int
     """Student rows written."""
-    left_out: list[str] = field(default_factory=list)
-    """Submissions not in this file, each with why."""
+    unlisted: list[str] = field(default_factory=list)
+    """Submissions not in this file because the roster does not name them (also a roster warning)."""
+    unmatched: list[str] = field(default_factory=list)
+    """Submissions not in this file because their roster row lacks what the gradebook matches by, each with why."""
+
+    @property
+    def left_out(self) -> list[str]:
+        return [*self.unlisted, *self.unmatched]
 
 
 def grades_csv(records: Sequence[GradedSubmission], roster: Roster | None = None) -> str:
@@ -103,47 +109,50 @@ def grades_csv(records: Sequence[GradedSubmission], roster: Roster | None = None
     return _csv(rows)
 
 
-def gradescope_csv(records: Sequence[GradedSubmission], roster: Roster) -> tuple[str, list[str]]:
-    """Gradescope's columns, and the submissions left out (no student email to match)."""
+def gradescope_csv(records: Sequence[GradedSubmission], roster: Roster) -> tuple[str, list[str], list[str]]:
+    """Gradescope's columns; the submissions the roster does not name; those without an email to match."""
     rows = [list(GRADESCOPE_COLUMNS)]
-    left_out: list[str] = []
-    for record, student in _students(records, roster, left_out):
+    unlisted: list[str] = []
+    unmatched: list[str] = []
+    for record, student in _students(records, roster, unlisted):
         if not student.email:
-            left_out.append(f"{record.submission}: the roster gives no email (Gradescope matches by email)")
+            unmatched.append(f"{record.submission}: the roster gives no email (Gradescope matches by email)")
             continue
         score, most = points(record.score), points(record.max_score)
         rows.append([student.name, student.sid, student.email, student.section, score, most])
-    return _csv(rows), left_out
+    return _csv(rows), unlisted, unmatched
 
 
 def canvas_csv(
     records: Sequence[GradedSubmission], roster: Roster, *, assignment: str, assignment_id: str = ""
-) -> tuple[str, list[str]]:
-    """Canvas's gradebook columns with a Points Possible row, and the submissions left out."""
+) -> tuple[str, list[str], list[str]]:
+    """Canvas's gradebook columns with a Points Possible row; the submissions the roster does
+    not name; those with no ID, SIS User ID or SIS Login ID to match."""
     column = f"{assignment} ({assignment_id})" if assignment_id else assignment
     most = max((record.max_score for record in records), default=0.0)
     rows = [[*CANVAS_KEY_COLUMNS, column], [POINTS_POSSIBLE, "", "", "", "", points(most)]]
-    left_out: list[str] = []
-    for record, student in _students(records, roster, left_out):
+    unlisted: list[str] = []
+    unmatched: list[str] = []
+    for record, student in _students(records, roster, unlisted):
         if not (student.canvas_id or student.sid or student.login):
-            left_out.append(
+            unmatched.append(
                 f"{record.submission}: the roster gives no canvas id, sid or login (Canvas matches by one of them)"
             )
             continue
         keys = [student.name, student.canvas_id, student.sid, student.login, student.section]
         rows.append([*keys, points(record.score)])
-    return _csv(rows), left_out
+    return _csv(rows), unlisted, unmatched
 
 
 def _students(
-    records: Sequence[GradedSubmission], roster: Roster, left_out: list[str]
+    records: Sequence[GradedSubmission], roster: Roster, unlisted: list[str]
 ) -> Iterator[tuple[GradedSubmission, Student]]:
-    """Each record with its roster row, in order; one without a row is added to ``left_out``."""
+    """Each record with its roster row, in order; the name of one without a row goes to ``unlisted``."""
     students = roster.by_folder()
     for record in records:
         student = students.get(record.submission)
         if student is None:
-            left_out.append(f"{record.submission}: not in the roster")
+            unlisted.append(record.submission)
         else:
             yield record, student
 
@@ -177,14 +186,14 @@ def write_gradebooks(records: Sequence[GradedSubmission], out: Path, gradebook: 
     roster = gradebook.roster
     if roster is None:
         return exports
-    text, left_out = gradescope_csv(records, roster)
+    text, unlisted, unmatched = gradescope_csv(records, roster)
     path = _write(out / GRADESCOPE_SCORES_FILE, text, gradebook.bom)
-    exports.append(Export(path, len(records) - len(left_out), left_out))
-    text, left_out = canvas_csv(
+    exports.append(Export(path, len(records) - len(unlisted) - len(unmatched), unlisted, unmatched))
+    text, unlisted, unmatched = canvas_csv(
         records, roster, assignment=gradebook.assignment, assignment_id=gradebook.canvas_assignment_id
     )
     path = _write(out / CANVAS_FILE, text, gradebook.bom)
-    exports.append(Export(path, len(records) - len(left_out), left_out))
+    exports.append(Export(path, len(records) - len(unlisted) - len(unmatched), unlisted, unmatched))
     return exports
 
 
