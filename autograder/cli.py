@@ -27,6 +27,7 @@ from rich.console import Console
 import autograder
 from autograder import api, gradescope, gradescope_build, progress, render, safeio, student
 from autograder.launch import ALLOW_UNCONFINED_FLAG, allow_unconfined_code
+from autograder.render.gradebook import CANVAS_FILE, GRADES_FILE, GRADESCOPE_SCORES_FILE
 from autograder.spec import closest
 from autograder.submission import ANSWERS_FILE
 
@@ -343,6 +344,9 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
         f"{len(summary.review)} part(s) waiting for review, {len(summary.overridden)} overridden",
         file=stdout,
     )
+    if summary.review_load.parts:  # what the instructor looks at: each group once (overrides.yaml `groups:`)
+        load = summary.review_load
+        print(f"Review: {load.parts} part(s) in review → {load.groups} answer group(s) to look at", file=stdout)
     _print_out_state(built, stdout)
     if built.changes is not None:
         print(f"\nChanges since {args.compare}:\n", file=stdout)
@@ -352,16 +356,20 @@ def _report(args: argparse.Namespace, stdout: TextIO) -> int:
         if path.parent == args.out_dir and path not in {export.path for export in built.exports}:
             print(f"wrote {path}", file=stdout)
     for export in built.exports:
-        left = f"; left out {len(export.left_out)}:" if export.left_out else ""
-        print(f"wrote {export.path} ({export.rows} row(s){left})", file=stdout)
-        for line in export.left_out:
+        unlisted = f"; {len(export.unlisted)} not in the roster left out" if export.unlisted else ""
+        unmatched = f"; {len(export.unmatched)} left out:" if export.unmatched else ""
+        print(f"wrote {export.path} ({export.rows} row(s){unlisted}{unmatched})", file=stdout)
+        for line in export.unmatched:
             print(f"  - {line}", file=stdout)
-    if not any(export.path.name != "grades.csv" for export in built.exports):
+    if not any(export.path.name != GRADES_FILE for export in built.exports):
         print(
             "  (no roster: grades.csv is keyed by folder only; give --roster FILE or put roster.csv in "
             f"{args.out_dir} for gradescope_scores.csv and canvas_grades.csv)",
             file=stdout,
         )
+        for name in (GRADESCOPE_SCORES_FILE, CANVAS_FILE):
+            if (args.out_dir / name).is_file():
+                print(f"  ! {args.out_dir / name} is from an earlier report and was not updated", file=stdout)
     print(f"wrote {args.out_dir}/<submission>/feedback.html and feedback.md", file=stdout)
     return EXIT_OK
 
@@ -461,17 +469,16 @@ def _check_verdict(answered: int, parts: int, unreadable: int, ignored: int, not
     """The last line of ``check``: what to fix, counted; "all read" only when nothing was lost."""
     if answered == 0 and not ignored and notes:
         return "No answer could be read: fix the problem in the note above first."
-    problems = []
-    if unreadable:
-        problems.append(f"{unreadable} answer(s) could not be read")
-    if ignored:
-        problems.append(f"{ignored} {'was' if ignored == 1 else 'were'} ignored")
+    problems: list[str] = []
+    for count, one, many in ((unreadable, "could not be read", "could not be read"), (ignored, "was", "were")):
+        if count:
+            noun = "" if problems else ("answer " if count == 1 else "answers ")
+            problems.append(f"{count} {noun}{one if count == 1 else many}" + ("" if one != "was" else " ignored"))
     if notes:
-        problems.append(f"{len(notes)} note(s) about answers.yaml to fix")
-    read = f"{answered - unreadable} of {parts} parts answered and read"
+        problems.append(f"answers.yaml has {len(notes)} problem(s) noted above")
     if problems:
-        return f"Fix before you submit: {', '.join(problems)} ({read})."
-    return f"Every answer given was read ({read})."
+        return f"Fix before you submit: {', '.join(problems)}. {answered - unreadable} of {parts} parts were read."
+    return f"Every answer given was read ({answered} of {parts} parts answered)."
 
 
 def _validate(args: argparse.Namespace, stdout: TextIO) -> int:
