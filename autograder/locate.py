@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
+import re
 import stat
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -62,6 +64,9 @@ EXPECTED_LAYOUT = (
 )
 NO_ANSWERS = "No answers.yaml was found in your submission, so nothing could be graded. " + EXPECTED_LAYOUT
 UPLOAD = "your upload"
+FOUND = "Graded {where} from {container}."
+"""Where the answers were found, when not at the top: information, not a problem to fix."""
+_FOUND = re.compile(r"Graded .+ from .+\.")
 
 
 @dataclass(frozen=True)
@@ -81,9 +86,15 @@ class Located:
 @contextlib.contextmanager
 def find_answers(upload: Path) -> Iterator[Located]:
     """:func:`locate_answers` with a private temporary folder for unpacked zips, removed on exit:
-    read what ``Located.folder`` holds inside the ``with``."""
-    with tempfile.TemporaryDirectory(prefix="autograder-upload-") as work:
-        yield locate_answers(upload, Path(work))
+    read what ``Located.folder`` holds inside the ``with``. The folder is made only when a zip
+    is opened (making and removing it costs more than finding a plain answers.yaml)."""
+    with contextlib.ExitStack() as stack:
+
+        @functools.cache
+        def workspace() -> Path:
+            return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="autograder-upload-")))
+
+        yield locate_answers(upload, workspace)
 
 
 def load_answers(upload: Path) -> Submission:
@@ -132,8 +143,11 @@ def _load_named(folder: Path, name: str) -> Submission:
 # --- finding ---------------------------------------------------------------
 
 
-def locate_answers(upload: Path, work: Path) -> Located:
-    """Find the answers file in ``upload``; zips are unpacked under ``work`` (which the caller removes)."""
+def locate_answers(upload: Path, work: Path | Callable[[], Path]) -> Located:
+    """Find the answers file in ``upload``; zips are unpacked under ``work`` (a folder, or what
+    makes one when first needed), which the caller removes."""
+    if isinstance(work, Path):
+        work = functools.partial(Path, work)
     if upload.is_symlink():
         if upload.is_dir() or not upload.exists():
             return Located(upload)  # load_submission refuses it, saying why
@@ -155,14 +169,14 @@ def locate_answers(upload: Path, work: Path) -> Located:
     return _locate_in_archives(upload, archives, work)
 
 
-def _locate_in_file(upload: Path, work: Path) -> Located:
+def _locate_in_file(upload: Path, work: Callable[[], Path]) -> Located:
     """An answers file given by path, or a .zip that is the whole upload."""
     name = upload.name
     if upload.suffix.lower() in ANSWER_SUFFIXES:
         return Located(upload.parent, name, _rename_note(name), name)
     if upload.suffix.lower() != ARCHIVE_SUFFIX:
         return Located(None, messages=(f"{printable(name)} is neither an answers file nor a .zip. " + EXPECTED_LAYOUT,))
-    target = work / "upload"
+    target = work() / "upload"
     problem = unpack(upload, target)
     if problem is not None:
         return Located(None, messages=(NO_ANSWERS, problem))
@@ -172,7 +186,7 @@ def _locate_in_file(upload: Path, work: Path) -> Located:
     return choose(candidates, target, UPLOAD)
 
 
-def _locate_in_archives(upload: Path, archives: list[Path], work: Path) -> Located:
+def _locate_in_archives(upload: Path, archives: list[Path], work: Callable[[], Path]) -> Located:
     """The answers inside the upload's zips: the one zip that holds them, unpacked."""
     messages: list[str] = []
     if len(archives) > MAX_ARCHIVES:
@@ -181,7 +195,7 @@ def _locate_in_archives(upload: Path, archives: list[Path], work: Path) -> Locat
     for index, archive in enumerate(archives[:MAX_ARCHIVES]):
         if not _may_hold_answers(archive):
             continue
-        target = work / f"archive-{index}"
+        target = work() / f"archive-{index}"
         problem = unpack(archive, target)
         if problem is not None:
             messages.append(problem)
@@ -220,19 +234,23 @@ def choose(candidates: list[Path], base: Path, container: str) -> Located:
             "so nothing was graded: either could be the one you meant. Upload only one."
         )
         return Located(None, messages=(refusal,))
-    origin = "" if container == UPLOAD else f" inside {container}"
+    origin = "" if container == UPLOAD else f" in {container}"
     where = shown[0] if container == UPLOAD else f"{container}: {shown[0]}"
     messages: list[str] = []
     if len(ranked) > 1:
         why = "the one nearest the top" if _depth(best, base) < _depth(ranked[1], base) else f"named {best.name}"
         listed = ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
         messages.append(f"Several answer files were found{origin} ({listed}); graded {shown[0]}, {why}.")
-    elif container != UPLOAD:
-        messages.append(f"Graded {shown[0]}{origin}.")
-    elif best.parent != base:
-        messages.append(f"Graded {shown[0]} from {UPLOAD}.")
+    elif container != UPLOAD or best.parent != base:
+        messages.append(FOUND.format(where=shown[0], container=container))
     messages.extend(_rename_note(best.name))
     return Located(best.parent, best.name, tuple(messages), where)
+
+
+def is_found_note(message: str) -> bool:
+    """Whether a submission message only says where its answers were found (:data:`FOUND`):
+    a summary of problems can leave it out."""
+    return _FOUND.fullmatch(message) is not None
 
 
 def _rank(path: Path, base: Path) -> tuple[int, int]:

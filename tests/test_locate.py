@@ -109,21 +109,27 @@ LAYOUTS: dict[str, tuple[Files, str, str]] = {
     "too-deep": (under("a/b/c/d/"), NOTHING, locate.NO_ANSWERS),
     "answers.yml": ({"answers.yml": ANSWERS.encode(), "name.txt": b"sort\n"}, GRADED, ""),
     "ANSWERS.YAML": ({"ANSWERS.YAML": ANSWERS.encode(), "name.txt": b"sort\n"}, GRADED, "name it answers.yaml"),
-    "zip-top": ({"hw9.zip": zipped(plain(UPLOAD))}, GRADED, "Graded answers.yaml inside hw9.zip."),
+    "zip-top": ({"hw9.zip": zipped(plain(UPLOAD))}, GRADED, "Graded answers.yaml from hw9.zip."),
     "zip-nested": (
         {"sub/hw9.zip": zipped(plain(UPLOAD)), "sub/notes.txt": b"x"},
         GRADED,
-        "Graded answers.yaml inside sub/hw9.zip.",
+        "Graded answers.yaml from sub/hw9.zip.",
     ),
     "zip-with-folder": (
         {"hw9.zip": zipped(plain(under("hw9/")) | {"__MACOSX/hw9/._answers.yaml": b"\0"})},
         GRADED,
-        "Graded hw9/answers.yaml inside hw9.zip.",
+        "Graded hw9/answers.yaml from hw9.zip.",
     ),
     "zip-beside-data-zip": (
         under("hw9/", {"data.zip": zipped({"x.csv": b"1"}), "hw9.zip": zipped(plain(UPLOAD))}),
         GRADED,
-        "Graded answers.yaml inside hw9/hw9.zip.",
+        "Graded answers.yaml from hw9/hw9.zip.",
+    ),
+    "zip-two-depths": (
+        {"hw9.zip": zipped({**plain(UPLOAD), "old/answers.yaml": WRONG.encode()})},
+        GRADED,
+        "Several answer files were found in hw9.zip (answers.yaml, old/answers.yaml); "
+        "graded answers.yaml, the one nearest the top.",
     ),
     "top-beats-nested": (
         {**UPLOAD, "old/answers.yaml": WRONG.encode(), "old/name.txt": b"sorted"},
@@ -355,7 +361,7 @@ def test_a_batch_mixing_folders_nested_folders_and_zips(tmp_path: Path, private_
         assert results[name].score == score > 0
     assert results["nested"].messages == ("Graded hw9/answers.yaml from your upload.",)
     assert results["zipped"].messages == ("Graded hw9/answers.yaml from your upload.",)
-    assert results["folder-with-zip"].messages == ("Graded answers.yaml inside upload.zip.",)
+    assert results["folder-with-zip"].messages == ("Graded answers.yaml from upload.zip.",)
     for name in ("empty", "broken"):
         written = json.loads((out / name / "results.json").read_text(encoding="utf-8"))
         assert written["score"] == 0 and written["output"].startswith(locate.NO_ANSWERS)
@@ -373,7 +379,7 @@ def test_a_zip_and_a_folder_of_the_same_student_are_filed_apart(tmp_path: Path, 
 def test_check_reads_every_layout_and_a_file_path(tmp_path: Path) -> None:
     upload = materialize(tmp_path / "upload", {"hw9.zip": zipped(plain(under("hw9/")))})
     submission, reads = api.check(upload, problems=TINY / "problems")
-    assert submission.name == "upload" and submission.messages == ("Graded hw9/answers.yaml inside hw9.zip.",)
+    assert submission.name == "upload" and submission.messages == ("Graded hw9/answers.yaml from hw9.zip.",)
     assert all(read is not None and read.problem is None for answer_id, read in reads if answer_id != "mech.explain")
     answers = materialize(tmp_path / "direct", UPLOAD) / "answers.yaml"
     submission, reads = api.check(answers, problems=TINY / "problems")
@@ -397,3 +403,17 @@ def test_a_linked_submission_folder_is_refused(tmp_path: Path, tiny_key: AnswerK
     os.symlink(real, tmp_path / "linked")
     data = grade_locally(tmp_path / "linked", tiny_key, tmp_path / "out")
     assert data["score"] == 0 and "symbolic link" in data["output"]
+
+
+@pytest.mark.parametrize(
+    ("message", "note"),
+    [
+        ("Graded hw9/answers.yaml from your upload.", True),
+        ("Graded answers.yaml from sub/hw9.zip.", True),
+        (locate.NO_ANSWERS, False),
+        ("Read Answers.YAML as answers.yaml; name it answers.yaml next time.", False),
+        ("Several answer files were found (a, b); graded a, the one nearest the top.", False),
+    ],
+)
+def test_where_the_answers_were_found_is_a_note_not_a_problem(message: str, note: bool) -> None:
+    assert locate.is_found_note(message) is note
