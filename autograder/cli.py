@@ -5,9 +5,10 @@ the scores), 1 when the grader is misconfigured, 2 for a usage error (an
 unknown option or command gets the closest known one suggested).
 
 ``check`` is what students run, so its exit code answers their question:
-0 when every answer given was read, 1 when an answer could not be read, was
-ignored (an id the homework does not have) or answers.yaml itself has a problem
-(not found, not valid YAML, an id given twice), 2 for a usage error.
+0 when every answer given was read, 1 when an answer could not be read (an id
+given twice with different answers included), was ignored (an id the homework
+does not have) or none could be read at all (no answers.yaml, not a mapping),
+2 for a usage error.
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
 EXIT_NOT_READ = 1
 """``check``: something could not be read or was ignored."""
 ANSWERS_FILES = (ANSWERS_FILE, "answers.yml")
+UPLOAD_SUFFIXES = (".zip", ".yaml", ".yml")
+"""Files ``check`` passes on as a whole upload (the answer finder reads them as ``grade`` does)."""
 CHECK_EPILOG = (
     "exit status: 0 when every answer given was read; 1 when an answer could not be read or was ignored, "
-    "or answers.yaml itself has a problem (see the notes); 2 for a usage error"
+    "or no answer could be read at all; 2 for a usage error"
 )
 
 
@@ -280,13 +283,15 @@ def _grade(args: argparse.Namespace, stdout: TextIO) -> int:
     if args.jobs < 1:
         _error("--jobs must be at least 1")
         return EXIT_USAGE
-    if not args.path.is_dir():
-        _error(f"{args.path} is not a folder; give a submission folder or a folder of them")
+    try:
+        uploads = api.find_submissions(args.path)  # before anything loads: a wrong path is a usage error
+    except api.ConfigError as error:
+        _error(f"{error}; give a submission folder or a folder of them")
         return EXIT_USAGE
     if args.allow_unconfined_code:
         allow_unconfined_code()  # before grading: the workers fork and inherit it
     key = api.load_key(problems=args.problems, reference=args.reference)  # a bad spec fails before the table
-    names = api.output_names(api.find_submissions(args.path))  # to size the name column and the bar
+    names = api.output_names(uploads)  # to size the name column and the bar
     with progress.BatchView(stdout, names, console=_terminal_console(stdout)) as view:
         results = api.grade_with_feedback(
             args.path,
@@ -424,22 +429,23 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     ignored = [answer_id for answer_id in submission.answers if answer_id not in known]
     for answer_id in ignored:
         print(f"\nwarning: {ignored_answer(answer_id, known)}", file=stdout)
-    verdict = _check_verdict(answered, len(reads), unreadable, len(ignored), submission.messages)
+    verdict, code = _check_verdict(answered, len(reads), unreadable, len(ignored), submission.messages)
     print(f"\n{verdict}", file=stdout)
-    return EXIT_NOT_READ if unreadable or ignored or submission.messages else EXIT_OK
+    return code
 
 
 def _check_folder(path: Path) -> Path | None:
-    """The submission folder ``check`` reads: ``path`` itself, or the folder of a path to its
-    answers.yaml (what a student drags into the terminal); None, said why, for anything else."""
+    """What ``check`` reads: a folder, or the folder of a path to its answers.yaml (what a
+    student drags into the terminal), or an upload given as a .zip or another .yaml file
+    (found as ``grade`` finds it); None, said why, for anything else."""
     if path.is_dir():
         return path
     if path.name in ANSWERS_FILES and os.path.lexists(path):
         return path.parent
+    if path.is_file() and path.suffix.lower() in UPLOAD_SUFFIXES:
+        return path
     if os.path.lexists(path):
-        _error(
-            f"{path}: the grader reads only a file named {ANSWERS_FILE} (or answers.yml); rename it, or give its folder"
-        )
+        _error(f"{path}: give your submission folder, its {ANSWERS_FILE} or the .zip you upload")
     else:
         _error(f"{path}: no such folder or file; give your submission folder or its {ANSWERS_FILE}")
     return None
@@ -465,20 +471,22 @@ def ignored_answer(answer_id: str, known: Sequence[str]) -> str:
     )
 
 
-def _check_verdict(answered: int, parts: int, unreadable: int, ignored: int, notes: Sequence[str]) -> str:
-    """The last line of ``check``: what to fix, counted; "all read" only when nothing was lost."""
+def _check_verdict(answered: int, parts: int, unreadable: int, ignored: int, notes: Sequence[str]) -> tuple[str, int]:
+    """The last line of ``check`` and its exit code: what to fix, counted; "read" only when
+    nothing was lost. A note alone (where the answers were found, a key given twice with the
+    same answer) loses no answer, so it is pointed at, not counted."""
     if answered == 0 and not ignored and notes:
-        return "No answer could be read: fix the problem in the note above first."
+        return "No answer could be read: fix the problem in the note above first.", EXIT_NOT_READ
     problems: list[str] = []
     for count, one, many in ((unreadable, "could not be read", "could not be read"), (ignored, "was", "were")):
         if count:
             noun = "" if problems else ("answer " if count == 1 else "answers ")
             problems.append(f"{count} {noun}{one if count == 1 else many}" + ("" if one != "was" else " ignored"))
-    if notes:
-        problems.append(f"answers.yaml has {len(notes)} problem(s) noted above")
+    see = "; see the notes above" if notes else ""
     if problems:
-        return f"Fix before you submit: {', '.join(problems)}. {answered - unreadable} of {parts} parts were read."
-    return f"Every answer given was read ({answered} of {parts} parts answered)."
+        read = f"{answered - unreadable} of {parts} parts were read"
+        return f"Fix before you submit: {', '.join(problems)}. {read}{see}.", EXIT_NOT_READ
+    return f"Every answer given was read ({answered} of {parts} parts answered){see}.", EXIT_OK
 
 
 def _validate(args: argparse.Namespace, stdout: TextIO) -> int:
