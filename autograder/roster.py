@@ -15,7 +15,8 @@ login. A roster maps folder → student:
   ``section`` (``sections``), ``login`` (``sis login id``, ``username``),
   ``canvas id`` (``id``: Canvas's own numeric user ID, as in its gradebook export).
 - **YAML** (``roster.yaml``/``.yml``): a mapping folder → fields with the same
-  names, e.g. ``alice: {name: Alice Doé, email: alice@example.edu, sid: "1001"}``.
+  names, e.g. ``alice: {name: Alice Doé, email: alice@example.edu, sid: 01001}``; every value is
+  read as text, as written (YAML would otherwise read ``01001`` as a number and drop its zero).
 
 Refused with the file and line: a folder listed twice, a row without a folder,
 an unknown or repeated column, a row with more cells than the header, a file
@@ -244,12 +245,12 @@ def _student(path: Path, line: int, values: dict[str, str], seen: dict[str, int]
 
 def _from_yaml(path: Path, text: str) -> tuple[Student, ...]:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=yaml.BaseLoader)  # every scalar as written: a SID 0123 stays 0123
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         raise RosterError(f"{path}{where}: not YAML ({getattr(error, 'problem', None) or error})") from None
-    if data is None:
+    if data is None or data == "":
         raise RosterError(f"{path}: empty; give one 'folder: {{name: ..., email: ...}}' entry per student")
     if not isinstance(data, dict):
         raise RosterError(f"{path}: a mapping of folder → {{name, email, sid, section}} is expected")
@@ -267,10 +268,15 @@ def _from_yaml(path: Path, text: str) -> tuple[Student, ...]:
             column = HEADERS.get(_fold(str(name)))
             if column is None or column == "folder":
                 raise RosterError(f"{path}:{line}: {folder!r}: {_unknown(str(name))}")
-            values[column] = "" if value is None else str(value).strip()
+            if not isinstance(value, str):
+                raise RosterError(f"{path}:{line}: {folder!r}: {name}: give one value, not a list or mapping")
+            values[column] = "" if value.strip() in YAML_NULLS else value.strip()
         students.append(_student(path, line, values, seen))
     return tuple(students)
 
+
+YAML_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+"""How YAML spells "no value"; read as an empty field (the roster is read with every scalar as text)."""
 
 _TOP_KEY = re.compile(r"^(?P<quote>['\"]?)(?P<key>[^'\"#:\s][^'\"#:]*?)(?P=quote)\s*:")
 

@@ -201,10 +201,10 @@ def test_roster_headers_in_any_case_and_spelling(tmp_path: Path, text: str, expe
 
 def test_roster_yaml(tmp_path: Path) -> None:
     path = tmp_path / "roster.yaml"
-    path.write_text('alice: {name: Alice Doé, email: a@x.edu, sid: "007", section: A}\nbob: {email: b@x.edu}\n')
+    path.write_text("alice: {name: Alice Doé, email: a@x.edu, sid: 0123, section: 1}\nbob: {email: b@x.edu, sid: ~}\n")
     roster = load_roster(path)
-    assert roster.students == (
-        Student("alice", name="Alice Doé", email="a@x.edu", sid="007", section="A"),
+    assert roster.students == (  # as written: 0123 is not read as the octal number 83
+        Student("alice", name="Alice Doé", email="a@x.edu", sid="0123", section="1"),
         Student("bob", email="b@x.edu"),
     )
 
@@ -221,6 +221,7 @@ ROSTER_ERRORS = [
     ("alice: {name: A}\nbob: {name: B}\nalice: {name: C}\n", "roster.yaml:3: folder 'alice' is already on line 1"),
     ("alice: {name: A, mail: a@x.edu}\n", "roster.yaml:1: 'alice': unknown column 'mail'"),
     ("- alice\n", "roster.yaml: a mapping of folder"),
+    ("alice: {name: [A, B]}\n", "roster.yaml:1: 'alice': name: give one value"),
 ]
 
 
