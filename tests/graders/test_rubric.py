@@ -11,8 +11,9 @@ import pytest
 
 from autograder.graders import rubric
 from autograder.mathread import Unreadable
+from autograder.problem import Part
 from autograder.result import Outcome, PartResult
-from autograder.spec import Part, SpecError, load_question
+from autograder.spec import SpecError, load_question
 
 # Patterns in the style of problems/hw9 (kept here so these tests do not move with the specs).
 SPEC = r"""
