@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -116,6 +117,37 @@ def test_canvas_export_has_its_columns_a_points_possible_row_and_the_scores(
         "Section": "A",
         column: by_sid["1001"][column],
     }
+
+
+def canvas_import(table: list[list[str]]) -> tuple[str, str, float, dict[str, float]]:
+    """What Canvas's importer (app/models/gradebook_importer.rb) reads from a file: it checks
+    the header (Student, ID, SIS User ID, SIS Login ID, Section last), splits the assignment
+    column into title and ID, takes the Points Possible row, and keys each student by ID,
+    else SIS User ID, else SIS Login ID. Returns (title, id, points possible, key → score)."""
+    header, *body = table
+    assert re.search("Student", header[0]) and re.search("ID", header[1]) and len(header) > 3
+    assert re.search(r"SIS\s+User\s+ID", header[2]) and re.search(r"SIS\s+Login\s+ID", header[3])
+    assert re.search("Section", header[4])  # the last student column
+    column = re.fullmatch(r"(.*?)(?:\s*\((\d+)\))?", header[5])
+    assert column is not None
+    title, assignment_id = column.group(1), column.group(2)
+    possible, scores = 0.0, {}
+    for row in body:
+        if re.search("Points Possible", row[0]):
+            possible = float(row[5])
+            continue
+        key = row[1] or row[2] or row[3]
+        assert key, f"Canvas could match {row} only by name"
+        scores[key] = float(row[5])
+    return title, assignment_id or "", possible, scores
+
+
+def test_canvas_reads_the_export_as_its_importer_does(out: Path) -> None:
+    assert report(out, "--assignment", "HW 9", "--canvas-assignment-id", "4242")[0] == EXIT_OK
+    title, assignment_id, possible, scores = canvas_import(rows(out / "canvas_grades.csv"))
+    expected = totals(out)
+    assert (title, assignment_id, possible) == ("HW 9", "4242", max(most for _, most in expected.values()))
+    assert scores == {"501": expected["alice"][0], "1002": expected["bob"][0], "1003": expected["carol"][0]}
 
 
 def test_grades_csv_gets_the_student_keys(out: Path) -> None:

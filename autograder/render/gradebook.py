@@ -15,16 +15,22 @@ shows ``Doé`` as ``DoÃ©``; Gradescope and Canvas read UTF-8 either way.
   as the section, and asks for UTF-8 when names have accents
   (https://guides.gradescope.com/hc/en-us/articles/21926598776333-Adding-Students-and-Staff,
   https://help.gradescope.com/article/w59nl02vyt-instructor-course-add-members);
-  the score columns are named as in Gradescope's own score export. Rows
-  without an email cannot be matched there and are left out, and listed.
+  Gradescope documents that roster upload, not a score upload: the score
+  columns take the names of Gradescope's own score export, for its column
+  matching or a script. Rows without an email cannot be matched there and
+  are left out, and listed.
 - ``canvas_grades.csv`` (with a roster): Canvas's gradebook layout: the
   columns ``Student``, ``ID`` (Canvas's user ID), ``SIS User ID``, ``SIS Login
   ID``, ``Section``, then the assignment, named ``NAME (ASSIGNMENT_ID)`` like
-  the columns of Canvas's gradebook export (a column without an ID creates a
-  new assignment on import), then a ``Points Possible`` row and one row per
-  student. Canvas finds the student by ``ID``, ``SIS User ID`` or ``SIS Login
-  ID`` (the name is for reading); a row with none of them is left out, and
-  listed (https://community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807,
+  the columns of Canvas's gradebook export, then a ``Points Possible`` row and
+  one row per student. Canvas's importer (``app/models/gradebook_importer.rb``
+  in Canvas's source) wants ``Student`` and ``ID`` first and ``Section`` last
+  among the student columns, takes a row whose first cell matches ``Points
+  Possible`` for the points, finds the assignment by the ID in parentheses,
+  else by its title, else creates it, and finds the student by ``ID``, then
+  ``SIS User ID``, then ``SIS Login ID``, then by exact name. A name can be
+  shared or spelled differently, so a row with none of the three IDs is left
+  out, and listed (also https://community.canvaslms.com/t5/Instructor-Guide/How-do-I-import-grades-in-the-Gradebook/ta-p/807,
   https://teaching.resources.osu.edu/toolsets/carmencanvas/guides/calculating-final-grades/import-csv-file-carmen-grades,
   https://nemogb-dev.github.io/nemogb-r/articles/detailed-canvas-export-info.html).
 """
