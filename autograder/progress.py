@@ -3,7 +3,10 @@
 One row per submission (score and verdict counts), in plain lines when the
 output is a file or a pipe, so logs and ``| grep`` see exactly those rows; on a
 terminal the same rows scroll above a progress bar (count, elapsed time, ETA)
-that disappears when the batch ends. The end-of-run summary says what needs
+that disappears when the batch ends. The bar is redrawn as each submission is
+written, not by a timer: rich's refresh thread would be running while grading
+forks its workers and per-submission children, and a child that inherits the
+stdout lock that thread held would hang when it flushes at exit. The end-of-run summary says what needs
 the instructor: the review load in answer groups, unreadable parts and the
 submissions with problems, by name.
 
@@ -84,6 +87,7 @@ class BatchView:
                 TimeRemainingColumn(),
                 console=self._console,
                 transient=True,
+                auto_refresh=False,  # no drawing thread: grading forks, and a fork must not inherit a held stdout lock
                 redirect_stdout=False,
                 redirect_stderr=False,
             )
@@ -120,7 +124,7 @@ class BatchView:
         for line in self.rows(result):
             self._line(line)
         if self._progress is not None and self._task is not None:
-            self._progress.update(self._task, advance=1)
+            self._progress.update(self._task, advance=1, refresh=True)
 
     def _line(self, text: str) -> None:
         if self._console is not None:

@@ -6,16 +6,18 @@ import importlib.metadata
 import io
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 import autograder
 from autograder import gradescope
 from autograder.api import GRADER_FAILED, AnswerKey
 from autograder.cli import EXIT_CONFIG, EXIT_NOT_READ, EXIT_OK, EXIT_USAGE, main
-from autograder.progress import summary
+from autograder.progress import BatchView, summary
 from autograder.result import PartResult, SubmissionResult, Verdict
 from tests.conftest import HW9_PROBLEMS, HW9_REFERENCE, SUBMISSIONS, TINY
 
@@ -518,3 +520,14 @@ def test_report_prints_the_review_load_in_answer_groups(tmp_path: Path) -> None:
     code, printed = run("report", str(tmp_path / "out"))
     assert code == EXIT_OK
     assert "Review: 2 part(s) in review → 1 answer group(s) to look at" in printed.splitlines()
+
+
+def test_the_progress_bar_draws_from_no_thread_of_its_own() -> None:
+    # grading forks (workers, per-submission children) while the bar is up: no thread may hold stdout's lock then
+    stream = io.StringIO()
+    before = threading.active_count()
+    with BatchView(stream, ["ann", "ben"], console=Console(file=stream, force_terminal=True, width=100)) as view:
+        assert threading.active_count() == before
+        view.add(SubmissionResult("ann", (part("p.a", "correct", score=1.0),)))
+        assert "1/2" in stream.getvalue()  # redrawn as each submission is written
+    assert "ann " in stream.getvalue()
