@@ -50,6 +50,8 @@ K_T_Q = '<msup><mi>k</mi><mi mathvariant="normal">T</mi></msup><mi>q</mi>'
         (SYMBOLIC, "sigma^2 + mu", ["<mi>σ</mi>", "<mi>μ</mi>"]),
         (SYMBOLIC, "mu + sigma^2", ["<mi>μ</mi>", "<mi>σ</mi>"]),
         (SYMBOLIC, "d mu^2 + d sigma^2", ["<mi>d</mi>", "<mi>μ</mi>", "<mo>+</mo>", "<mi>d</mi>", "<mi>σ</mi>"]),
+        (SYMBOLIC, "d sigma^2 + d mu^2", ["<mi>d</mi>", "<mi>σ</mi>", "<mo>+</mo>", "<mi>d</mi>", "<mi>μ</mi>"]),
+        (SYMBOLIC, "sigma^2 d + 1 + mu", ["<mi>σ</mi>", "<mi>d</mi>", "<mo>+</mo><mi>μ</mi>", "<mo>+</mo><mn>1</mn>"]),
         # inner products in the order written, kept in brackets under a power
         (SYMBOLIC, "(q^T k)^2", ["<msup><mrow><mo>(</mo>", Q_T_K, "<mo>)</mo></mrow><mn>2</mn></msup>"]),
         (SYMBOLIC, "(k^T q)^2", [K_T_Q]),

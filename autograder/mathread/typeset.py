@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -31,7 +32,7 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
     """sympy's presentation printer, with terms and factors sorted by where they were written.
 
     ``ranks`` maps a symbol name to the position of its first appearance in the answer;
-    a term or factor ranks by its earliest name. Ties keep sympy's order, so the result is
+    a term or factor ranks by its names' positions, earliest first. Ties keep sympy's order, so the result is
     deterministic; an expression without ranks prints exactly as sympy prints it.
     """
 
@@ -45,9 +46,10 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
 
     # --- ordering ---------------------------------------------------------
 
-    def rank(self, expr: Any) -> int:
-        found = [self._symbol_rank(symbol) for symbol in getattr(expr, "free_symbols", ())]
-        return min(found, default=_LAST)
+    def rank(self, expr: Any) -> tuple[int, ...]:
+        """Where a term's names were written, earliest first: ``d μ²`` before ``d σ²`` when μ
+        came first; a number has no names (first among factors)."""
+        return tuple(sorted(self._symbol_rank(symbol) for symbol in getattr(expr, "free_symbols", ())))
 
     def _symbol_rank(self, symbol: Any) -> int:
         name = str(getattr(symbol, "name", ""))
@@ -58,7 +60,7 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
         return self.ranks.get(norm["name"] if norm else name, _LAST)
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        terms = list(expr.as_ordered_terms())
+        terms = list(expr.args) if expr.is_Add else list(expr.as_ordered_terms())  # args: no costly sort
         numbers = [term for term in terms if term.is_number]
         others = sorted((term for term in terms if not term.is_number), key=self.rank)
         return [*others, *numbers]
@@ -151,6 +153,12 @@ def ranks(written: Sequence[str]) -> dict[str, int]:
 
 def expression(expr: Any, written: Sequence[str] = ()) -> str:
     """One sympy expression as a MathML fragment (an ``<mrow>``, no ``<math>``)."""
+    return _expression(expr, tuple(written))
+
+
+@lru_cache(maxsize=4096)
+def _expression(expr: Any, written: tuple[str, ...]) -> str:
+    """Cached: a class gives the same few answers, in the same few orders, hundreds of times."""
     printer = OrderedPrinter(ranks(written))
     # sympy writes two HTML-only entities; a page must not depend on entity tables (nor XML
     # parsers on them), and e is the letter a student typed
