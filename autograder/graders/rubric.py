@@ -3,11 +3,13 @@
 Each concept has a share of the points and regular expressions; any one of them
 matching the answer means the concept is there. Known wrong ideas
 (misconceptions) have their own patterns and a message. Keyword matching is
-never certain, so the verdict is ``correct`` only when every required concept
-is found and no misconception matches (an optional concept, ``required: false``,
-earns its credit toward a provisional score but is never needed for ``correct``);
-every other answer goes to ``needs_review`` with the credit found as a
-provisional score. The reference answer is only shown, never compared.
+never certain, and the failure to avoid is a false ``correct``: the verdict is
+``correct`` only when every required concept is found, nothing anywhere in the
+answer denies, retracts or doubts a concept it found, and no misconception is
+asserted (an optional concept, ``required: false``, earns its credit toward a
+provisional score but is never needed for ``correct``). Every other answer goes
+to ``needs_review`` with a provisional score: the credit of the concepts found
+and not contradicted. The reference answer is only shown, never compared.
 
 Before matching, the answer is normalized lightly so that a pattern is written
 once (see :func:`normalize`): Unicode compatibility forms (NFKC: ``²`` → ``2``),
@@ -27,22 +29,54 @@ white space, and these spellings → one symbol:
 ``\\mathrm{sim}`` (also ``\\text``, ``\\operatorname``) reads as ``sim``.
 Patterns are case-insensitive.
 
-Negation (a known weakness of keyword rubrics) is handled in the simplest case
-only. A match does not count when
+Negation, retraction and doubt (the known weakness of keyword rubrics) are looked
+for around every match, overlapping matches included (the shortest for each end,
+so "sim ≥ 0 is not enough; sim > 0" has the match ``sim > 0``; a match that runs
+over the end of a sentence is left out). A match is
 
-* one of the three words just before it, in the same clause, is a negation
-  (``not``, ``no``, ``never``, ``cannot``, ``without``, any ``…n't``): "argmax is
-  *not* piecewise constant"; or
-* one of the last words of the match (the three before its last word) is a
-  negation the pattern did not need, i.e. the pattern still matches with that
-  word removed: "the gradient is *not* zero" matched by ``gradient … is …
-  zero``. A negation the pattern asks for ("keys *cannot* be learned") keeps
-  the match.
+* **rejected** when one of the three words just before it, in the same clause,
+  is a negation (``not``, ``no``, ``never``, ``cannot``, ``without``, any
+  ``…n't``: "argmax is *not* piecewise constant"); when one of its last words is
+  a negation the pattern did not need (the pattern still matches without it:
+  "the gradient is *not* zero" matched by ``gradient … is … zero``; a negation
+  the pattern asks for, "keys *cannot* be learned", keeps the match); when a
+  denial follows it in its clause, after the last "and", "so", "which"… ("sim ≥ 0
+  *is not enough*", "a positive sim *isn't required*", "*does not hold*",
+  "*won't be sufficient*", "*insufficient*", "*wrong*"); or when a lead-in
+  denies what follows it in the clause ("*it is not true that* …", "*it is not
+  necessary that* …", and within three words "*rather than*", "*instead of*",
+  "*unlike*");
+* **doubted** when a denial with nothing of its own to deny takes it back from
+  another clause or sentence ("…, *but that is not the condition*", "…. *This is
+  wrong.*", "…. *However, that does not hold.*"); when its sentence hedges
+  ("maybe", "perhaps", "probably", "I'm not sure", "I guess", "I think not") or
+  asks ("sim > 0?"); or when a negation in its middle could be dropped and it
+  would still match ("the gradient, *not* the value, is zero");
+* **asserted** otherwise.
 
-Negations further away, after the match ("sim ≥ 0 is not enough"), or implied
-("far from zero") are not seen; such answers may be misjudged, and since a
-misconception or a missing concept sends the answer to review, an instructor
-sees them.
+A concept counts only when it has an asserted match and no other: an asserted
+match plus a rejected or doubted one (a negated restatement elsewhere, "… sim > 0
+… However sim > 0 is not sufficient") contradicts it, and the answer goes to
+review with a message naming the idea and no credit for it (note ``~id``); a
+concept with only rejected or doubted matches is missing. A misconception with
+an asserted match sends the answer to review with its message (``!id``); one that
+is only rejected ("sim ≥ 0 is not enough", "it is not true that any PSD kernel
+works") is not held against the answer; one only doubted sends it to review
+without the message (``?id``). A hedge in a sentence with no concept in it ("I'm
+not sure.") sends the answer to review too (``?hedge``). A double negation ("not
+insufficient") is read as a denial: review. Implied negations ("far from zero",
+"sim can be negative") are not seen: write a misconception for a known one.
+
+Patterns must state their idea's polarity: for the idea "no repeated
+multiplication by tanh'", a bare ``tanh`` also matches "*not* squashed by tanh",
+which then reads as a denial of it; write ``(not|without|…)\\W+(\\w+\\W+){0,6}?tanh``.
+
+Outcomes carry highlights on :func:`show`'s text: the words that matched a found
+concept (label ``id``), a rejected or doubted match (``denied:id``, concepts and
+misconceptions alike) and an asserted misconception (``!id``), whole words,
+sorted, never overlapping (``!id`` over ``denied:id`` over ``id``), clipped where
+``show`` cuts. :func:`group_key` is the wording without case, spacing or
+punctuation (math symbols kept), so identical answers review as one group.
 
 Params: ``concepts``, ``misconceptions``.
 """
