@@ -141,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_reference(validate)
     report = commands.add_parser(
         "report",
-        help="rebuild feedback, report.html and grades.csv from a graded OUT folder (applies overrides.yaml)",
+        help="rebuild feedback, report.html, grades.csv (and with a roster the Gradescope and Canvas files) "
+        "from a graded OUT folder (applies overrides.yaml)",
     )
     report.add_argument(
         "out_dir",
