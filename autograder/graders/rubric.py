@@ -58,7 +58,11 @@ A concept counts only when it has an asserted match and no other: an asserted
 match plus a rejected or doubted one (a negated restatement elsewhere, "… sim > 0
 … However sim > 0 is not sufficient") contradicts it, and the answer goes to
 review with a message naming the idea and no credit for it (note ``~id``); a
-concept with only rejected or doubted matches is missing. A misconception with
+concept with only rejected or doubted matches is missing. One exception: a match
+negated by a word next to it, followed after a contrast word by an asserted match
+of the same pattern, says the words hold of something else ("sampling is *not*
+differentiable, *but* z is differentiable") and contradicts nothing; in the
+other order ("…is piecewise constant, but it is not piecewise constant…") it does. A misconception with
 an asserted match sends the answer to review with its message (``!id``); one that
 is only rejected ("sim ≥ 0 is not enough", "it is not true that any PSD kernel
 works") is not held against the answer; one only doubted sends it to review
@@ -154,6 +158,7 @@ _LEAD_IN = re.compile(
 )
 # Words that join two claims in one clause: a denial after one denies only the last claim.
 _JOIN = re.compile(r"\b(?:and|or|so|then|because|since|which|that|while|when|if|whereas)\b", re.IGNORECASE)
+_CONTRAST = re.compile(r"\b(?:but|however|whereas|while|instead|though|although|yet)\b", re.IGNORECASE)
 # A turn with a negation in it ("…, but it doesn't", "However, this is not so") may take back
 # what came before it when it has no idea of its own.
 _CONTRAST_NEGATION = re.compile(
@@ -327,6 +332,10 @@ class Found:
     negation the pattern did not need in their middle, or retracted from another clause
     ("…, but that is not the condition", "This is wrong.")."""
 
+    contrasted: tuple[Span, ...] = ()
+    """Plainly negated matches that a contrast sets apart from a later asserted match of the same
+    pattern ("sampling is *not differentiable*, but z is differentiable"): no contradiction."""
+
     @property
     def countered(self) -> tuple[Span, ...]:
         return self.rejected + self.doubted
@@ -458,16 +467,38 @@ def sort_matches(
 ) -> Found:
     """Sort matches into asserted, rejected and doubted (see :class:`Found`); ``hedges``:
     whether a hedge in the sentence doubts them (concepts; a hedged misconception is still one)."""
-    sorted_spans: dict[str, list[Span]] = {"asserted": [], "rejected": [], "doubted": []}
-    for pattern, match in matched:
-        sorted_spans[_state(pattern, match, ctx, spans, hedges=hedges)].append(match.span())
-    return Found(*(tuple(sorted_spans[state]) for state in ("asserted", "rejected", "doubted")))
+    states = [(pattern, match, _state(pattern, match, ctx, spans, hedges=hedges)) for pattern, match in matched]
+    sorted_spans: dict[str, list[Span]] = {"asserted": [], "rejected": [], "doubted": [], "contrasted": []}
+    for pattern, match, state in states:
+        if state == "negated":
+            state = "contrasted" if _contrasted(pattern, match, states, ctx.text) else "rejected"
+        sorted_spans[state].append(match.span())
+    return Found(*(tuple(sorted_spans[state]) for state in ("asserted", "rejected", "doubted", "contrasted")))
+
+
+def _contrasted(
+    pattern: re.Pattern[str], match: re.Match[str], states: list[tuple[re.Pattern[str], re.Match[str], str]], text: str
+) -> bool:
+    """A plainly negated match followed, after a contrast word, by an asserted match of the same
+    pattern: "sampling is not differentiable, but z is differentiable" says the words hold of
+    something else, not that the answer takes them back. (The other order, "z is
+    differentiable, but it is not differentiable", is a retraction.)"""
+    return any(
+        other_pattern is pattern
+        and state == "asserted"
+        and other.start() >= match.end()
+        and _CONTRAST.search(text, match.end(), other.start()) is not None
+        for other_pattern, other, state in states
+    )
 
 
 def _state(pattern: re.Pattern[str], match: re.Match[str], ctx: _Context, spans: _Windows, *, hedges: bool) -> str:
+    """asserted, rejected, doubted, or negated (rejected by a negation word next to it)."""
     start, end = match.span()
-    if negated(pattern, match, ctx.text) or _led_in(start, ctx) or _inside(end, spans.rejected):
+    if _led_in(start, ctx) or _inside(end, spans.rejected):
         return "rejected"
+    if negated(pattern, match, ctx.text):
+        return "negated"
     if _negation_foreign(pattern, match.group(0)) or _inside(end, spans.doubted):
         return "doubted"
     if hedges and any(first <= start < last for first, last in ctx.hedged + ctx.questions):
@@ -609,10 +640,12 @@ def highlights(params: Params, seen: _Assessed, text: str) -> tuple[tuple[int, i
     candidates: list[tuple[int, int, int, str]] = []
     for concept, found in zip(params.concepts, seen.concepts, strict=True):
         candidates += [(2, *_words(text, span), concept.id) for span in found.asserted]
-        candidates += [(1, *_words(text, span), f"denied:{concept.id}") for span in found.countered]
+        candidates += [(1, *_words(text, span), f"denied:{concept.id}") for span in found.countered + found.contrasted]
     for misconception, found in zip(params.misconceptions, seen.misconceptions, strict=True):
         candidates += [(0, *_words(text, span), f"!{misconception.id}") for span in found.asserted]
-        candidates += [(1, *_words(text, span), f"denied:{misconception.id}") for span in found.countered]
+        candidates += [
+            (1, *_words(text, span), f"denied:{misconception.id}") for span in found.countered + found.contrasted
+        ]
     kept: list[tuple[int, int, str]] = []
     for _, start, end, label in _merged(candidates):
         end = min(end, SHOWN_CHARS)

@@ -443,6 +443,27 @@ GENERIC = [
     ),
     ("argmax_training", ARGMAX_FULL + " It is a myth that argmax trains faster.", "correct", "negated_misconception"),
     ("argmax_training", "It trains faster. " + ARGMAX_FULL, "needs_review", "misconception"),
+    # A contrast sets a negated phrase apart when the same words are asserted after it...
+    (
+        "argmax_training",
+        "Softmax is not piecewise constant, but argmax is piecewise constant, so the keys cannot be learned.",
+        "correct",
+        "right",
+    ),
+    # ...but asserted first and negated after the contrast, they are taken back,
+    (
+        "argmax_training",
+        "Argmax is piecewise constant, but it is not piecewise constant at ties, so the keys cannot be learned.",
+        "needs_review",
+        "contradicts",
+    ),
+    # and another idea's words negated are a contradiction whatever the order.
+    (
+        "argmax_training",
+        "The gradient is not zero, but argmax is piecewise constant, so the keys cannot be learned.",
+        "needs_review",
+        "contradicts",
+    ),
     ("sim_condition", SIM_SUM_UNICODE + "; sim ≥ 0 is not enough.", "correct", "negated_misconception"),
     ("sim_condition", SIM_SUM_UNICODE + ", but that does not hold.", "needs_review", "contradicts"),
     (
