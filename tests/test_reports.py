@@ -502,11 +502,13 @@ def test_a_group_decision_through_the_cli_grades_all_members_and_compare_names_i
         assert "One effect named." in feedback.find(class_="override").text()
     own = parse_html(out_copy / "03-typical-mistakes" / "feedback.html").find("div", id="part-q2.b")
     assert own.find("dd", class_="points").text() == "0 / 2"  # its own entry wins over the group's
-    decided = {
-        row.attrs["data-submission"]: row.find("td", class_="decision").text()
-        for row in parse_html(out_copy / "report.html").find_all("tr", class_="override-item", data_part="q2.b")
-    }
-    assert decided == {"03-typical-mistakes": "this submission", "copy-a": f"group {group}", "copy-b": f"group {group}"}
+    report = parse_html(out_copy / "report.html")
+    single = report.find("table", id="overrides-table").find_all("tr", class_="override-item")
+    assert [row.attrs["data-submission"] for row in single] == ["03-typical-mistakes"]
+    (decision,) = report.find("table", id="decisions-table").find_all("tr", class_="decision-item")
+    assert (decision.attrs["data-decision"], decision.attrs["data-count"]) == (group, "2")
+    assert [link.attrs["data-submission"] for link in decision.find_all("a", class_="override-item")] == copies
+    assert "One effect named." in decision.text()
     rows = parse_html(out_copy / "changes.html").find("table", id="changes").find_all("tr", class_="part-change")
     causes = {row.attrs["data-submission"]: row.find("td", class_="cause").text() for row in rows}
     assert causes == {

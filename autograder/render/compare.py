@@ -36,8 +36,9 @@ class PartChange:
 
     @property
     def cause(self) -> str:
-        """Which group decision made the change ("" when none did)."""
-        if self.new_group and self.new_group != self.old_group:
+        """Which group decision made the change ("" when none did): the one that sets the new
+        grade (new, or with a new score), or the one the answer left."""
+        if self.new_group:
             return f"group decision {self.new_group}"
         if self.old_group and not self.new_group:
             return f"no longer under group decision {self.old_group}"

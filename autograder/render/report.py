@@ -127,6 +127,31 @@ class ReviewGroup:
 
 
 @dataclass(frozen=True)
+class DecisionRow:
+    """One group decision of ``overrides.yaml`` and the answers it graded."""
+
+    label: str
+    """The decision as written: a group id, or ``part: "answer"``."""
+    part: GradedPart
+    """The first member's part, as overridden (score, verdict, comment)."""
+    members: tuple[ReviewItem, ...]
+    graded: tuple[float, ...]
+    """The distinct scores the grader had given them."""
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+    @property
+    def shown(self) -> tuple[ReviewItem, ...]:
+        return self.members[:MEMBERS_SHOWN]
+
+    @property
+    def hidden(self) -> tuple[ReviewItem, ...]:
+        return self.members[MEMBERS_SHOWN:]
+
+
+@dataclass(frozen=True)
 class ClassReport:
     count: int
     max_score: float
@@ -141,6 +166,8 @@ class ClassReport:
     review_groups: tuple[ReviewGroup, ...]
     """The review queue: ``review`` grouped by reading, largest group first."""
     review_load: ReviewLoad
+    decisions: tuple[DecisionRow, ...]
+    """The group decisions applied (their members are in ``overridden`` too)."""
     histogram: str = ""
     shares_plot: str = ""
     changes: tuple[SubmissionChange, ...] | None = None
@@ -189,6 +216,7 @@ def class_report(
         ),
         review_groups=tuple(_review_group(group) for group in review_groups(items)),
         review_load=review_load(items),
+        decisions=_decisions(records),
         changes=None if changes is None else tuple(changes),
         compared_with=compared_with,
         links={record.submission: feedback_link(record.submission) for record in records},
@@ -283,6 +311,24 @@ def _wrong_answer(group: AnswerGroup) -> WrongAnswer:
 def _graded_verdict(part: PartResult) -> Verdict:
     graded = part.graded_verdict if isinstance(part, GradedPart) else None
     return graded or part.verdict
+
+
+def _decisions(records: Sequence[GradedSubmission]) -> tuple[DecisionRow, ...]:
+    by_label: dict[str, list[ReviewItem]] = {}
+    for record in records:
+        for part in record.parts:
+            if part.override_group is not None:
+                item = ReviewItem(record.submission, part, feedback_link(record.submission, part.id))
+                by_label.setdefault(part.override_group, []).append(item)
+    return tuple(
+        DecisionRow(
+            label=label,
+            part=items[0].part,
+            members=tuple(items),
+            graded=tuple(sorted({item.part.graded_score or 0.0 for item in items})),
+        )
+        for label, items in by_label.items()
+    )
 
 
 def _review_group(group: AnswerGroup) -> ReviewGroup:
