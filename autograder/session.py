@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib.util
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,10 @@ from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submiss
 SUBMISSION_TIMEOUT = 30.0
 PART_TIMEOUT = 5.0
 CACHE_LIMIT = 100_000
+GRADING_NEEDS_TORCH = (
+    "{parts}: grading {these} runs student code with torch, which is not installed here. Install the "
+    "grading extra: pip install 'attention-autograder[grade]' (`autograder check` needs none of it)."
+)
 GRADER_FAILED = "The grader failed on this submission"
 """How a submission-level failure (not the student's) starts its message; the CLI shows these."""
 
@@ -82,13 +87,17 @@ def reference_folder(problem_set: ProblemSet, problems: Path, reference: Path | 
     )
 
 
-def load_key(*, problems: Path, reference: Path | None = None) -> AnswerKey:
+def load_key(*, problems: Path, reference: Path | None = None, grading: bool = True) -> AnswerKey:
     """Load the specs and read the reference answers; every part that compares needs a readable one.
 
-    ``reference``: the reference folder; by default the one the problem set's ``set.yaml`` names."""
+    ``reference``: the reference folder; by default the one the problem set's ``set.yaml`` names.
+    ``grading``: False when the key is only read (a student bundle's format examples), so
+    code parts do not need torch here."""
     problem_set = load_specs(problems)
     if problem_set.student:
         raise ConfigError(f"{problems}: {student_format.GRADING_REFUSED}")
+    if grading:
+        _require_grading_extra(problem_set)
     reference = reference_folder(problem_set, problems, reference)
     if not reference.is_dir():
         raise ConfigError(f"{reference}: no reference folder (expected {ANSWERS_FILE} in it)")
@@ -114,6 +123,16 @@ def load_key(*, problems: Path, reference: Path | None = None) -> AnswerKey:
         raise ConfigError("\n".join(errors))
     texts = {answer_id: answer.text for answer_id, answer in submission.answers.items()}
     return AnswerKey(_bind(problem_set, readings), readings, texts, reference, math)
+
+
+def _require_grading_extra(problem_set: ProblemSet) -> None:
+    """A ConfigError naming the extra when code parts would be graded without torch: better
+    said once, before a batch, than as a sandbox failure in every student's feedback."""
+    code = [part.id for part in problem_set.parts if REGISTRY[part.kind].runs_code]
+    if code and importlib.util.find_spec("torch") is None:
+        shown = ", ".join(code[:4]) + (f" and {len(code) - 4} more" if len(code) > 4 else "")
+        these = "this part" if len(code) == 1 else "these parts"
+        raise ConfigError(GRADING_NEEDS_TORCH.format(parts=shown, these=these))
 
 
 def _bind(problems: ProblemSet, readings: Mapping[str, Any]) -> ProblemSet:

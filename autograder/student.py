@@ -41,8 +41,10 @@ import yaml
 
 from autograder import safeio, student_format
 from autograder.errors import ConfigError
-from autograder.grading import example
-from autograder.problem import ProblemSet
+from autograder.graders import REGISTRY
+from autograder.grading import decide, example
+from autograder.mathread import Unreadable
+from autograder.problem import Part, ProblemSet
 from autograder.session import AnswerKey, load_key
 from autograder.spec import SET_FILE, read_yaml
 from autograder.submission import ANSWERS_FILE
@@ -55,6 +57,12 @@ FORMAT_VERSION = 1
 SKIPPED = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 README = "README.md"
 _NORMALIZED = re.compile(r"[-_.]+")
+_ALTERNATIVES = re.compile(r"\s+or\s+(?:just\s+)?|\s*\((?:plain|LaTeX)\),?\s*")
+"""How a format example lists its spellings: ``A or just "B"``, ``a (plain), b (LaTeX)``."""
+EXAMPLE_IS_AN_ANSWER = (
+    "{where}: its format example {example!r} holds {piece!r}, which earns credit for {part}; a student "
+    "bundle shows every example, so give the part an `example:` in its spec that is no answer"
+)
 WHEEL = "Wheel-Version: 1.0\nGenerator: autograder bundle\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
 
 
@@ -100,7 +108,7 @@ def run(args: argparse.Namespace, stdout: TextIO) -> int:
 
 def build(out: Path, *, problems: Path, reference: Path | None = None) -> Bundle:
     """Write the student bundle of ``problems`` to ``out`` (a folder, or a ``.zip``)."""
-    key = load_key(problems=problems, reference=reference)  # the specs load and every example can be chosen
+    key = load_key(problems=problems, reference=reference, grading=False)  # every example can be chosen
     entries = bundle_entries(problems, key)
     if out.suffix.lower() == ".zip":
         _write_zip(out, entries)
@@ -114,6 +122,9 @@ def bundle_entries(problems: Path, key: AnswerKey) -> dict[str, bytes]:
     """Every file of the bundle, by its path relative to the bundle's root."""
     problem_set = key.problems
     prefix = f"problems/{problems.resolve().name}"
+    leaks = [leak for part in problem_set.parts if (leak := example_leak(part, key)) is not None]
+    if leaks:
+        raise ConfigError("\n".join(leaks))
     entries: dict[str, bytes] = {f"{prefix}/{SET_FILE}": _yaml({"title": problem_set.title, "student": True})}
     for path in _spec_files(problems):
         stripped, named = strip_question(read_yaml(path, path.name), problem_set, path.name)
@@ -161,6 +172,23 @@ def strip_question(data: Any, problem_set: ProblemSet, where: str) -> tuple[dict
         parts[str(part_key)] = stripped
     kept["parts"] = parts
     return kept, sorted(set(named))
+
+
+def example_leak(part: Part, key: AnswerKey) -> str | None:
+    """Why the part's format example gives an answer away (one of its spellings, read and graded
+    against the key, earns credit), or None. Kinds that run code are not run here."""
+    kind = REGISTRY[part.kind]
+    if kind.runs_code or part.id not in key.readings:
+        return None
+    shown = example(part)
+    for piece in dict.fromkeys([shown, *(piece.strip().strip('"') for piece in _ALTERNATIVES.split(shown))]):
+        try:
+            reading = kind.read(piece, part)
+        except Unreadable:
+            continue
+        if decide(part, reading, key.readings[part.id]).credit > 0:
+            return EXAMPLE_IS_AN_ANSWER.format(where=part.where, example=shown, piece=piece, part=part.id)
+    return None
 
 
 def _named_file(problems: Path, name: str, where: str) -> bytes:
