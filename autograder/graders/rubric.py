@@ -145,6 +145,11 @@ _DENIAL = re.compile(
     r"|(?:\b(?:does|do|did)(?:\s+not|n't))\s+(?:help|do\s+it)\b|\bnothing\s+to\s+do\s+with\b"
     r"|\b(?:irrelevant|unimportant|nonsense)\b|\bthe\s+opposite\b|\bnot\s+what\b"
     r"|\bnot\s+it\b(?=\s*(?:[.;,!?]|$))|\bi\s+disagree\b|\b(?:just\s+)?kidding\b|\bsaid\s+no\s*(?:one|body)\b"
+    r"|\bnot\s+(?:how|why)\b|\bnot\s+so\b(?=\s*(?:[.;,!?]|$))|\bthe\s+(?:reverse|other\s+way\s+(?:round|around))\b"
+    r"|\b(?:does|do|did)(?:\s+not|n't)\s+happen\b|\byeah,?\s+right\b"
+    # Taking back what was just said.
+    r"|\bactually,?\s+no\b|\b(?:no|wait),?\s+(?:wait|no)\b|\bscratch\s+that\b|\bnever\s*mind\b|\bon\s+second\s+thought\b"
+    r"|\bignore\s+(?:that|this|the\s+above)\b|\bi\s+take\s+(?:that|it)\s+back\b|\bor\s+not\b"
     r"|\bi\s+think\s+not\b|\bnot\s+really\b|\bnope\b",
     re.IGNORECASE,
 )
@@ -153,7 +158,8 @@ _LEAD_IN = re.compile(
     r"\b(?:not\s+(?:true|correct|right|the\s+case|necessary|needed|required|essential)|false|wrong|incorrect|untrue"
     r"|unnecessary|a\s+(?:mistake|myth|misconception))"
     r"(?:\s+to\s+(?:say|claim|think))?\s+that\b"
-    r"|(?P<short>\b(?:rather\s+than|instead\s+of|unlike|as\s+opposed\s+to|contrary\s+to)\b)",
+    r"|\bnot\s+(?:that|because)\b"
+    r"|(?P<short>\b(?:rather\s+than|instead\s+of|unlike|as\s+opposed\s+to|contrary\s+to|far\s+from)\b)",
     re.IGNORECASE,
 )
 # Words that join two claims in one clause: a denial after one denies only the last claim.
@@ -165,8 +171,8 @@ _CONTRAST_NEGATION = re.compile(
     r"\b(?:but|however|though|although|yet)\b[^.;!?,]*?(?:\b(?:not|no|never|cannot)\b|n't\b)", re.IGNORECASE
 )
 _HEDGE = re.compile(
-    r"\b(?:maybe|perhaps|probably|not\s+sure|unsure|not\s+certain|i\s+guess|i\s+think\s+not|i\s+doubt|no\s+idea|"
-    r"(?:don't|do\s+not)\s+know|idk)\b",
+    r"\b(?:maybe|perhaps|probably|possibly|not\s+sure|unsure|not\s+(?:certain|confident)|i\s+guess|i\s+suppose|"
+    r"i\s+think|i\s+believe|i\s+doubt|no\s+idea|(?:don't|do\s+not)\s+know|idk|if\s+i\s+remember\s+(?:correctly|right))\b",
     re.IGNORECASE,
 )
 # A question doubts what it asks about ("sim > 0?"), but alone it is rhetorical ("Why? …").
