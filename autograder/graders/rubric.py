@@ -129,7 +129,7 @@ _SENTENCE_END = re.compile(r"(?<=[.;!?])\s")
 # What a denial says is not so: "is not enough", "isn't required", "is not the condition".
 _UNTRUE = (
     r"(?:enough|sufficient|necessary|needed|required|true|correct|right|valid|relevant|"
-    r"the\s+(?:condition|case|reason|answer|point|issue|problem|cause|explanation))"
+    r"the\s+(?:condition|case|reason|answer|point|issue|problem|cause|explanation|mechanism|key))"
 )
 _DENIAL = re.compile(
     r"(?:\b(?:is|are|was|were|be|been|seems?|looks?|sounds?)|'s|'re)(?:\s+not|n't|\s+never)\s+(?:\w+\s+){0,2}?"
@@ -138,7 +138,9 @@ _DENIAL = re.compile(
     + _UNTRUE
     + r"\b"
     r"|\bnot\s+(?:\w+\s+)?" + _UNTRUE + r"\b"
-    r"|\b(?:insufficient|unnecessary|untrue|wrong|false|incorrect|mistaken|a\s+(?:mistake|misconception|myth))\b"
+    r"|\b(?:insufficient|unnecessary|untrue|wrong|false|incorrect|mistaken|nah)\b"
+    r"|\ba\s+(?:\w+\s+)?(?:mistake|misconception|myth|misunderstanding|fallacy|red\s+herring)\b"
+    r"|\bbeside\s+the\s+point\b|\bplays?\s+no\s+(?:role|part)\b|(?:n't|\bnot)\s+explain\b"
     r"|(?:\bnot|\bno|\bnever|n't)\s+(?:\w+\s+)?guarantee"
     r"|(?:\b(?:does|do|did|will|would|can|could|need|must)(?:\s+not|n't)|\bcannot)\s+(?:\w+\s+)?"
     r"(?:hold|suffice|matter|apply|work|guarantee|ensure)\b"
@@ -168,7 +170,7 @@ _CONTRAST = re.compile(r"\b(?:but|however|whereas|while|instead|though|although|
 # A turn with a negation in it ("…, but it doesn't", "However, this is not so") may take back
 # what came before it when it has no idea of its own.
 _CONTRAST_NEGATION = re.compile(
-    r"\b(?:but|however|though|although|yet)\b[^.;!?,]*?(?:\b(?:not|no|never|cannot)\b|n't\b)", re.IGNORECASE
+    r"\b(?:but|however|though|although|yet|except)\b[^.;!?,]*?(?:\b(?:not|no|never|cannot)\b|n't\b)", re.IGNORECASE
 )
 _HEDGE = re.compile(
     r"\b(?:maybe|perhaps|probably|possibly|not\s+sure|unsure|not\s+(?:certain|confident)|i\s+guess|i\s+suppose|"
