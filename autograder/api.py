@@ -10,6 +10,7 @@ of them, whatever happens to the others.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -33,6 +34,10 @@ from autograder.session import load_key as _load_key
 from autograder.submission import Submission
 
 DEFAULT_OUT = Path("out")
+REPORT_NEEDS_MATPLOTLIB = (
+    "the report's charts need matplotlib, which is not installed here. Install the grading extra: "
+    "pip install 'attention-autograder[grade]'."
+)
 
 
 def load_key(*, problems: Path, reference: Path | None = None) -> AnswerKey:
@@ -267,6 +272,8 @@ def report(
     With a ``roster`` (default ``OUT/roster.csv`` or ``.yaml``, if there is one) also
     ``gradescope_scores.csv`` and ``canvas_grades.csv`` for the ``assignment`` (default:
     the problem set's name). ``bom``: every CSV starts with a UTF-8 byte-order mark."""
+    if importlib.util.find_spec("matplotlib") is None:  # a checker's install (no [grade] extra)
+        raise ConfigError(REPORT_NEEDS_MATPLOTLIB)
     try:
         roster_path = roster if roster is not None else find_roster(out)
         gradebook = render.Gradebook(
