@@ -317,6 +317,16 @@ def test_grading_code_parts_without_torch_names_the_extra() -> None:
     assert "q3.a.a" in finished.stderr and "Traceback" not in finished.stderr
 
 
+def test_report_without_matplotlib_names_the_extra(tmp_path: Path) -> None:
+    tiny = ROOT / "tests" / "fixtures" / "tiny"
+    out = tmp_path / "out"
+    api.grade_with_feedback(tiny / "submissions", problems=tiny / "problems", reference=tiny / "reference", out=out)
+    finished = _blocked(f"from autograder.cli import main; sys.exit(main(['report', {str(out)!r}]))")
+    assert finished.returncode == EXIT_CONFIG
+    assert "matplotlib" in finished.stderr and "pip install 'attention-autograder[grade]'" in finished.stderr
+    assert "Traceback" not in finished.stderr
+
+
 def _quiet(command: list[str], env: dict[str, str]) -> None:
     """Run a pip command; its output only when it fails."""
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
