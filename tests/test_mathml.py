@@ -72,6 +72,12 @@ K_T_Q = '<msup><mi>k</mi><mi mathvariant="normal">T</mi></msup><mi>q</mi>'
             ["<mi>b</mi>", "<mi>n</mi>", "<mi>d</mi>", "<mo>+</mo>", "<msup><mi>d</mi>"],
         ),
         (COMPLEXITY, "O(N D) = O(D N)", ["<mi>N</mi>", "<mi>D</mi>", "<mo>=</mo>"]),
+        (
+            COMPLEXITY,
+            "O(d^2 + bd + bnd)",
+            ["<msup><mi>d</mi>", "<mi>b</mi><mo>⁢</mo><mi>d</mi>", "<mi>b</mi><mo>⁢</mo><mi>n</mi><mo>⁢</mo><mi>d</mi>"],
+        ),
+        (SYMBOLIC, "(N + D)^2 d", ["<mi>N</mi><mo>+</mo><mi>D</mi>", "<mi>d</mi>"]),
         # lists, shapes, matrices, numbers
         (SHAPE, "[b, N, D]", ["<mo>[</mo><mi>b</mi><mo>,</mo><mi>N</mi><mo>,</mo><mi>D</mi><mo>]</mo>"]),
         (VECTOR, "[2, 0, 1]", ["<mo>[</mo><mn>2</mn><mo>,</mo><mn>0</mn><mo>,</mo><mn>1</mn><mo>]</mo>"]),

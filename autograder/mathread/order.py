@@ -10,6 +10,7 @@ here changes what an answer means.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from autograder.mathread.api import Vocabulary
@@ -17,26 +18,32 @@ from autograder.mathread.errors import ReadError
 from autograder.mathread.names import Names
 from autograder.mathread.normalize import Token, tokenize
 
+#: Stands between the terms or items of the text (``+``, ``-``, ``,``, ``=``...) in :func:`written_names`.
+BOUNDARY = ""
+_BOUNDARIES = frozenset({"+", "-", "±", "∓", ",", ";", "=", "≈"})
+MAX_WRITTEN = 400
+"""At most this many names are kept (the reader refuses longer answers anyway)."""
+
 
 def written_names(text: str, vocabulary: Vocabulary) -> tuple[str, ...]:
-    """The sympy names of the declared symbols and vectors ``text`` uses, first written first.
+    """The sympy names of the declared symbols and vectors ``text`` uses, each time it writes one,
+    with :data:`BOUNDARY` between its terms or items.
 
-    ``N^2 D`` → ``("N", "D")``; ``q^T k`` → ``("q", "k")``; an alias is its symbol's name.
-    Never raises: text the tokenizer refuses has no order (the reading failed anyway).
+    ``d^2 + bd`` → ``("d", "", "b", "d")``; ``q^T k`` → ``("q", "k")``; an alias is its
+    symbol's name. Never raises: text the tokenizer refuses has no order (the reading failed).
     """
     names = Names(vocabulary)
     try:
         tokens = tokenize(text)
     except (ReadError, ValueError, IndexError):
         return ()
-    seen: dict[str, None] = {}
-    for name in _names_in(tokens, names):
-        seen.setdefault(name, None)
-    return tuple(seen)
+    return tuple(itertools.islice(_names_in(tokens, names), MAX_WRITTEN))
 
 
 def _names_in(tokens: list[Token], names: Names) -> Iterator[str]:
     for index, token in enumerate(tokens):
+        if token.kind == "op" and token.text in _BOUNDARIES:
+            yield BOUNDARY
         if token.kind != "name":
             continue
         subscripted = _subscripted(tokens, index)

@@ -12,7 +12,7 @@ wrote its names (:attr:`~autograder.mathread.Reading.written`), so ``N^2 D`` is 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -20,6 +20,8 @@ from typing import Any
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE
+
+from autograder.mathread.order import BOUNDARY
 
 #: The names :func:`~autograder.mathread.dot_symbol` gives inner products and squared norms.
 _DOT = re.compile(r"^\((?P<first>[^·()]+)·(?P<second>[^·()]+)\)$")
@@ -29,16 +31,20 @@ _LAST = 10**6
 
 
 class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
-    """sympy's presentation printer, with terms and factors sorted by where they were written.
+    """sympy's presentation printer, with terms and factors in the order they were written.
 
-    ``ranks`` maps a symbol name to the position of its first appearance in the answer;
-    a term or factor ranks by its names' positions, earliest first. Ties keep sympy's order, so the result is
-    deterministic; an expression without ranks prints exactly as sympy prints it.
+    ``written`` is :func:`~autograder.mathread.order.written_names` of the answer: every name
+    as written, terms separated. A term (or a product) is placed where the stretch of text
+    that writes all its names is: preferably inside one written term, else the shortest
+    stretch (:meth:`window`); a product's factors follow the order of their names in that
+    stretch, numbers first. Ties keep sympy's order, so the result is deterministic; without
+    ``written`` an expression prints as sympy prints it.
     """
 
-    def __init__(self, ranks: Mapping[str, int]) -> None:
+    def __init__(self, written: Sequence[str]) -> None:
         super().__init__({"order": "old"})
-        self.ranks = dict(ranks)
+        self.written = tuple(written)
+        self._windows: dict[frozenset[str], tuple[int, int]] = {}
         # sympy's printer writes text nodes unescaped (it patches minidom so that its own
         # entities pass): escape every text here, keeping only well-formed entity references
         create = self.dom.createTextNode
@@ -46,24 +52,39 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
 
     # --- ordering ---------------------------------------------------------
 
-    def rank(self, expr: Any) -> tuple[int, ...]:
-        """Where a term's names were written, earliest first: ``d μ²`` before ``d σ²`` when μ
-        came first; a number has no names (first among factors)."""
-        return tuple(sorted(self._symbol_rank(symbol) for symbol in getattr(expr, "free_symbols", ())))
+    def window(self, names: frozenset[str]) -> tuple[int, int]:
+        """The stretch ``(first, last)`` of :attr:`written` where ``names`` were written
+        together: the first written term holding them all, else the shortest stretch."""
+        known = frozenset(name for name in names if name in self.written)
+        if not known:
+            return (_LAST, _LAST)
+        if known not in self._windows:
+            self._windows[known] = _window(self.written, known)
+        return self._windows[known]
 
-    def _symbol_rank(self, symbol: Any) -> int:
-        name = str(getattr(symbol, "name", ""))
-        dot = _DOT.match(name)
-        if dot:
-            return min(self.ranks.get(dot["first"], _LAST), self.ranks.get(dot["second"], _LAST))
-        norm = _NORM.match(name)
-        return self.ranks.get(norm["name"] if norm else name, _LAST)
+    def names_of(self, expr: Any) -> frozenset[str]:
+        return frozenset(name for symbol in getattr(expr, "free_symbols", ()) for name in _names(symbol))
+
+    def rank(self, expr: Any) -> tuple[int, int]:
+        return self.window(self.names_of(expr))
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
         terms = list(expr.args) if expr.is_Add else list(expr.as_ordered_terms())  # args: no costly sort
         numbers = [term for term in terms if term.is_number]
         others = sorted((term for term in terms if not term.is_number), key=self.rank)
         return [*others, *numbers]
+
+    def _factor_order(self, factors: Sequence[Any], whole: frozenset[str]) -> list[Any]:
+        """Factors by where their names first stand in the whole product's stretch."""
+        first, last = self.window(whole)
+        stretch = self.written[first : last + 1] if first != _LAST else ()
+
+        def key(factor: Any) -> tuple[int, int]:
+            names = self.names_of(factor)
+            inside = [index for index, name in enumerate(stretch) if name in names]
+            return (min(inside), 0) if inside else (_LAST, self.rank(factor)[0])
+
+        return sorted(factors, key=key)
 
     def _print_Mul(self, expr: Any) -> Any:
         mrow = self.dom.createElement("mrow")
@@ -78,7 +99,7 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
             mrow.appendChild(fraction)
             return mrow
         coefficient, factors = expr.as_coeff_mul()
-        ordered = sorted(factors, key=self.rank)
+        ordered = self._factor_order(factors, self.names_of(expr))
         if coefficient != 1:
             mrow.appendChild(self._print(coefficient))
             mrow.appendChild(self._operator(self.mathml_tag(expr)))
@@ -93,7 +114,15 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
     def _print_Symbol(self, sym: Any, style: str = "plain") -> Any:
         dot = _DOT.match(sym.name)
         if dot:
-            first, second = sorted((dot["first"], dot["second"]), key=lambda name: self.ranks.get(name, _LAST))
+            pair = frozenset((dot["first"], dot["second"]))
+            start, end = self.window(pair)
+            stretch = self.written[start : end + 1] if start != _LAST else ()
+            written = [name for name in stretch if name in pair]
+            first, second = (
+                (dot["first"], dot["second"])
+                if not written or written[0] == dot["first"]
+                else (dot["second"], dot["first"])
+            )
             mrow = self.dom.createElement("mrow")
             transposed = self.dom.createElement("msup")
             transposed.appendChild(self._identifier(first))
@@ -147,8 +176,38 @@ def _escaped(data: str) -> str:
     return _NOT_AN_ENTITY.sub("&amp;", data).replace("<", "&lt;").replace(">", "&gt;")
 
 
-def ranks(written: Sequence[str]) -> dict[str, int]:
-    return {name: index for index, name in enumerate(written)}
+def _names(symbol: Any) -> tuple[str, ...]:
+    """The written names a symbol stands for: both vectors of an inner product."""
+    name = str(getattr(symbol, "name", ""))
+    dot = _DOT.match(name)
+    if dot:
+        return (dot["first"], dot["second"])
+    norm = _NORM.match(name)
+    return (norm["name"],) if norm else (name,)
+
+
+def _window(written: tuple[str, ...], names: frozenset[str]) -> tuple[int, int]:
+    """See :meth:`OrderedPrinter.window`; ``names`` all occur in ``written``."""
+    start = 0
+    for end in [*(index for index, name in enumerate(written) if name == BOUNDARY), len(written)]:
+        if names <= set(written[start:end]):
+            return _shortest(written, names, start, end)
+        start = end + 1
+    return _shortest(written, names, 0, len(written))
+
+
+def _shortest(written: tuple[str, ...], names: frozenset[str], start: int, end: int) -> tuple[int, int]:
+    """The shortest stretch of ``written[start:end]`` holding every name (the earliest of equals)."""
+    best = (start, end - 1)
+    last_seen: dict[str, int] = {}
+    for index in range(start, end):
+        if written[index] in names:
+            last_seen[written[index]] = index
+            if len(last_seen) == len(names):
+                first = min(last_seen.values())
+                if index - first < best[1] - best[0]:
+                    best = (first, index)
+    return best
 
 
 def expression(expr: Any, written: Sequence[str] = ()) -> str:
@@ -159,7 +218,7 @@ def expression(expr: Any, written: Sequence[str] = ()) -> str:
 @lru_cache(maxsize=4096)
 def _expression(expr: Any, written: tuple[str, ...]) -> str:
     """Cached: a class gives the same few answers, in the same few orders, hundreds of times."""
-    printer = OrderedPrinter(ranks(written))
+    printer = OrderedPrinter(written)
     # sympy writes two HTML-only entities; a page must not depend on entity tables (nor XML
     # parsers on them), and e is the letter a student typed
     printed = str(printer.doprint(expr))
