@@ -111,7 +111,7 @@ class Reading:
     approximate: bool = False
     """The answer says it is approximate: its value follows ``≈`` (``x ≈ 0.12``, ``≈ 0.12``)."""
     written: tuple[str, ...] = field(default=(), compare=False)
-    """The declared names in the order the answer first writes them (:mod:`~autograder.mathread.order`):
+    """The declared names as the answer writes them, terms apart (:func:`~autograder.mathread.order.written_names`):
     display only, so the typeset reading keeps the student's order of terms and factors."""
 
 
@@ -124,7 +124,7 @@ class ListReading:
     notes: tuple[str, ...] = ()
     """How ambiguous text was understood, e.g. "read the right-hand side of '='"."""
     written: tuple[str, ...] = field(default=(), compare=False)
-    """The declared names in the order the answer first writes them (:mod:`~autograder.mathread.order`):
+    """The declared names as the answer writes them, terms apart (:func:`~autograder.mathread.order.written_names`):
     display only, so the typeset reading keeps the student's order of terms and factors."""
 
 
@@ -137,7 +137,7 @@ class MatrixReading:
     notes: tuple[str, ...] = ()
     """How ambiguous text was understood."""
     written: tuple[str, ...] = field(default=(), compare=False)
-    """The declared names in the order the answer first writes them (:mod:`~autograder.mathread.order`):
+    """The declared names as the answer writes them, terms apart (:func:`~autograder.mathread.order.written_names`):
     display only, so the typeset reading keeps the student's order of terms and factors."""
 
     @property
@@ -157,5 +157,5 @@ class BigOReading:
     notes: tuple[str, ...] = ()
     """How the text was understood, e.g. "read Θ as O"."""
     written: tuple[str, ...] = field(default=(), compare=False)
-    """The declared names in the order the answer first writes them (:mod:`~autograder.mathread.order`):
+    """The declared names as the answer writes them, terms apart (:func:`~autograder.mathread.order.written_names`):
     display only, so the typeset reading keeps the student's order of terms and factors."""

@@ -3,8 +3,8 @@
 sympy sorts the terms and factors of what it builds (``N^2 D`` becomes ``D*N**2``, ``q^T k``
 the symbol ``(k·q)``), and grading must compare that evaluated reading. A student checking
 how they were read wants to see their own order back, so each reading also keeps the
-declared names in the order the text first writes them (:func:`written_names`); the
-typesetter (:mod:`autograder.mathread.typeset`) sorts terms and factors by it. Nothing
+declared names as the text writes them, terms apart (:func:`written_names`); the
+typesetter (:mod:`autograder.mathread.typeset`) orders terms and factors by it. Nothing
 here changes what an answer means.
 """
 
