@@ -57,6 +57,7 @@ FORMAT_VERSION = 1
 SKIPPED = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 README = "README.md"
 _NORMALIZED = re.compile(r"[-_.]+")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _ALTERNATIVES = re.compile(r"\s+or\s+(?:just\s+)?|\s*\((?:plain|LaTeX)\),?\s*")
 """How a format example lists its spellings: ``A or just "B"``, ``a (plain), b (LaTeX)``."""
 EXAMPLE_IS_AN_ANSWER = (
@@ -227,7 +228,8 @@ def student_readme(problem_set: ProblemSet, prefix: str) -> str:
     """The bundle's README: install the checker, run it, the answer ids."""
     title = problem_set.title or problem_set.name
     rows = "\n".join(f"| `{part.id}` | {_cell(part.title)} |" for part in problem_set.parts)
-    return f"""# {title}: check how your answers are read
+    needs = ", ".join(_requirement_name(requirement) for requirement in _project().get("dependencies", []))
+    return f"""# {title}: how your answers are read
 
 This folder holds a checker for the homework: the question specs, without any answers,
 and the autograder's package. `autograder check` shows how each answer in your
@@ -243,15 +245,19 @@ python3 -m venv checker
 checker/bin/pip install {_wheel_name()}
 ```
 
-(On Windows: `checker\\Scripts\\pip install ...`.) pip fetches sympy, numpy, PyYAML and Jinja2.
+(On Windows: `checker\\Scripts\\pip install ...`.) pip also installs what the checker uses:
+{needs}.
 
 ## Check
 
-Put your answers in `{ANSWERS_FILE}` in a folder (the submission folder you upload), then:
+Put your answers in `{ANSWERS_FILE}` in a folder (the submission folder you upload), then,
+from this folder:
 
 ```
-checker/bin/autograder check path/to/your/folder --problems {prefix}
+checker/bin/autograder check path/to/your/folder --problems .
 ```
+
+(`--problems` takes this folder from anywhere, or its `{prefix}`.)
 
 Each answer id is listed with how it was read, `not answered`, or `COULD NOT BE READ` and
 why. Fix the unreadable ones before you submit: an answer that cannot be read earns no
@@ -263,6 +269,12 @@ points until it can. A reading that is not what you meant is worth fixing too.
 | --- | --- |
 {rows}
 """
+
+
+def _requirement_name(requirement: str) -> str:
+    """``sympy`` of ``sympy>=1.12,<2``."""
+    match = _NAME.match(requirement)
+    return match.group(0) if match else requirement
 
 
 def _cell(text: str) -> str:

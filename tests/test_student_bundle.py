@@ -354,10 +354,10 @@ def test_the_bundle_installs_in_a_fresh_venv_without_torch_and_checks(bundles: d
     assert probe.returncode != 0 and "No module named 'torch'" in probe.stderr
     submission = ROOT / "submissions" / "02-perfect-latex-unicode"
     checked = subprocess.run(
-        [str(venv / "bin" / "autograder"), "check", str(submission), "--problems", str(folder)],
+        [str(venv / "bin" / "autograder"), "check", str(submission), "--problems", "."],  # as the README says
         capture_output=True,
         text=True,
-        cwd=tmp_path,  # not the checkout: the installed package runs
+        cwd=folder,  # not the checkout: the installed package runs
         timeout=120,
         check=False,
     )
