@@ -6,8 +6,10 @@ The pages themselves are opened in Chromium by tests/test_browser.py.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,8 @@ from autograder.graders import REGISTRY
 from autograder.mathread import Vocabulary, read_big_o, read_expression, read_list, read_matrix
 from autograder.render.env import environment, pointed
 from autograder.render.mathml import ATTRIBUTES, ELEMENTS, clean, inline, latex, markdown, mathml
-from autograder.render.records import GradedPart, GradedQuestion, GradedSubmission
+from autograder.render.records import RECORD_FILE, GradedPart, GradedQuestion, GradedSubmission
+from tests.test_reports import graded_out  # noqa: F401 (the graded OUT folder, shared with test_reports)
 
 NAMES = ("N", "D", "d", "b", "n", "mu", "sigma", "x1", "x2")
 VOCABULARY = Vocabulary({name: sympy.Symbol(name, positive=True) for name in NAMES}, frozenset({"q", "k", "w"}))
@@ -261,3 +264,13 @@ def test_references_are_typeset_where_shown() -> None:
     record = _record(reference="N^2 D", reference_math=SYMBOLIC("N^2 D"), show_reference=True)
     page = environment().get_template("feedback.html").render(record=record, show_solutions=False)
     assert '<p class="reference-math"><math display="inline">' in page and "<pre>N^2 D</pre>" in page
+
+
+def test_a_graded_record_keeps_the_typeset_answer_and_reference(graded_out: Path) -> None:  # noqa: F811
+    """End to end: ``grade`` typesets answers as read and the reference readings into result.json."""
+    record = json.loads((graded_out / "03-typical-mistakes" / RECORD_FILE).read_text(encoding="utf-8"))
+    parts = {part["id"]: part for question in record["questions"] for part in question["parts"]}
+    scale = parts["q1.c"]  # a symbolic part: 1/sqrt(d) as read, and its reference
+    assert "<mfrac>" in clean(scale["as_read_math"]) and clean(scale["reference_math"])
+    assert all(clean(part["as_read_math"]) for part in parts.values() if part["as_read_math"])
+    assert not parts["q2.b"]["as_read_math"]  # free text is not math
