@@ -1,5 +1,6 @@
-"""``$…$`` math in spec statements → plain Unicode for the HTML feedback
-(``$\\mathbb{R}^{N \\times D}$`` → ``ℝ^(N×D)``, ``$\\sqrt{d}$`` → ``√(d)``).
+"""``$…$`` math in spec text → plain Unicode, for ``feedback.md`` (a Markdown file that any
+viewer must show readably: ``$\\mathbb{R}^{N \\times D}$`` → ``ℝ^(N×D)``, ``$\\sqrt{d}$`` → ``√(d)``).
+The HTML pages show the same math as MathML (:mod:`autograder.render.mathml`).
 
 Offline on purpose: no MathJax, no fonts, no network. Anything this table does
 not know is shown as written; the text is escaped by the template afterwards.
