@@ -286,6 +286,13 @@ def test_bad_params_are_spec_errors(tmp_path: Path, params: str, message: str) -
 # parts are graded through the engine with the real specs; ``argmax_training`` and ``sim_condition``
 # are the generic spec above.
 HW9_RIGHT = [
+    (
+        "hw10:q2.d",
+        "Additive cell-state updates gated by the forget gate mean the gradient is not squashed by tanh at every "
+        "step, as it is in a vanilla RNN, where it is multiplied by W_h each time.",
+        "correct",
+        "right",
+    ),
     ("q6.a", "sim(q,k) > 0 for all q, k.", "correct", "right"),
     ("q6.a", "The denominator Σ_j sim(Q_i, K_j) has to be different from zero for every i.", "correct", "right"),
     ("q6.a", "V'_i is finite as long as the normalizer Σ_j sim(Q_i,K_j) is nonzero.", "correct", "right"),
@@ -390,6 +397,28 @@ HW9_CONTRADICTS = [
         "needs_review",
         "contradicts",
     ),
+    ("q6.a", "The denominator must be non-zero. Never mind, that is not how it works.", "needs_review", "contradicts"),
+    ("q6.a", "sim > 0 for all q and k, or not.", "needs_review", "contradicts"),
+    (
+        "q2.b",
+        "The gradient is zero almost everywhere so the keys cannot be learned. "
+        "Actually, no: the keys are trained as usual.",
+        "needs_review",
+        "contradicts",
+    ),
+    (
+        "hw10:q2.d",
+        "The cell state is updated additively and the forget gate keeps it near 1. That is a common myth though.",
+        "needs_review",
+        "contradicts",
+    ),
+    (
+        "hw10:q2.d",
+        "Because of the additive update and the forget gate, gradients survive; "
+        "though in fact the forget gate plays no role.",
+        "needs_review",
+        "contradicts",
+    ),
 ]
 HW9_HEDGED = [
     ("q6.a", "Maybe sim(q,k) > 0 for all q, k.", "needs_review", "hedged"),
@@ -417,6 +446,26 @@ HW9_MISCONCEPTION = [
     (
         "q2.b",
         "argmax is piecewise constant, which means queries cannot be learned; also argmax learns faster.",
+        "needs_review",
+        "misconception",
+    ),
+    # The opposite of an idea, said without a negation, is a misconception of its own.
+    (
+        "q2.b",
+        "argmax is piecewise constant so W_Q and W_K cannot be learned. In fact argmax is differentiable.",
+        "needs_review",
+        "misconception",
+    ),
+    (
+        "q6.a",
+        "The sum Σ_j sim(Q_i,K_j) must be nonzero. Scratch that, any function works.",
+        "needs_review",
+        "misconception",
+    ),
+    (
+        "hw10:q2.d",
+        "The cell state is updated additively through the forget gate, but the gradient is still repeatedly "
+        "multiplied by W_h.",
         "needs_review",
         "misconception",
     ),
@@ -479,8 +528,25 @@ FREE_TEXT = (
 NEVER_CORRECT = ("contradicts", "hedged", "misconception")
 
 
-def _grade_any(parts: dict[str, Part], grade_hw9: Callable[[str, str], PartResult], key: str, text: str) -> str:
-    return grade(parts[key], text).verdict if key in parts else grade_hw9(key, text).verdict
+@pytest.fixture(scope="module")
+def hw10_parts() -> dict[str, Part]:
+    """The hw10 rubric parts, by ``hw10:<id>`` (free text needs no reference answers)."""
+    question = load_question(Path(__file__).resolve().parents[2] / "problems" / "hw10" / "q2.yaml")
+    return {f"hw10:{part.id}": part for part in question.parts if part.kind == "rubric"}
+
+
+@pytest.fixture
+def grade_any(
+    parts: dict[str, Part], hw10_parts: dict[str, Part], grade_hw9: Callable[[str, str], PartResult]
+) -> Callable[[str, str], str]:
+    """(key, text) → verdict: a generic part above, an hw10 part, or an hw9 part through the engine."""
+
+    def verdict(key: str, text: str) -> str:
+        if key in parts or key in hw10_parts:
+            return grade({**parts, **hw10_parts}[key], text).verdict
+        return grade_hw9(key, text).verdict
+
+    return verdict
 
 
 @pytest.mark.parametrize(
@@ -489,14 +555,9 @@ def _grade_any(parts: dict[str, Part], grade_hw9: Callable[[str, str], PartResul
     ids=[f"{c[0]}:{c[3]}:{c[1][:50]}" for c in FREE_TEXT + GENERIC],
 )
 def test_free_text_variants(
-    parts: dict[str, Part],
-    grade_hw9: Callable[[str, str], PartResult],
-    key: str,
-    text: str,
-    verdict: str,
-    label: str,
+    grade_any: Callable[[str, str], str], key: str, text: str, verdict: str, label: str
 ) -> None:
-    graded = _grade_any(parts, grade_hw9, key, text)
+    graded = grade_any(key, text)
     assert graded == verdict, f"{label}: {text}"
     if label in NEVER_CORRECT:
         assert graded != "correct"
@@ -509,14 +570,14 @@ def test_the_table_is_big_enough_and_has_every_label() -> None:
 
 
 def test_no_answer_that_asserts_a_misconception_or_denies_an_idea_is_correct(
-    parts: dict[str, Part], grade_hw9: Callable[[str, str], PartResult]
+    grade_any: Callable[[str, str], str],
 ) -> None:
     """Every answer of these tests (this file's and the other tables of this module) that
     asserts a wrong idea, denies a required one or hedges is graded anything but correct."""
     wrong = [(key, text) for key, text, _, label in FREE_TEXT + GENERIC if label in NEVER_CORRECT]
     wrong += [(key, text) for key, text, verdict, *_ in CASES if verdict != "correct"]
     assert len(wrong) > 30
-    accepted = [(key, text) for key, text in wrong if _grade_any(parts, grade_hw9, key, text) == "correct"]
+    accepted = [(key, text) for key, text in wrong if grade_any(key, text) == "correct"]
     assert accepted == []
 
 
