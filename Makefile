@@ -56,3 +56,8 @@ ifeq ($(REF),)
 else
 	$(PYTHON) gradescope/docker_check.py --ref $(REF)
 endif
+
+# The students' checker: the specs without answers and the package (torch not needed), one zip.
+.PHONY: student-bundle
+student-bundle: $(STAMP)
+	$(BIN)/autograder bundle --student --problems problems/hw9 -o dist/hw9-checker.zip
