@@ -274,3 +274,18 @@ def test_a_graded_record_keeps_the_typeset_answer_and_reference(graded_out: Path
     assert "<mfrac>" in clean(scale["as_read_math"]) and clean(scale["reference_math"])
     assert all(clean(part["as_read_math"]) for part in parts.values() if part["as_read_math"])
     assert not parts["q2.b"]["as_read_math"]  # free text is not math
+
+
+@pytest.mark.parametrize("kind", ["symbolic", "numeric", "complexity", "vector", "shape", "feature_map", "matrix"])
+def test_a_typeset_failure_never_costs_a_grade(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Typesetting runs while an answer is read: a printer surprise shows the plain text instead."""
+
+    def broken(*args: object) -> str:
+        raise RecursionError("printer surprise")
+
+    monkeypatch.setattr("autograder.mathread.typeset._expression", broken)
+    monkeypatch.setattr("autograder.mathread.typeset.number", broken)
+    reader = {"complexity": read_big_o, "matrix": read_matrix, "symbolic": read_expression, "numeric": read_expression}
+    typeset = REGISTRY[kind].typeset
+    assert typeset is not None
+    assert typeset(reader.get(kind, read_list)("1", VOCABULARY)) == ""

@@ -35,6 +35,7 @@ from autograder.graders._math import read_substitutions, show, substitute, symbo
 from autograder.graders.base import GraderKind
 from autograder.mathread import BigOReading, Vocabulary, read_big_o, read_expression
 from autograder.mathread import typeset as layout
+from autograder.mathread.typeset import quiet
 from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome, Verdict
 
@@ -777,7 +778,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    typeset=typeset_reading,
+    typeset=quiet(typeset_reading),
     example="O(n^2 + n*m) or \\mathcal{O}(n \\log n)",
     example_for=example_for,
     prepare=prepare,

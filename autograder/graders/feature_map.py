@@ -18,6 +18,7 @@ from autograder.graders import _examples
 from autograder.graders._math import show, symbol_names, typeset_items
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Unreadable, Vocabulary, read_expression, read_list
+from autograder.mathread.typeset import quiet
 from autograder.problem import Part
 from autograder.result import Outcome
 
@@ -179,7 +180,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    typeset=typeset_reading,
+    typeset=quiet(typeset_reading),
     example="[1, x1 + x2, x3^2/2]",
     example_for=_examples.components,
     prepare=prepare,

@@ -23,6 +23,7 @@ from autograder.graders._math import show
 from autograder.graders.base import GraderKind
 from autograder.mathread import MatrixReading, read_matrix
 from autograder.mathread import typeset as layout
+from autograder.mathread.typeset import quiet
 from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome
 
@@ -130,7 +131,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    typeset=typeset_reading,
+    typeset=quiet(typeset_reading),
     example=EXAMPLES[0],
     example_for=example_for,
     bind=bind,

@@ -15,6 +15,7 @@ from autograder.graders._math import show
 from autograder.graders.base import GraderKind
 from autograder.mathread import Reading, Unreadable, read_expression
 from autograder.mathread import typeset as layout
+from autograder.mathread.typeset import quiet
 from autograder.problem import Part
 from autograder.result import Outcome
 
@@ -121,7 +122,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    typeset=typeset_reading,
+    typeset=quiet(typeset_reading),
     example="0.25 or 1/4",
     example_for=example_for,
     check_reference=check_reference,

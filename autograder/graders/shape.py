@@ -20,6 +20,7 @@ from autograder.graders import _examples
 from autograder.graders._math import read_substitutions, show, substitute, symbol_names, typeset_items
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Vocabulary, read_list
+from autograder.mathread.typeset import quiet
 from autograder.problem import Part
 from autograder.result import Outcome
 
@@ -101,7 +102,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    typeset=typeset_reading,
+    typeset=quiet(typeset_reading),
     example="[a, b, 2]",
     example_for=_examples.dimensions,
     prepare=prepare,

@@ -23,6 +23,7 @@ from autograder.graders._math import describe_names, read_substitutions, show, s
 from autograder.graders.base import GraderKind
 from autograder.mathread import Reading, Vocabulary, read_expression
 from autograder.mathread import typeset as layout
+from autograder.mathread.typeset import quiet
 from autograder.problem import Part
 from autograder.result import Outcome
 
@@ -166,7 +167,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    typeset=typeset_reading,
+    typeset=quiet(typeset_reading),
     example="3*x^2 + y/2",
     example_for=_examples.expression,
     prepare=prepare,

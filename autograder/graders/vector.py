@@ -14,6 +14,7 @@ import sympy
 from autograder.graders._math import show, typeset_items
 from autograder.graders.base import GraderKind
 from autograder.mathread import ListReading, Unreadable, read_list, read_matrix
+from autograder.mathread.typeset import quiet
 from autograder.problem import Part
 from autograder.result import Outcome
 
@@ -108,6 +109,6 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show_reading,
-    typeset=typeset_reading,
+    typeset=quiet(typeset_reading),
     example="[1, 2, 3]",
 )

@@ -11,11 +11,12 @@ wrote its names (:attr:`~autograder.mathread.Reading.written`), so ``N^2 D`` is 
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from html import escape
-from typing import Any
+from typing import Any, TypeVar
 
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
@@ -26,6 +27,7 @@ from autograder.mathread.order import BOUNDARY
 #: The names :func:`~autograder.mathread.dot_symbol` gives inner products and squared norms.
 _DOT = re.compile(r"^\((?P<first>[^·()]+)·(?P<second>[^·()]+)\)$")
 _NORM = re.compile(r"^‖(?P<name>[^‖]+)‖²$")
+R = TypeVar("R")
 _LAST = 10**6
 """The rank of a name the answer never wrote (a summation placeholder): after the others."""
 
@@ -174,6 +176,20 @@ _NOT_AN_ENTITY = re.compile(r"&(?!#[0-9]+;|#x[0-9A-Fa-f]+;|[A-Za-z][A-Za-z0-9]*;
 def _escaped(data: str) -> str:
     """``<``, ``>`` and a bare ``&`` escaped; sympy's ``&InvisibleTimes;`` / ``&#xB7;`` kept."""
     return _NOT_AN_ENTITY.sub("&amp;", data).replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quiet(typeset: Callable[[R], str]) -> Callable[[R], str]:
+    """A ``typeset`` hook that never costs a grade: it runs while an answer is read, so any
+    failure (a sympy surprise, a recursion limit) shows the plain reading instead."""
+
+    @functools.wraps(typeset)
+    def hook(reading: R) -> str:
+        try:
+            return typeset(reading)
+        except Exception:  # display only: the page falls back to the plain text
+            return ""
+
+    return hook
 
 
 def _names(symbol: Any) -> tuple[str, ...]:
