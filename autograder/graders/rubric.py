@@ -152,6 +152,10 @@ _DENIAL = re.compile(
     # Taking back what was just said.
     r"|\bactually,?\s+no\b|\b(?:no|wait),?\s+(?:wait|no)\b|\bscratch\s+that\b|\bnever\s*mind\b|\bon\s+second\s+thought\b"
     r"|\bignore\s+(?:that|this|the\s+above)\b|\bi\s+take\s+(?:that|it)\s+back\b|\bor\s+not\b"
+    r"|\b(?:partially|partly|half|only\s+partly)\s+(?:right|true|correct)\b|\b(?:true|holds|the\s+case)\s+only\s+for\b"
+    r"|\b(?:backwards?|doubtful|questionable|debatable|dubious)\b|\bnot\s*!"
+    # A sentence that starts by correcting what came before it.
+    r"|(?:^|(?<=[.!?]\s))(?:(?:actually|wait)\b,?\s*(?:no|not|that|this|it|they|we|i)\b|(?:correction|on\s+the\s+contrary)\b)"
     r"|\bi\s+think\s+not\b|\bnot\s+really\b|\bnope\b",
     re.IGNORECASE,
 )
@@ -173,7 +177,8 @@ _CONTRAST_NEGATION = re.compile(
     r"\b(?:but|however|though|although|yet|except)\b[^.;!?,]*?(?:\b(?:not|no|never|cannot)\b|n't\b)", re.IGNORECASE
 )
 _HEDGE = re.compile(
-    r"\b(?:maybe|perhaps|probably|possibly|not\s+sure|unsure|not\s+(?:certain|confident)|i\s+guess|i\s+suppose|"
+    r"\b(?:maybe|perhaps|probably|possibly|supposedly|allegedly|unsure|not\s+(?:\S+\s+)?(?:sure|certain|confident)|"
+    r"i\s+guess|guessing|i\s+suppose|if\s+i'm\s+not\s+mistaken|"
     r"i\s+think|i\s+believe|i\s+doubt|no\s+idea|(?:don't|do\s+not)\s+know|idk|if\s+i\s+remember\s+(?:correctly|right))\b",
     re.IGNORECASE,
 )
