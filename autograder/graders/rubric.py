@@ -153,7 +153,7 @@ _DENIAL = re.compile(
     r"|\bactually,?\s+no\b|\b(?:no|wait),?\s+(?:wait|no)\b|\bscratch\s+that\b|\bnever\s*mind\b|\bon\s+second\s+thought\b"
     r"|\bignore\s+(?:that|this|the\s+above)\b|\bi\s+take\s+(?:that|it)\s+back\b|\bor\s+not\b"
     r"|\b(?:partially|partly|half|only\s+partly)\s+(?:right|true|correct)\b|\b(?:true|holds|the\s+case)\s+only\s+for\b"
-    r"|\b(?:backwards?|doubtful|questionable|debatable|dubious)\b|\bnot\s*!"
+    r"|(?:\b(?:is|are|got\s+it)|'s|'re)\s+backwards\b|\b(?:doubtful|questionable|debatable|dubious)\b|\bnot\s*!"
     # A sentence that starts by correcting what came before it.
     r"|(?:^|(?<=[.!?]\s))(?:(?:actually|wait)\b,?\s*(?:no|not|that|this|it|they|we|i)\b|(?:correction|on\s+the\s+contrary)\b)"
     r"|\bi\s+think\s+not\b|\bnot\s+really\b|\bnope\b",
