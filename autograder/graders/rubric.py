@@ -48,10 +48,11 @@ over the end of a sentence is left out). A match is
   "*unlike*");
 * **doubted** when a denial with nothing of its own to deny takes it back from
   another clause or sentence ("…, *but that is not the condition*", "…. *This is
-  wrong.*", "…. *However, that does not hold.*"); when its sentence hedges
-  ("maybe", "perhaps", "probably", "I'm not sure", "I guess", "I think not") or
-  asks ("sim > 0?"); or when a negation in its middle could be dropped and it
-  would still match ("the gradient, *not* the value, is zero");
+  wrong.*", "…. *However, that does not hold.*", "*scratch that*", "*never
+  mind*", "…. *Actually, they* …", "*or not*"); when its sentence hedges
+  ("maybe", "perhaps", "probably", "I'm not sure", "I guess", "I think",
+  "supposedly") or asks ("sim > 0?"); or when a negation in its middle could be
+  dropped and it would still match ("the gradient, *not* the value, is zero");
 * **asserted** otherwise.
 
 A concept counts only when it has an asserted match and no other: an asserted
@@ -62,14 +63,16 @@ concept with only rejected or doubted matches is missing. One exception: a match
 negated by a word next to it, followed after a contrast word by an asserted match
 of the same pattern, says the words hold of something else ("sampling is *not*
 differentiable, *but* z is differentiable") and contradicts nothing; in the
-other order ("…is piecewise constant, but it is not piecewise constant…") it does. A misconception with
-an asserted match sends the answer to review with its message (``!id``); one that
-is only rejected ("sim ≥ 0 is not enough", "it is not true that any PSD kernel
-works") is not held against the answer; one only doubted sends it to review
-without the message (``?id``). A hedge in a sentence with no concept in it ("I'm
-not sure.") sends the answer to review too (``?hedge``). A double negation ("not
-insufficient") is read as a denial: review. Implied negations ("far from zero",
-"sim can be negative") are not seen: write a misconception for a known one.
+other order ("…is piecewise constant, but it is not piecewise constant…") it does.
+
+A misconception with an asserted match sends the answer to review with its
+message (``!id``); one that is only rejected ("sim ≥ 0 is not enough", "it is not
+true that any PSD kernel works") is not held against the answer; one only doubted
+sends it to review without the message (``?id``). A hedge in a sentence with no
+concept in it ("I'm not sure.") sends the answer to review too (``?hedge``). A
+double negation ("not insufficient") is read as a denial: review. The opposite of
+an idea said without a negation ("sim can be anything", "the keys are learned
+normally") is not seen as a denial: write it as a misconception.
 
 Patterns must state their idea's polarity: for the idea "no repeated
 multiplication by tanh'", a bare ``tanh`` also matches "*not* squashed by tanh",
