@@ -1,4 +1,4 @@
-"""``rubric``: free-text answers to HW9 Q2.b and Q6.a, scored by the ideas they show."""
+"""``rubric``: free-text answers (HW9 Q2.b and Q6.a, HW10 Q2.d, a generic spec), scored by the ideas they show."""
 
 from __future__ import annotations
 
@@ -286,6 +286,28 @@ def test_bad_params_are_spec_errors(tmp_path: Path, params: str, message: str) -
 # parts are graded through the engine with the real specs; ``argmax_training`` and ``sim_condition``
 # are the generic spec above.
 HW9_RIGHT = [
+    # Right answers whose wording looks like a denial or a hedge and is not one.
+    (
+        "hw10:q2.d",
+        "The cell state is additive and the forget gate stays near 1, so the gradient flows backwards through "
+        "time almost unchanged.",
+        "correct",
+        "right",
+    ),
+    (
+        "q2.b",
+        "Only the selected value gets a gradient, the keys don't: argmax is piecewise constant, so W_Q and W_K "
+        "cannot be learned.",
+        "correct",
+        "right",
+    ),
+    (
+        "q2.b",
+        "Argmax is piecewise constant: small changes to the scores have no effect on the output, so the gradient "
+        "is zero almost everywhere, and the queries and keys cannot be learned. With softmax, training works fine.",
+        "correct",
+        "right",
+    ),
     (
         "hw10:q2.d",
         "Additive cell-state updates gated by the forget gate mean the gradient is not squashed by tanh at every "
