@@ -250,7 +250,14 @@ def grade_with_feedback(
     problem_set, references = grading.problems, grading.key.texts
 
     def write_feedback(result: SubmissionResult, folder: Path) -> None:
-        render.write_graded(result, folder, problems=problem_set, references=references, show_solutions=show_solutions)
+        render.write_graded(
+            result,
+            folder,
+            problems=problem_set,
+            references=references,
+            show_solutions=show_solutions,
+            reference_math=grading.key.math,
+        )
 
     return _grade_and_write(path, grading, out, jobs, [_results_writer(grading), write_feedback], on_result)
 

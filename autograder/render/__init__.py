@@ -65,9 +65,10 @@ def write_graded(
     problems: ProblemSet,
     references: Mapping[str, str],
     show_solutions: bool = False,
+    reference_math: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """At grading time: ``result.json`` and the feedback files of one submission."""
-    record = build_record(result, problems, references)
+    record = build_record(result, problems, references, reference_math)
     return [write_record(record, folder), *write_feedback(record, folder, show_solutions=show_solutions)]
 
 

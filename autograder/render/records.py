@@ -43,6 +43,8 @@ class GradedPart(PartResult):
     """The spec allows showing the reference answer in feedback."""
     reference: str | None = None
     """The reference answer as written in the reference folder."""
+    reference_math: str = ""
+    """The reference answer as its grader read it, typeset as MathML; empty when the kind does not typeset."""
     override_comment: str | None = None
     """Set when an instructor overrode this grade (``overrides.yaml``); may be empty."""
     graded_score: float | None = None
@@ -94,8 +96,14 @@ class GradedSubmission:
         return sum(part.max_score for part in self.parts)
 
 
-def build_record(result: SubmissionResult, problems: ProblemSet, references: Mapping[str, str]) -> GradedSubmission:
-    """A graded submission with its spec context (titles, prompts, reference answers)."""
+def build_record(
+    result: SubmissionResult,
+    problems: ProblemSet,
+    references: Mapping[str, str],
+    reference_math: Mapping[str, str] | None = None,
+) -> GradedSubmission:
+    """A graded submission with its spec context (titles, prompts, reference answers, typeset or not)."""
+    typeset = reference_math or {}
     by_id = {part.id: part for part in result.parts}
     questions = []
     for question in problems.questions:
@@ -105,7 +113,8 @@ def build_record(result: SubmissionResult, problems: ProblemSet, references: Map
             if graded is None:
                 continue
             context = {"prompt": spec_part.prompt, "show_reference": spec_part.show_reference}
-            parts.append(_graded(graded, **context, reference=references.get(spec_part.id)))
+            reference = references.get(spec_part.id)
+            parts.append(_graded(graded, **context, reference=reference, reference_math=typeset.get(spec_part.id, "")))
         if parts:
             questions.append(GradedQuestion(question.id, question.title, question.statement, tuple(parts)))
     leftover = [_part_without_spec(part) for part in by_id.values()]
