@@ -213,7 +213,7 @@ def _text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 
 
 def _list(dumper: yaml.SafeDumper, items: list[Any]) -> yaml.SequenceNode:
-    """A list of plain values on one line (``shape: [batch, seq, d_model]``), as specs write them."""
+    """A list of plain values on one line (``shape: [batch, seq, width]``), as specs write them."""
     flat = all(not isinstance(item, dict | list) for item in items)
     return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flat)
 
