@@ -13,9 +13,11 @@ through the ``markdown`` filter, typeset readings through ``mathml``, both allow
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 
 import jinja2
+from markupsafe import Markup, escape
 
 from autograder.render.mathml import inline, markdown, mathml
 from autograder.render.mathtext import math_to_unicode
@@ -49,9 +51,36 @@ def environment() -> jinja2.Environment:
     env.filters["markdown"] = markdown
     env.filters["mathml"] = mathml
     env.filters["inline"] = inline
+    env.filters["highlighted"] = highlighted
     env.tests["pointed"] = pointed
     env.globals["verdict_labels"] = VERDICT_LABELS
     return env
+
+
+HIGHLIGHT_CLASSES = (("denied:", "denied"), ("!", "misconception"))
+"""Label prefix → CSS class of a highlight (:attr:`PartResult.highlights`); other labels are found ideas."""
+
+
+def highlighted(text: str | None, spans: Sequence[Sequence[object]] = (), limit: int | None = None) -> Markup:
+    """``text`` escaped, with each ``(start, end, label)`` span in a ``<mark>`` whose class says
+    what the grader saw there (a found idea, a denied one, a misconception) and whose title is
+    the label. Spans that overlap an earlier one or fall outside the text are left out; with
+    ``limit``, the text is cut there (and `` …`` added)."""
+    whole = str(text or "")
+    shown = whole if limit is None or len(whole) <= limit else whole[:limit]
+    pieces: list[Markup] = []
+    position = 0
+    for start, end, label in sorted((int(str(s)), int(str(e)), str(lab)) for s, e, lab in spans):
+        if start < position or not start < end <= len(shown):
+            continue
+        css = next((name for prefix, name in HIGHLIGHT_CLASSES if label.startswith(prefix)), "found")
+        pieces.append(escape(shown[position:start]))
+        pieces.append(Markup('<mark class="{}" title="{}">{}</mark>').format(css, label, shown[start:end]))
+        position = end
+    pieces.append(escape(shown[position:]))
+    if len(shown) < len(whole):
+        pieces.append(Markup(" …"))
+    return Markup("").join(pieces)
 
 
 #: The line under an answer quoted in a "could not be read" message: spaces, then one caret.
