@@ -23,14 +23,14 @@ from autograder.submission import Answer
 
 ROOT = Path(__file__).resolve().parents[1]
 
-RIGHT = '''\
+RIGHT = """\
 def bag_of_embeddings(ids, table):
     return table[ids].mean(dim=1)
-'''
-OTHER = '''\
+"""
+OTHER = """\
 def bag_of_embeddings(ids, table):
     return table[ids].sum(dim=1) * 0
-'''
+"""
 
 
 def _part(problems: str, part_id: str) -> Part:
