@@ -3,7 +3,8 @@ real class's do, plus the cold time of grading one submission from a new process
 
     .venv/bin/python bench/bench_grade.py [--submissions 1000] [--jobs 2]
 
-Answers are drawn from the example submissions in submissions/ (right, wrong,
+Answers are drawn from the example submissions in submissions/ and, for the free-text
+parts, a TA's blind answers in tests/fixtures/freetext/ (right, wrong,
 unreadable, unanswered), so the mix is realistic; the seed is fixed. It also prints
 the review load: parts in review, the answer groups they form (what an instructor
 looks at) and their distinct readings.
@@ -29,12 +30,20 @@ from autograder import api  # noqa: E402
 from autograder.groups import review_load  # noqa: E402
 from autograder.submission import load_submission  # noqa: E402
 
+FREE_TEXT = ROOT / "tests" / "fixtures" / "freetext" / "answers.yaml"
+"""A TA's blind free-text answers (right, wrong, self-contradicting); its HW9 parts join the pool,
+so the review queue holds as many distinct free-text answers as a real class writes."""
+HW9_FREE_TEXT = ("q2.b", "q6.a")
+
 
 def answer_pool() -> dict[str, list[str]]:
     pool: dict[str, list[str]] = {}
     for folder in sorted((ROOT / "submissions").iterdir()):
         for answer_id, answer in load_submission(folder).answers.items():
             pool.setdefault(answer_id, []).append(answer.text)
+    written = yaml.safe_load(FREE_TEXT.read_text(encoding="utf-8"))
+    for answer_id in HW9_FREE_TEXT:
+        pool.setdefault(answer_id, []).extend(str(row["answer"]) for row in written[answer_id])
     return pool
 
 
