@@ -9,6 +9,7 @@ private folder it is unpacked into.
 
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -43,3 +44,18 @@ def test_load_answers_of_a_zip_writes_nothing_outside(tmp_path: Path) -> None:
     submission = locate.load_answers(archive)
     assert "q1.a" in submission.answers
     assert not outside.exists()
+
+
+@pytest.mark.xfail(strict=True, reason="a zip holding one answers file twice grades the last copy silently")
+@pytest.mark.parametrize("names", [("answers.yaml", "answers.yaml"), ("hw/answers.yaml", "hw\\answers.yaml")])
+def test_two_different_copies_of_one_member_are_not_settled_silently(tmp_path: Path, names: tuple[str, str]) -> None:
+    """locate refuses two answer files equally near the top ("either could be the one you
+    meant"); two members of one zip that unpack to the same path are that case too, but the
+    second overwrites the first and is graded with no message."""
+    archive = tmp_path / "alice.zip"
+    with zipfile.ZipFile(archive, "w") as zipped, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of a duplicate name, as it should
+        zipped.writestr(names[0], "q1:\n  a: d\n")
+        zipped.writestr(names[1], "q1:\n  a: d^2\n")
+    submission = locate.load_answers(archive)
+    assert submission.messages or not submission.answers, {k: v.text for k, v in submission.answers.items()}
