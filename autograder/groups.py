@@ -14,6 +14,7 @@ not be read is grouped by its raw text (white space collapsed) and note.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -65,14 +66,14 @@ def group_key(part: PartResult) -> str | None:
     reading = part.group or part.answer_as_read
     if reading is None:
         return None
-    return f"{reading}\n{part.note}"
+    return json.dumps(["read", reading, part.note], ensure_ascii=False)  # no reading can pass for another
 
 
 def member_key(part: PartResult) -> str:
     """The key of the group ``part`` belongs to: its reading, or (unread) its raw text."""
     key = group_key(part)
     if key is None:
-        key = f"raw:{' '.join((part.answer_raw or '').split())}\n{part.note}"
+        key = json.dumps(["raw", " ".join((part.answer_raw or "").split()), part.note], ensure_ascii=False)
     return key
 
 

@@ -365,12 +365,23 @@ def unpack(archive: Path, target: Path) -> str | None:
             if len(members) > MAX_ARCHIVE_MEMBERS:
                 return f"{name} holds more than {MAX_ARCHIVE_MEMBERS} files; it was not opened."
             budget = MAX_ARCHIVE_BYTES
+            written: set[tuple[str, ...]] = set()
+            root = target.resolve()
             for member in members:
                 parts = PurePosixPath(member.filename.replace("\\", "/")).parts
                 kind = stat.S_IFMT(member.external_attr >> 16)
-                if not parts or parts[0] == "/" or ".." in parts or kind == stat.S_IFLNK or member.is_dir():
+                # "//etc/x" parses as ("//", "etc", "x"): any part holding a slash is a root.
+                if not parts or any("/" in part for part in parts) or ".." in parts:
+                    continue
+                if kind == stat.S_IFLNK or member.is_dir():
                     continue
                 destination = target.joinpath(*parts)
+                if not destination.resolve().is_relative_to(root):  # never outside the private folder
+                    continue
+                if parts in written:  # one copy silently replacing another would be a guess
+                    shown = printable("/".join(parts))
+                    return f"{name} holds {shown} twice; upload a zip with one copy of each file."
+                written.add(parts)
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 with zipped.open(member) as packed, open(destination, "wb") as unpacked:
                     while chunk := packed.read(1 << 16):

@@ -256,6 +256,10 @@ class _Collected:
         return {answer_id: _settle(answer_id, given, filename, messages) for answer_id, given in self.found.items()}
 
 
+LINES_NAMED = 5
+"""Lines named in the message about an id given several times (the rest are counted)."""
+
+
 def _settle(answer_id: str, given: list[tuple[int, Answer]], filename: str, messages: list[str]) -> Answer:
     """The answer of an id given once; of one given several times, the answer if every copy
     says the same, else an unreadable answer: picking one would be a guess at what the
@@ -266,6 +270,9 @@ def _settle(answer_id: str, given: list[tuple[int, Answer]], filename: str, mess
     where = ""
     if len(lines) == 1 and lines[0]:
         where = f" (line {lines[0]})"
+    elif lines and lines[0] and len(lines) > LINES_NAMED:
+        shown = ", ".join(map(str, lines[:LINES_NAMED]))
+        where = f" (lines {shown} and {len(lines) - LINES_NAMED} more)"
     elif lines and lines[0]:
         where = f" (lines {', '.join(map(str, lines[:-1]))} and {lines[-1]})"
     twice = f"'{answer_id}' is given {len(given)} times in {filename}{where}"

@@ -158,6 +158,18 @@ def test_a_decision_by_answer_matches_the_answer_as_read_or_its_canonical_text(a
     assert not graded["b"].overridden
 
 
+def test_a_decision_by_answer_that_reads_like_several_groups_asks_for_their_ids() -> None:
+    """Code is shown as a summary: two different programs both read "Python source, 3 lines"."""
+    summary = "Python source, 3 lines"
+    records = [
+        record("a", part("q3.b", summary, group="python:aaaa", note="module:call_fails")),
+        record("b", part("q3.b", summary, group="python:bbbb", note="module:call_fails")),
+    ]
+    decision = GroupDecision("q3.b", 1.0, "", answer=summary)
+    with pytest.raises(OverrideError, match="2 different groups read like this.*group id"):
+        apply_overrides(records, _overrides(decision), SOURCE)
+
+
 def test_a_per_submission_entry_wins_over_a_group_decision() -> None:
     records = [record("a", part()), record("b", part())]
     overrides = _overrides(

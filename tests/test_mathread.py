@@ -726,7 +726,7 @@ def test_explain_shows_caret_and_hint() -> None:
     ("reader", "text", "hint"),
     [
         (read_big_o, "O(bzd)", "O(n^2 + n*m)"),
-        (read_list, "[1, z]", "[1, 4, 3]"),
+        (read_list, "[1, z]", "[2, 7, 5]"),
         (
             lambda text, vocabulary: read_list(text, vocabulary, times_separator=True),
             "[h, z]",

@@ -50,7 +50,6 @@ def _answers(problem_set: str) -> set[str]:
     return {value for value in squeezed if len(value) >= MIN_LENGTH and not IDENTIFIER.fullmatch(value)}
 
 
-@pytest.mark.xfail(strict=True, reason="engine docstrings/hints quote reference answers and ship in the bundle's wheel")
 @pytest.mark.parametrize("problem_set", SETS)
 def test_the_wheel_quotes_no_reference_answer(tmp_path: Path, problem_set: str) -> None:
     bundle = student.build(tmp_path / problem_set, problems=ROOT / "problems" / problem_set)

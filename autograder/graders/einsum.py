@@ -136,7 +136,7 @@ class Operand:
     name: str
     """The name a call passes it by (``B``)."""
     shape: tuple[str, ...]
-    """Its axis names, in order (``[h, d, q]``)."""
+    """Its axis names, in order (``[b, t, c]``)."""
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,11 @@ def show(answer: str) -> str:
     return answer if len(answer) <= 500 else answer[:500] + " …"
 
 
+def group_key(answer: str) -> str:
+    """The whole text (``show`` cuts it), white space collapsed: only the same answer groups."""
+    return " ".join(answer.split())
+
+
 KIND = GraderKind(
     name="manual",
     params=Params,
@@ -45,6 +50,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show,
+    group_key=group_key,
     example="(any text)",
     needs_reference=False,
 )

@@ -2,7 +2,7 @@
 the reference's entry (numbers within tolerance, expressions by meaning).
 
 Accepted spellings are those of :func:`autograder.mathread.read_matrix`: nested lists
-``[[4, 5], [6, 3]]``, ``[4 5; 6 3]``, LaTeX ``bmatrix``/``pmatrix``/``array``; entries may
+``[[2, 7], [1, 8]]``, ``[2 7; 1 8]``, LaTeX ``bmatrix``/``pmatrix``/``array``; entries may
 be expressions (``1/2``, ``\\sqrt{2}``, or in the declared names). A shape mismatch says
 both shapes ("your matrix is 2×3, the answer is 2×2"); wrong entries are named by
 position, never by value. An entry that cannot be compared goes to an instructor.

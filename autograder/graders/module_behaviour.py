@@ -21,6 +21,7 @@ and ``partial_credit``.
 from __future__ import annotations
 
 import ast
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -352,6 +353,16 @@ def show(answer: Code) -> str:
     return f"Python source, {answer.lines} lines"
 
 
+def group_key(answer: Code) -> str:
+    """The program itself, not its summary: its syntax tree (comments and layout left out,
+    so a reformatted copy groups with the original), hashed to keep records small."""
+    try:
+        canonical = ast.dump(ast.parse(answer.source))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        canonical = " ".join(answer.source.split())
+    return "python:" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 KIND = GraderKind(
     name="module_behaviour",
     params=Params,
@@ -359,6 +370,7 @@ KIND = GraderKind(
     grade=grade,
     matches=matches,
     show=show,
+    group_key=group_key,
     example="the whole class (or function), inline or as {file: model.py}",
     warm_up=_modules.prestart,
     runs_code=True,

@@ -31,7 +31,7 @@ Patterns are case-insensitive.
 
 Negation, retraction and doubt (the known weakness of keyword rubrics) are looked
 for around every match, overlapping matches included (the shortest for each end,
-so "sim ≥ 0 is not enough; sim > 0" has the match ``sim > 0``; a match that runs
+so "x ≥ 0 is not enough; x > 0" has the match ``x > 0``; a match that runs
 over the end of a sentence is left out). A match is
 
 * **rejected** when one of the three words just before it, in the same clause,
@@ -40,8 +40,8 @@ over the end of a sentence is left out). A match is
   a negation the pattern did not need (the pattern still matches without it:
   "the gradient is *not* zero" matched by ``gradient … is … zero``; a negation
   the pattern asks for, "keys *cannot* be learned", keeps the match); when a
-  denial follows it in its clause, after the last "and", "so", "which"… ("sim ≥ 0
-  *is not enough*", "a positive sim *isn't required*", "*does not hold*",
+  denial follows it in its clause, after the last "and", "so", "which"… ("x ≥ 0
+  *is not enough*", "a positive x *isn't required*", "*does not hold*",
   "*won't be sufficient*", "*insufficient*", "*wrong*"); or when a lead-in
   denies what follows it in the clause ("*it is not true that* …", "*it is not
   necessary that* …", and within three words "*rather than*", "*instead of*",
@@ -51,13 +51,13 @@ over the end of a sentence is left out). A match is
   wrong.*", "…. *However, that does not hold.*", "*scratch that*", "*never
   mind*", "…. *Actually, they* …", "*or not*"); when its sentence hedges
   ("maybe", "perhaps", "probably", "I'm not sure", "I guess", "I think",
-  "supposedly") or asks ("sim > 0?"); or when a negation in its middle could be
+  "supposedly") or asks ("x > 0?"); or when a negation in its middle could be
   dropped and it would still match ("the gradient, *not* the value, is zero");
 * **asserted** otherwise.
 
 A concept counts only when it has an asserted match and no other: an asserted
-match plus a rejected or doubted one (a negated restatement elsewhere, "… sim > 0
-… However sim > 0 is not sufficient") contradicts it, and the answer goes to
+match plus a rejected or doubted one (a negated restatement elsewhere, "… x > 0
+… However x > 0 is not sufficient") contradicts it, and the answer goes to
 review with a message naming the idea and no credit for it (note ``~id``); a
 concept with only rejected or doubted matches is missing. One exception: a match
 negated by a word next to it, followed after a contrast word by an asserted match
@@ -66,12 +66,12 @@ differentiable, *but* z is differentiable") and contradicts nothing; in the
 other order ("…is piecewise constant, but it is not piecewise constant…") it does.
 
 A misconception with an asserted match sends the answer to review with its
-message (``!id``); one that is only rejected ("sim ≥ 0 is not enough", "it is not
+message (``!id``); one that is only rejected ("x ≥ 0 is not enough", "it is not
 true that any PSD kernel works") is not held against the answer; one only doubted
 sends it to review without the message (``?id``). A hedge in a sentence with no
 concept in it ("I'm not sure.") sends the answer to review too (``?hedge``). A
 double negation ("not insufficient") is read as a denial: review. The opposite of
-an idea said without a negation ("sim can be anything", "the keys are learned
+an idea said without a negation ("x can be anything", "the keys are learned
 normally") is not seen as a denial: write it as a misconception.
 
 Patterns must state their idea's polarity: for the idea "no repeated
@@ -185,7 +185,7 @@ _HEDGE = re.compile(
     r"i\s+think|i\s+believe|i\s+doubt|no\s+idea|(?:don't|do\s+not)\s+know|idk|if\s+i\s+remember\s+(?:correctly|right))\b",
     re.IGNORECASE,
 )
-# A question doubts what it asks about ("sim > 0?"), but alone it is rhetorical ("Why? …").
+# A question doubts what it asks about ("x > 0?"), but alone it is rhetorical ("Why? …").
 _QUESTION = re.compile(r"\?")
 _GROUP_PUNCTUATION = re.compile(r"[.,;:!?\"`()\[\]{}]")
 _WORD = re.compile(r"[\w']+")
@@ -341,7 +341,7 @@ class Found:
     """Matches nothing in the answer negates, retracts or doubts."""
     rejected: tuple[Span, ...] = ()
     """Matches the answer plainly negates: a negation just before ("not piecewise
-    constant"), a denial later in the same clause ("sim ≥ 0 is not enough"), or a denying
+    constant"), a denial later in the same clause ("x ≥ 0 is not enough"), or a denying
     lead-in ("it is not true that …", "rather than …")."""
     doubted: tuple[Span, ...] = ()
     """Matches the answer may take back: hedged ("maybe", "I'm not sure", "?"), with a
@@ -419,8 +419,8 @@ def _around(spans: tuple[Span, ...], position: int) -> int:
 
 def windows(ctx: _Context, ends: list[int]) -> _Windows:
     """For each denial: the stretch of its own clause before it, when a match ends there
-    ("sim ≥ 0 is not enough": rejected); otherwise what it most likely takes back (doubted):
-    the earlier clauses of its sentence, else the sentence before ("…sim > 0. This is
+    ("x ≥ 0 is not enough": rejected); otherwise what it most likely takes back (doubted):
+    the earlier clauses of its sentence, else the sentence before ("…x > 0. This is
     wrong."), else the rest of its sentence, else everything before it. A contrast with a
     negation and no idea of its own ("…, but that doesn't hold") takes back the clauses
     before it, or the sentence before."""
@@ -428,7 +428,7 @@ def windows(ctx: _Context, ends: list[int]) -> _Windows:
     doubted: list[Span] = []
     for start, _ in ctx.denials:
         clause_start = ctx.clauses[_around(ctx.clauses, start)][0]
-        # "sim ≥ 0 works and a PSD kernel is not needed" denies the kernel, not "sim ≥ 0".
+        # "x ≥ 0 works and a bound is not needed" denies the kernel, not "x ≥ 0".
         nearest = max([clause_start] + [found.end() for found in _JOIN.finditer(ctx.text, clause_start, start)])
         if any(nearest < end <= start for end in ends):
             rejected.append((nearest, start))
@@ -462,7 +462,7 @@ def windows(ctx: _Context, ends: list[int]) -> _Windows:
 
 def matches_of(patterns: tuple[re.Pattern[str], ...], text: str) -> list[tuple[re.Pattern[str], re.Match[str]]]:
     """Each pattern's matches, overlapping ones included, the shortest for each end: in
-    "sim ≥ 0 is not enough; we need sim > 0" the match ``sim … > 0`` is ``sim > 0``. A match
+    "x ≥ 0 is not enough; we need x > 0" the match ``x … > 0`` is ``x > 0``. A match
     that runs over the end of a sentence joins two claims and is left out."""
     found: list[tuple[re.Pattern[str], re.Match[str]]] = []
     breaks = [found.start() for found in _SENTENCE_END.finditer(text)]
@@ -705,7 +705,7 @@ def show(answer: Text) -> str:
 
 def group_key(answer: Text) -> str:
     """The wording without case, punctuation or spacing differences, so "Sim(q,k) > 0." and
-    "sim(q, k) > 0" review as one group; math symbols (``>``, ``≥``, ``≠``) are kept."""
+    "f(a, b) > 0" review as one group; math symbols (``>``, ``≥``, ``≠``) are kept."""
     return " ".join(_GROUP_PUNCTUATION.sub(" ", answer.text.replace("'", "")).lower().split())
 
 

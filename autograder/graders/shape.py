@@ -1,4 +1,4 @@
-"""``shape``: a tensor shape such as ``[h, d, q]``, right when it has the
+"""``shape``: a tensor shape such as ``[b, t, c]``, right when it has the
 reference's number of axes and each axis size is the same expression
 (after the spec's substitutions, e.g. ``q = d/h``).
 

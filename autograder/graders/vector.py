@@ -31,7 +31,7 @@ class Params:
     rel_tol: float = 1e-9
     """Largest accepted difference relative to the reference component (added to ``abs_tol``)."""
     named: dict[str, str] = field(default_factory=dict)
-    """Vectors the question names (``v2: [1, 4, 3]``): an answer that only names one
+    """Vectors the question names (``v2: [2, 7, 5]``): an answer that only names one
     (``v2``, ``v_2``, ``$\\mathbf{v}_2$``) reads as its value."""
 
 
@@ -57,7 +57,7 @@ def read(text: str, part: Part) -> ListReading:
 
 
 def _not_a_matrix(text: str, part: Part) -> None:
-    """``[[4, 5], [6, 3]]`` or a 2×2 ``bmatrix`` is a matrix: never silently flattened to a vector.
+    """``[[2, 7], [1, 8]]`` or a 2×2 ``bmatrix`` is a matrix: never silently flattened to a vector.
 
     A single row or column (``\\begin{bmatrix} 1 \\\\ 4 \\end{bmatrix}``) is a vector."""
     try:

@@ -166,7 +166,7 @@ def _substitute_bounds(reading: BigOReading, values: Mapping[Any, Any], notes: t
 def read_big_o(text: str, vocabulary: Vocabulary) -> BigOReading:
     """Read a complexity answer: every ``O(…)`` (or ``Θ(…)``) in it, and stated assumptions.
 
-    Text with no ``O`` at all is read as one bound (``bd^2 + bnd`` → ``O(bd^2 + bnd)``). A
+    Text with no ``O`` at all is read as one bound (``n^2 + nm`` → ``O(n^2 + nm)``). A
     name the question does not declare, defined after the bound (``O(n d^2) where n = BT``),
     is replaced by its definition (:mod:`definitions`); a clause about a declared name
     ("with C = O(D)") stays an assumption.

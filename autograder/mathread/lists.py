@@ -1,5 +1,5 @@
-"""``read_list``: vectors (``[1, 4, 3]``) and shapes (``a × b × c``) → :class:`ListReading`;
-``read_matrix``: matrices (``[[4, 5], [6, 3]]``, a LaTeX ``bmatrix``) → :class:`MatrixReading`."""
+"""``read_list``: vectors (``[2, 7, 5]``) and shapes (``a × b × c``) → :class:`ListReading`;
+``read_matrix``: matrices (``[[2, 7], [1, 8]]``, a LaTeX ``bmatrix``) → :class:`MatrixReading`."""
 
 from __future__ import annotations
 
@@ -147,11 +147,11 @@ def _unwrap(tokens: list[Token], names: Names, times: bool, notes: list[str]) ->
             and len(_split(tokens[1:-1], names, times)) > 2  # ⟨q, k⟩ is an inner product
         ):
             if len(tokens) == 2:
-                raise ReadError("the list is empty", first.start, "[1, 4, 3]")
+                raise ReadError("the list is empty", first.start, "[2, 7, 5]")
             tokens = tokens[1:-1]  # ⟨1, 4, 3⟩, the physicists' vector
         elif _is_op(first, *_LIST_BRACKETS) and _closing_index(tokens, 0) == len(tokens) - 1:
             if len(tokens) == 2:
-                raise ReadError("the list is empty", first.start, "[1, 4, 3]")
+                raise ReadError("the list is empty", first.start, "[2, 7, 5]")
             tokens = tokens[1:-1]
         else:
             return tokens
@@ -188,12 +188,12 @@ def _split(tokens: list[Token], names: Names, times: bool) -> list[list[Token]]:
         groups.pop()  # a trailing separator, as in "1, 4, 3,"
     for group, mark in zip(groups, marks, strict=False):
         if not group:
-            raise ReadError(f"empty item before '{mark.text}'", mark.start, "[1, 4, 3]")
+            raise ReadError(f"empty item before '{mark.text}'", mark.start, "[2, 7, 5]")
     return groups
 
 
 def _split_on_spaces(tokens: list[Token], names: Names) -> list[list[Token]]:
-    """``[1 4 3]`` and ``[1 -1]``: a space between two operands separates items."""
+    """``[2 7 5]`` and ``[1 -1]``: a space between two operands separates items."""
     groups: list[list[Token]] = [[tokens[0]]]
     depth = 0
     for index in range(1, len(tokens)):
@@ -236,14 +236,14 @@ def read_list(
     times_separator: bool = False,
     known: Mapping[sympy.Symbol, Any] | None = None,
 ) -> ListReading:
-    """Read a list of values: ``[1, 4, 3]``, ``(1,4,3)``, ``[1 4 3]``, a LaTeX matrix, …
+    """Read a list of values: ``[2, 7, 5]``, ``(2,7,5)``, ``[2 7 5]``, a LaTeX matrix, …
 
     With ``times_separator`` (tensor shapes) ``h × d × q``, ``h x d x q``,
-    ``ℝ^{h×d×q}`` and ``torch.Size([h, d, q])`` are lists too. A single value is a one-item
+    ``ℝ^{b×t×c}`` and ``torch.Size([b, t, c])`` are lists too. A single value is a one-item
     list. A name the answer defines after it (``[B, n] where n = 2HW``) is replaced by its
     definition (:mod:`definitions`; ``known`` as for :func:`read_expression`).
     """
-    hint = "[a, b, 2] or a × b × 2" if times_separator else "[1, 4, 3]"
+    hint = "[a, b, 2] or a × b × 2" if times_separator else "[2, 7, 5]"
     reading = read_defined(
         text,
         vocabulary,
@@ -257,7 +257,7 @@ def read_list(
 
 def _read_list(text: str, vocabulary: Vocabulary, *, times_separator: bool) -> ListReading:
     names = Names(vocabulary)
-    hint = "[a, b, 2] or a × b × 2" if times_separator else "[1, 4, 3]"
+    hint = "[a, b, 2] or a × b × 2" if times_separator else "[2, 7, 5]"
 
     def read(cut: int, stop: int) -> tuple[tuple[Any, ...], list[str]]:
         notes: list[str] = []
@@ -334,7 +334,7 @@ def _wrapped(tokens: list[Token]) -> bool:
 def _matrix_rows(tokens: list[Token], names: Names) -> list[list[list[Token]]]:
     """The entries' tokens, row by row, of every accepted way to write a matrix.
 
-    ``[[4, 5], [6, 3]]`` (rows as nested lists), ``[4 5; 6 3]`` (``;`` between rows), a
+    ``[[2, 7], [1, 8]]`` (rows as nested lists), ``[2 7; 1 8]`` (``;`` between rows), a
     LaTeX ``bmatrix``/``pmatrix``/``array`` (``&`` between entries, ``\\\\`` between rows,
     with or without ``\\left[ … \\right]``), and a flat list, which is one row.
     """
@@ -344,7 +344,7 @@ def _matrix_rows(tokens: list[Token], names: Names) -> list[list[list[Token]]]:
         and _wrapped(tokens[1:-1])
         and not _split_at(tokens[1:-1], frozenset({","}))[1:]
     ):
-        tokens = tokens[1:-1]  # [[[4, 5], [6, 3]]] and \left[\begin{array}…\end{array}\right]
+        tokens = tokens[1:-1]  # [[[2, 7], [1, 8]]] and \left[\begin{array}…\end{array}\right]
     if _wrapped(tokens):
         tokens = tokens[1:-1]
     if not tokens:
@@ -353,7 +353,7 @@ def _matrix_rows(tokens: list[Token], names: Names) -> list[list[list[Token]]]:
     if len(rows) == 1:
         items = _split_at(tokens, frozenset({","}))
         if len(items) > 1 and all(_wrapped(item) for item in items):
-            rows = [item[1:-1] for item in items]  # [[4, 5], [6, 3]]
+            rows = [item[1:-1] for item in items]  # [[2, 7], [1, 8]]
     result = []
     for number, row in enumerate(rows, start=1):
         if not row:

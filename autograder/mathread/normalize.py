@@ -444,7 +444,7 @@ class _Tokenizer:
         start = self.pos
         match = _COMMAND.match(self.source, start, self.stop)
         if match is None:
-            raise ReadError("a lone '\\' at the end", start, "\\sqrt{d}")
+            raise ReadError("a lone '\\' at the end", start, "\\sqrt{n}")
         word = match.group(1)
         self.pos = match.end()
         if word in _SKIPPED_COMMANDS:
@@ -465,7 +465,7 @@ class _Tokenizer:
         elif word in ("begin", "end"):
             self.environment(word, start)
         else:
-            raise ReadError(f"unknown LaTeX command '\\{word}'", start, "\\frac{a}{b}, \\sqrt{d}")
+            raise ReadError(f"unknown LaTeX command '\\{word}'", start, "\\frac{a}{b}, \\sqrt{n}")
 
     def wrapper(self, word: str) -> None:
         """``\\mathrm{max}`` is the name ``max``; ``\\mathbf{\\alpha}`` is just its group."""

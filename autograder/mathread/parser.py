@@ -676,7 +676,7 @@ class Parser:
             node, _ = self.inside(opener, "]")
             index = self.scalar(node)
         if self.peek().kind == "end":
-            self.fail("'√' needs something to take the root of", token.start, "sqrt(d) or \\sqrt{d}")
+            self.fail("'√' needs something to take the root of", token.start, "sqrt(n) or \\sqrt{n}")
         radicand = self.argument(token) if latex else self.atom()
         value = self.scalar(radicand)
         result = sympy.sqrt(value) if index is None else sympy.root(value, index)
@@ -732,7 +732,7 @@ class Parser:
             if token.text == TRANSPOSE:
                 self.fail("unexpected transpose mark", token.start, vector_hint(self.names))
             if token.text == REALS:
-                self.fail("ℝ can only start a shape, as in ℝ^{h×d×q}", token.start)
+                self.fail("ℝ can only start a shape, as in ℝ^{b×t×c}", token.start)
             cuts = self.names.split(token.text)
             if cuts is None:
                 constant = {"e": sympy.E, "pi": sympy.pi}.get(token.text)

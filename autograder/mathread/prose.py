@@ -1,8 +1,8 @@
 """Explanations written around an answer: where the math ends and the prose begins.
 
 LLM write-ups and careful students explain their answer in the same line:
-``s = \\sqrt{d}, because Var(q^T k) = d``, ``The variance is d.``,
-``[d, k] (shared by all heads)``. The reader keeps only the answer:
+``s = \\sqrt{n}, because Var(q^T k) = d``, ``The variance is d.``,
+``[n, m] (one per row)``. The reader keeps only the answer:
 
 * the text is cut at the first *prose boundary* outside brackets: ``,`` or ``;``
   followed by a word, ``\\text{ since }``-style text with English in it, a
@@ -74,7 +74,7 @@ VALUE_CHANGING = frozenset(
     """.split()  # noqa: SIM905  # a word list reads better as words
 )
 """Words that would change the value they follow, so a phrase holding one is never left out
-as explanation ("\\sqrt{d} squared", "56 million", "d plus one", "4 fewer"): the answer stays
+as explanation ("\\sqrt{n} squared", "56 million", "d plus one", "4 fewer"): the answer stays
 unreadable, for the student to write the value itself."""
 
 
@@ -297,7 +297,7 @@ def _trim_end(text: str, start: int, stop: int) -> int:
     return stop
 
 
-#: Words that start a conclusion: "…, so the total is 4H(D+H+1)", "hence = 0.25", "the answer is 3".
+#: Words that start a conclusion: "…, so the total is 4N(M+N+1)", "hence = 0.25", "the answer is 3".
 _CONCLUSION = re.compile(
     r"(?<![A-Za-z])(?:so|hence|thus|therefore|overall|altogether|in\s+total"
     r"|the\s+(?:total|answer|result|final\s+[A-Za-z]+))(?![A-Za-z])",

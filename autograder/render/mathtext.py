@@ -1,5 +1,5 @@
 """``$…$`` math in spec text → plain Unicode, for ``feedback.md`` (a Markdown file that any
-viewer must show readably: ``$\\mathbb{R}^{N \\times D}$`` → ``ℝ^(N×D)``, ``$\\sqrt{d}$`` → ``√(d)``).
+viewer must show readably: ``$\\mathbb{R}^{N \\times D}$`` → ``ℝ^(N×D)``, ``$\\sqrt{n}$`` → ``√(d)``).
 The HTML pages show the same math as MathML (:mod:`autograder.render.mathml`).
 
 Offline on purpose: no MathJax, no fonts, no network. Anything this table does

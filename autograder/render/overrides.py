@@ -21,7 +21,9 @@ A group decision grades every answer in the group at once. It is applied again a
 in the group (same reading, same grader note): an answer its author changed, or that the
 grader now reads differently, leaves the group and gets its graded score back. An answer
 matches ``answer:`` when its answer as read, or the grader's canonical text of it, is that
-text (white space ignored). An entry for one submission and part wins over a group
+text (white space ignored), whatever the grader now says of it; such a decision must
+designate one group: when answers of several groups read alike (code is shown as a
+summary, "Python source, 35 lines"), it is an error asking for the group ids. An entry for one submission and part wins over a group
 decision that covers it.
 
 Every entry must match something graded: a submission, part, group id or answer that
@@ -239,6 +241,7 @@ def _decided(
         )
     decided: dict[str, dict[str, GroupDecision]] = {}
     matched: set[GroupDecision] = set()
+    groups_covered: dict[GroupDecision, set[str]] = {}
     if not decisions:
         return decided
     for record in records:
@@ -248,6 +251,8 @@ def _decided(
             if not covering:
                 continue
             matched.update(covering)
+            for decision in covering:
+                groups_covered.setdefault(decision, set()).add(group)
             if len({(decision.score, decision.comment) for decision in covering}) > 1:
                 labels = " and ".join(decision.label for decision in covering)
                 raise OverrideError(
@@ -257,6 +262,12 @@ def _decided(
     for decision in decisions:
         if decision not in matched:
             raise OverrideError(f"{source}: {GROUPS_KEY}: {decision.label}: {_unmatched(decision, records)}")
+        covered = sorted(groups_covered.get(decision, ()))
+        if decision.answer and len(covered) > 1:  # a summary ("Python source, 35 lines") shared by different answers
+            raise OverrideError(
+                f"{source}: {GROUPS_KEY}: {decision.label}: answers of {len(covered)} different groups read like "
+                f"this ({', '.join(covered[:SHOWN_GROUPS])}); decide each by its group id"
+            )
     return decided
 
 

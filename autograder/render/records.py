@@ -214,7 +214,18 @@ def _load_record(path: Path) -> GradedSubmission:
         raise RecordError(f"{path}: not a result record ({type(error).__name__}: {error}); grade again") from None
 
 
+TEXT_FIELDS = ("id", "question", "title", "feedback", "note", "group", "as_read_math", "reference_math", "prompt")
+"""Fields a template shows as text: a record holding anything else there is refused, not rendered."""
+OPTIONAL_TEXT_FIELDS = ("answer_raw", "answer_as_read", "reference", "override_comment")
+
+
 def _part_from_json(part: dict[str, Any]) -> GradedPart:
+    for name in TEXT_FIELDS:
+        if name in part and not isinstance(part[name], str):
+            raise TypeError(f"{name} is {type(part[name]).__name__}, not text")
+    for name in OPTIONAL_TEXT_FIELDS:
+        if part.get(name) is not None and not isinstance(part[name], str):
+            raise TypeError(f"{name} is {type(part[name]).__name__}, not text")
     highlights = tuple((int(start), int(end), str(label)) for start, end, label in part.get("highlights", ()))
     return GradedPart(**{**part, "verdict": _verdict(part["verdict"]), "highlights": highlights})
 
