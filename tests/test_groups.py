@@ -166,7 +166,7 @@ def test_a_decision_by_answer_that_reads_like_several_groups_asks_for_their_ids(
         record("b", part("q3.b", summary, group="python:bbbb", note="module:call_fails")),
     ]
     decision = GroupDecision("q3.b", 1.0, "", answer=summary)
-    with pytest.raises(OverrideError, match="2 different groups read like this.*group id"):
+    with pytest.raises(OverrideError, match=r"2 different groups read like this.*group id"):
         apply_overrides(records, _overrides(decision), SOURCE)
 
 

@@ -94,7 +94,7 @@ TOO_LONG = "The answer is {length:,} characters long; an einsum is read up to {l
 EQUATION_TOO_LONG = "The equation is {length:,} characters long; at most {limit} are read."
 NOT_PYTHON = "This is neither an einsum equation nor a Python einsum call: {detail}."
 NOT_EINSUM_CALL = "Only a call of einsum (einsum, torch.einsum or np.einsum) can be read here; found {what}."
-# No fixed example here: any equation might be some homework's answer; the part's own format example follows the message.
+# No fixed example: any equation might be some homework's answer; the part's own format example follows.
 NEEDS_EQUATION = "The first argument of einsum must be the equation, a string in quotes (letters, commas and ->)."
 OPERAND_NOT_NAME = "Pass the operands of einsum by name ({names}); found {what}. The autograder does not run code."
 NO_KEYWORDS = "einsum takes no keyword arguments here (found {name}=...)."

@@ -23,8 +23,8 @@ grader now reads differently, leaves the group and gets its graded score back. A
 matches ``answer:`` when its answer as read, or the grader's canonical text of it, is that
 text (white space ignored), whatever the grader now says of it; such a decision must
 designate one group: when answers of several groups read alike (code is shown as a
-summary, "Python source, 35 lines"), it is an error asking for the group ids. An entry for one submission and part wins over a group
-decision that covers it.
+summary, "Python source, 35 lines"), it is an error asking for the group ids. An entry
+for one submission and part wins over a group decision that covers it.
 
 Every entry must match something graded: a submission, part, group id or answer that
 matches nothing is an error (with the closest names or groups), never skipped, because a
