@@ -370,7 +370,7 @@ def unpack(archive: Path, target: Path) -> str | None:
             for member in members:
                 parts = PurePosixPath(member.filename.replace("\\", "/")).parts
                 kind = stat.S_IFMT(member.external_attr >> 16)
-                # "//etc/x" parses as ("//", "etc", "x"): any part holding a slash is a root.
+                # "//etc/passwd" parses as ("//", "etc", "passwd"): a part holding a slash is a root.
                 if not parts or any("/" in part for part in parts) or ".." in parts:
                     continue
                 if kind == stat.S_IFLNK or member.is_dir():
