@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from autograder.mathread import Vocabulary
 
@@ -33,6 +33,30 @@ class Rule:
     or ``rule:mentions=<names>``."""
     readings: tuple[Any, ...] = dataclasses.field(default=(), metadata={"internal": True})
     """``answers`` as read by the part's grader (filled at load)."""
+
+
+@dataclass(frozen=True)
+class PartCues:
+    """How a free-form write-up announces a part's answer (read by :mod:`autograder.writeup`).
+
+    Added to the defaults the extractor derives from the answer id, so a new homework
+    needs them only where its write-ups announce parts in their own words."""
+
+    markers: tuple[str, ...] = ()
+    """Extra text that starts this part's answer at the start of a line or heading, or
+    anywhere in a heading (``What is A?``, ``Linearized kernel attention``); a marker
+    several parts share starts their common section. Numbering derived from the id
+    (``6(b)(ii)``, ``6.b.ii``, ``(ii)``, ``Part (b)``, ``b)``) needs no marker."""
+    aliases: tuple[str, ...] = ()
+    """Names the statement gives this part's answer (``A`` for the shape of ``W_q``): a
+    line ``A = …``, ``A: …``, ``A is …`` or ``Blank A`` inside the question starts the part."""
+    words: tuple[str, ...] = ()
+    """Words that name this sub-part inside its parent's section (``time``, ``space``);
+    the id's last segment is one when it is a word (``q6.c.time``: ``time``)."""
+    align: Literal["template", "none"] = "template"
+    """``code_blanks``: read the blank's value from a printed copy of the template by
+    matching the template line around the blank (labels shifted by a line do not
+    matter); ``none``: only from markers."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +90,8 @@ class Part:
     """``file: parts.<key>``, for located messages."""
     folder: Path = Path(".")
     """The folder of the spec file: files a spec names (a code template) are found here."""
+    cues: PartCues = PartCues()
+    """How a write-up announces this part (``cues:``)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +101,9 @@ class Question:
     statement: str
     parts: tuple[Part, ...]
     source: str
+    cues: tuple[str, ...] = ()
+    """Extra text announcing the question in a write-up (``cues:``), added to the defaults
+    the extractor derives from the id and the title (``Question 1``, ``Problem 1``, ``Q1``)."""
 
 
 @dataclass(frozen=True)

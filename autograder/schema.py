@@ -30,7 +30,7 @@ from typing import Any
 from autograder import safeio
 from autograder.graders import REGISTRY
 from autograder.graders.base import GraderKind
-from autograder.problem import Part, Rule
+from autograder.problem import Part, PartCues, Question, Rule
 from autograder.spec import SYMBOL_FLAGS, type_name
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -212,6 +212,7 @@ def common_part_properties() -> dict[str, Any]:
         "example": _described(ANSWER, Part, "example"),
         "symbols": {**SYMBOLS, "description": "Added to (or overriding) the question's symbols."},
         "functions": {**FUNCTIONS, "description": "Added to the question's functions."},
+        "cues": {**dataclass_schema(PartCues), "description": field_docs(Part)["cues"]},
     }
 
 
@@ -263,6 +264,7 @@ def build_schema() -> dict[str, Any]:
                 "description": "Other spellings of a declared symbol: `{n_items: n}`.",
             },
             "functions": FUNCTIONS,
+            "cues": _described({"type": "array", "items": TEXT}, Question, "cues"),
             "parts": {
                 "type": "object",
                 "minProperties": 1,

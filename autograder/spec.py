@@ -32,7 +32,7 @@ import yaml
 from autograder import student_format
 from autograder.graders import REGISTRY
 from autograder.mathread import Unreadable, Vocabulary
-from autograder.problem import Part, ProblemSet, Question, Rule
+from autograder.problem import Part, PartCues, ProblemSet, Question, Rule
 
 SYMBOL_FLAGS = ("positive", "nonnegative", "real", "integer", "vector")
 PART_KEYS = (
@@ -47,8 +47,9 @@ PART_KEYS = (
     "example",
     "symbols",
     "functions",
+    "cues",
 )
-QUESTION_KEYS = ("id", "title", "statement", "symbols", "aliases", "functions", "parts")
+QUESTION_KEYS = ("id", "title", "statement", "symbols", "aliases", "functions", "parts", "cues")
 RULE_KEYS = ("answer", "answers", "mentions", "credit", "message", "note")
 SET_FILE = "set.yaml"
 """The problem set's own file in its folder (not a question): its title and reference folder."""
@@ -180,6 +181,7 @@ def load_question(path: Path, *, student: bool = False) -> Question:
         statement=_text(data.get("statement", ""), f"{where}: statement"),
         parts=parts,
         source=str(path),
+        cues=tuple(_str_list(data.get("cues", []), f"{where}: cues")),
     )
 
 
@@ -237,6 +239,7 @@ def _load_part(
         example=_answer_text(data.get("example", ""), f"{where}.example"),
         where=where,
         folder=folder,
+        cues=build_dataclass(PartCues, _mapping(data.get("cues", {}), f"{where}.cues", PartCues), f"{where}.cues"),
     )
     rules = tuple(
         _load_rule(part, index, raw_rule, f"{where}.rules[{index}]")

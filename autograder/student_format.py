@@ -7,9 +7,9 @@ the keys kept here, loads no rules, runs a kind's ``prepare`` only where reading
 it, and the set refuses to be graded (:data:`GRADING_REFUSED`).
 
 Question keys kept: ``id``, ``title``, ``statement``, ``symbols``, ``aliases``,
-``functions`` (the reader's vocabulary; the statement is the student's anyway).
-Part keys kept: ``kind``, ``title``, ``prompt``, ``points``, ``symbols``, ``functions``
-and ``example`` (written into every part, as grading computes it, so a format example
+``functions`` (the reader's vocabulary; the statement is the student's anyway), ``cues``
+(how a write-up announces the question). Part keys kept: ``kind``, ``title``, ``prompt``,
+``points``, ``symbols``, ``functions``, ``cues`` (how a write-up announces it) and ``example`` (written into every part, as grading computes it, so a format example
 never needs the answers to be chosen). Dropped: ``rules`` (known answers and their
 messages), ``accept`` / ``reject`` (sample answers), ``show_reference``.
 
@@ -69,8 +69,8 @@ GRADING_REFUSED = (
     "(the folder with the full question specs and a reference)"
 )
 
-QUESTION_KEYS = ("id", "title", "statement", "symbols", "aliases", "functions", "parts")
-PART_KEYS = ("kind", "title", "prompt", "points", "symbols", "functions", "example")
+QUESTION_KEYS = ("id", "title", "statement", "symbols", "aliases", "functions", "parts", "cues")
+PART_KEYS = ("kind", "title", "prompt", "points", "symbols", "functions", "example", "cues")
 FILE_PARAMS = ("template",)
 """Kept parameters that name a file next to the spec, copied into the bundle."""
 
