@@ -20,7 +20,13 @@ never compiled, executed or evaluated. Only the equation, validated here (letter
 A bare equation takes the operands in the spec's order; a call names its
 operands, in any order, and the names must be the spec's.
 
-Params: ``operands`` (name and axis names of each tensor), ``sizes``.
+A matrix product of two operands (``x @ W``, ``torch.matmul(x, W)``, ``x.matmul(W)``)
+is read as the einsum it computes (by torch's rules: the last axis of the first
+operand against the second-to-last of the second, leading axes as a batch). It is
+graded like that einsum only when the spec sets ``accept_matmul``; otherwise it is
+incorrect, with a message saying that an einsum call is asked.
+
+Params: ``operands`` (name and axis names of each tensor), ``sizes``, ``accept_matmul``.
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ MAX_SIZE = 16
 DEFAULT_SIZES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37)
 SEED = 20240609
 EINSUM_FUNCTIONS = ("einsum", "torch.einsum", "np.einsum", "numpy.einsum")
+MATMUL_FUNCTIONS = ("matmul", "torch.matmul", "np.matmul", "numpy.matmul")
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 CORRECT = "Correct."
 CORRECT_SAME_TENSOR = "Correct: read as {shown}, which computes the same tensor as the expected einsum."
@@ -105,6 +113,19 @@ TWO_ARROWS = "An einsum equation has at most one '->'."
 TOO_MANY_OPERANDS = "The equation has {count} input terms; at most {limit} are read."
 NOTE_IMPLICIT = "Read the implicit output of {equation!r} as '->{output}'."
 NOTE_ASSIGNMENT = "Read the right-hand side of '{target} = …'."
+NOTE_MATMUL = "Read {written} as {shown}, the einsum it computes."
+EINSUM_ASKED = (
+    "This part asks for an einsum call (torch.einsum with an equation); {written} is a matrix product. "
+    "Write it as an einsum, e.g. the one it computes: {shown}."
+)
+EINSUM_ASKED_INVALID = (
+    "This part asks for an einsum call (torch.einsum with an equation); {written} is a matrix product. {problem}"
+)
+MATMUL_AXES = (
+    "{written} cannot be computed: it pairs axis {first} of {first_name} with axis {second} of "
+    "{second_name}, and their sizes differ."
+)
+MATMUL_SCALAR = "{written} cannot be computed: {name} has no axes."
 
 SYNTAX = pycode.Syntax(
     # Wider than an einsum call needs, so that _read_call can say what is wrong with an operand.
@@ -127,6 +148,9 @@ _CALL_OR_STRING = re.compile(r"[()\"']")
 _ASSIGNMENT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _EQUATION_CHARACTERS = re.compile(r"[A-Za-z.,\->]")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+#: TeX arrows typed for an einsum's ``->`` (``bd,dk \to bk``); replaced before Python reads
+#: the text, where ``"\to"`` would be a tab.
+_TEX_ARROW = re.compile(r"\s*\\(?:to|rightarrow|longrightarrow|Rightarrow|mapsto)(?![A-Za-z])\s*")
 
 
 @dataclass(frozen=True)
@@ -145,6 +169,9 @@ class Params:
     """The tensors, in the order a bare equation takes them."""
     sizes: dict[str, int] = field(default_factory=dict)
     """Axis name → size used for the check; other axes get distinct small primes."""
+    accept_matmul: bool = False
+    """Grade a matrix product of the operands (``x @ W``, ``torch.matmul(x, W)``) as the einsum it
+    computes; otherwise it is incorrect, with a message saying that an einsum call is asked."""
     axis_sizes: dict[str, int] = field(default_factory=dict, metadata={"internal": True})
     """Every axis name's size (filled at load)."""
 
@@ -163,6 +190,10 @@ class EinsumReading:
     """True when only the equation was given."""
     notes: tuple[str, ...] = ()
     """How the text was understood, e.g. the implicit output made explicit."""
+    matmul: str = ""
+    """A matrix product read as this einsum, as written (``x @ W_k``); empty for an einsum."""
+    problem: str = ""
+    """Why the matrix product cannot be computed (axes of different sizes paired); empty when it can."""
 
     @property
     def equation(self) -> str:
@@ -214,14 +245,14 @@ def read_einsum(text: str, params: Params) -> EinsumReading:
     """Raw answer → :class:`EinsumReading`, or :class:`Unreadable`. Nothing is evaluated."""
     if len(text) > MAX_CHARS:
         raise Unreadable(TOO_LONG.format(length=len(text), limit=MAX_CHARS))
-    cleaned = pycode.unwrap(text, trailing=SYNTAX.trailing)
+    cleaned = pycode.unwrap(_TEX_ARROW.sub("->", text), trailing=SYNTAX.trailing)
     notes: list[str] = []
     assignment = _ASSIGNMENT.match(cleaned)
     if assignment:
         notes.append(NOTE_ASSIGNMENT.format(target=assignment.group(1)))
         cleaned = pycode.unwrap(cleaned[assignment.end() :], trailing=SYNTAX.trailing)
     default_operands = tuple(operand.name for operand in params.operands)
-    if not _CALL_OR_STRING.search(cleaned):  # a bare equation, validated with precise messages
+    if "@" not in cleaned and not _CALL_OR_STRING.search(cleaned):  # a bare equation, validated with precise messages
         inputs, output = _split_equation(cleaned, cleaned, 0)
         return _reading(inputs, output, default_operands, True, notes, cleaned)
     code = pycode.read(cleaned, SYNTAX, cleaned=True)
@@ -229,9 +260,94 @@ def read_einsum(text: str, params: Params) -> EinsumReading:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         inputs, output = _split_equation(node.value, cleaned, None)
         return _reading(inputs, output, default_operands, True, notes, cleaned)
+    product = _matmul_operands(code)
+    if product is not None:
+        return _matmul_reading(product, params, notes, code)
     equation, operands = _read_call(code, default_operands)
     inputs, output = _split_equation(equation, cleaned, None)
     return _reading(inputs, output, operands, False, notes, cleaned)
+
+
+def _matmul_operands(code: pycode.Code) -> tuple[str, str] | None:
+    """``x @ W``, ``torch.matmul(x, W)`` or ``x.matmul(W)`` → ("x", "W"); None for anything else."""
+    node = code.tree
+    pair: list[ast.expr]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+        pair = [node.left, node.right]
+    elif isinstance(node, ast.Call) and not node.keywords:
+        function = pycode.dotted(node.func) or ""
+        if function in MATMUL_FUNCTIONS and len(node.args) == 2:
+            pair = list(node.args)
+        elif function.endswith(".matmul") and function.count(".") == 1 and len(node.args) == 1:
+            pair = [ast.Name(function.split(".")[0]), node.args[0]]
+        else:
+            return None
+    else:
+        return None
+    names = []
+    for operand in pair:
+        if not isinstance(operand, ast.Name):
+            raise code.refuse(OPERAND_NOT_NAME.format(names="the operands", what=_describe(operand)), operand)
+        names.append(operand.id)
+    return names[0], names[1]
+
+
+class _Letters:
+    """Einsum letters for axis names: the name itself when it is one free letter, else the next free one."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def new(self, axis: str) -> str:
+        letter = axis if len(axis) == 1 and axis in _LETTERS and axis not in self.used else ""
+        letter = letter or next(candidate for candidate in _LETTERS if candidate not in self.used)
+        self.used.add(letter)
+        return letter
+
+
+def _matmul_reading(product: tuple[str, str], params: Params, notes: list[str], code: pycode.Code) -> EinsumReading:
+    """The einsum a matrix product of two declared operands computes, by torch.matmul's rules."""
+    left, right = product
+    declared = {operand.name: operand.shape for operand in params.operands}
+    written = f"{left} @ {right}"
+    for name in product:
+        if name not in declared:
+            raise code.refuse(UNKNOWN_OPERAND.format(name=name, expected=", ".join(declared)), code.tree)
+        if not declared[name]:
+            raise code.refuse(MATMUL_SCALAR.format(written=written, name=name), code.tree)
+    first, second = declared[left], declared[right]
+    letters = _Letters()
+    first_terms = [letters.new(axis) for axis in first]
+    second_terms = [""] * len(second)
+    # The contracted pair, then the batch axes lined up from the right.
+    pairs = [(len(first) - 1, max(len(second) - 2, 0))]
+    if len(first) > 1 and len(second) > 1:
+        pairs += [
+            (len(first) - 2 - shift, len(second) - 2 - shift) for shift in range(1, min(len(first), len(second)) - 1)
+        ]
+    problem = ""
+    for mine, theirs in pairs:
+        second_terms[theirs] = first_terms[mine]
+        if not problem and params.axis_sizes[first[mine]] != params.axis_sizes[second[theirs]]:
+            problem = MATMUL_AXES.format(
+                written=written, first=first[mine], first_name=left, second=second[theirs], second_name=right
+            )
+    second_terms = [term or letters.new(axis) for term, axis in zip(second_terms, second, strict=True)]
+    output: list[str]
+    if len(first) == 1 and len(second) == 1:
+        output = []
+    elif len(first) == 1:
+        output = second_terms[:-2] + second_terms[-1:]
+    elif len(second) == 1:
+        output = first_terms[:-1]
+    else:
+        batch = first_terms[:-2] if len(first) >= len(second) else second_terms[:-2]
+        output = [*batch, first_terms[-2], second_terms[-1]]
+    inputs = ("".join(first_terms), "".join(second_terms))
+    reading = EinsumReading(inputs, "".join(output), product, False, (), written, problem)
+    if not problem:
+        notes.append(NOTE_MATMUL.format(written=written, shown=show_einsum(reading)))
+    return replace(reading, notes=tuple(notes))
 
 
 def _read_call(code: pycode.Code, declared: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
@@ -436,7 +552,7 @@ def _ellipsis_problem(reading: EinsumReading, declared: dict[str, tuple[str, ...
 
 def evaluate(reading: EinsumReading, params: Params) -> Evaluated | str:
     """Run the einsum on the part's operands, or say why it cannot run."""
-    found = problem(reading, params)
+    found = reading.problem or problem(reading, params)
     if found is not None:
         return found
     declared = {operand.name: operand.shape for operand in params.operands}
@@ -513,6 +629,8 @@ def _same(mine: Evaluated, expected: Evaluated) -> bool:
 
 def matches(answer: EinsumReading, other: EinsumReading, part: Part) -> bool:
     params: Params = part.params
+    if (answer.matmul or other.matmul) and not params.accept_matmul:
+        return answer.matmul == other.matmul and answer.equation == other.equation
     mine, theirs = evaluate(answer, params), evaluate(other, params)
     if isinstance(mine, Evaluated) and isinstance(theirs, Evaluated):
         return _same(mine, theirs)
@@ -527,10 +645,18 @@ def grade(answer: EinsumReading, reference: EinsumReading, part: Part) -> Outcom
     expected = evaluate(reference, params)
     if isinstance(expected, str):
         raise ValueError(f"the reference einsum {show(reference)} cannot run: {expected}")
+    if answer.matmul and not params.accept_matmul:
+        if answer.problem:
+            message = EINSUM_ASKED_INVALID.format(written=answer.matmul, problem=answer.problem)
+        else:
+            message = EINSUM_ASKED.format(written=answer.matmul, shown=show_einsum(answer))
+        return Outcome("incorrect", 0.0, message, "einsum:matmul_not_asked")
     mine = evaluate(answer, params)
     if isinstance(mine, str):
         return Outcome("incorrect", 0.0, _with_notes(mine, answer), "einsum:invalid")
     if _same(mine, expected):
+        if answer.matmul:
+            return Outcome("correct", 1.0, _with_notes(CORRECT, answer), "einsum:matmul")
         if canonical(answer, params) == canonical(reference, params):
             return Outcome("correct", 1.0, CORRECT, "einsum:equal")
         message = CORRECT_SAME_TENSOR.format(shown=show(answer))
@@ -563,8 +689,15 @@ def _with_notes(message: str, answer: EinsumReading) -> str:
     return " ".join((*answer.notes, message))
 
 
-def show(reading: EinsumReading) -> str:
+def show_einsum(reading: EinsumReading) -> str:
+    """The einsum call, also for a matrix product read as one."""
     return f'einsum("{reading.equation}", {", ".join(reading.operands)})'
+
+
+def show(reading: EinsumReading) -> str:
+    if reading.matmul:
+        return f"{reading.matmul} (read as {show_einsum(reading)})"
+    return show_einsum(reading)
 
 
 KIND = GraderKind(

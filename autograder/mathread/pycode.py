@@ -48,12 +48,22 @@ _CHARACTERS = str.maketrans(
         "\u2019": "'",
         "\u00a0": " ",  # no-break space
         "\u2009": " ",  # thin space
+        "\u2192": "->",  # rightwards arrow, typed for an einsum's ->
+        "\u27f6": "->",  # long rightwards arrow
     }
 )
 #: Marks that surround code in prose: Markdown, TeX maths. Longest first.
 _MARKS = ("```", "``", "`", "$$", "$")
 _QUOTES = ('"', "'")
-_TEXTTT = re.compile(r"\\(?:texttt|verb|code|mintinline\{\w+\})\{(.*)\}", re.DOTALL)
+_TEXTTT = re.compile(
+    r"\\(?:texttt|verb|code|mintinline\{\w+\}|mathtt|mathrm|mathit|mathsf|textrm|textsf|text|operatorname)"
+    r"\{(.*)\}",
+    re.DOTALL,
+)
+#: The same wrappers around a piece of an answer (``\\texttt{self.d\\_k} * \\texttt{num\\_heads}``).
+_TEXTTT_PIECE = re.compile(
+    r"\\(?:texttt|verb|code|mathtt|mathrm|mathit|mathsf|textrm|textsf|text|operatorname)\{([^{}]*)\}"
+)
 _FENCE_LANGUAGE = re.compile(r"\A(?:python|py)[ \t]*\n")
 
 #: How a node that is not allowed is named in a message (others by their Python name).
@@ -171,14 +181,17 @@ def unwrap(text: str, *, quotes: bool = False, trailing: str = ",") -> str:
     quotes → straight ones); surrounding spaces, Markdown backticks (also a
     ```` ```python ```` fence), TeX ``$…$`` and ``\\texttt{…}`` are dropped, and so
     is trailing punctuation; with ``quotes``, quotes around the whole answer too.
+    TeX's and Markdown's escaped underscore ``\\_`` is an underscore (``$W\\_o$``):
+    in Python it could only be a stray backslash, which no answer means.
     """
     cleaned = text.translate(_CHARACTERS).strip()
     while True:
         before = cleaned
         cleaned = cleaned.rstrip(trailing).strip() if trailing else cleaned
         texttt = _TEXTTT.fullmatch(cleaned)
-        if texttt:
-            cleaned = texttt.group(1).replace("\\_", "_").strip()
+        if texttt and _balanced(texttt.group(1)):
+            cleaned = texttt.group(1).strip()
+        cleaned = _TEXTTT_PIECE.sub(lambda piece: piece.group(1), cleaned).replace("\\_", "_")
         marks = _MARKS + (_QUOTES if quotes else ())
         for mark in marks:
             if len(cleaned) > 2 * len(mark) and cleaned.startswith(mark) and cleaned.endswith(mark):
@@ -189,6 +202,17 @@ def unwrap(text: str, *, quotes: bool = False, trailing: str = ",") -> str:
                 break
         if cleaned == before:
             return cleaned
+
+
+def _balanced(text: str) -> bool:
+    """True when ``text`` closes every brace it opens, in order: ``\\texttt{a} + \\texttt{b}``
+    is not one wrapped piece of code."""
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def read(text: str, syntax: Syntax, *, cleaned: bool = False) -> Code:

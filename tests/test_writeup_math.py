@@ -1,0 +1,131 @@
+"""What write-ups say must be gradable: the notations a typed write-up or a model's chat
+answer uses, graded through the real HW9 specs, each with the reading shown to its author.
+
+Typeset code (``$W\\_o$``, ``\\texttt{…}``, backticks), einsum arrows written as TeX or
+Unicode, a matrix product where an einsum is asked (a spec option), ``q^Tk^2`` with vectors,
+feature maps for general D with elisions, kernel attention in row-wise sum notation,
+symbols the question does not define, and Q3(b) as changed lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import pytest
+
+from autograder.api import AnswerKey
+from autograder.grading import grade_part
+from autograder.result import PartResult
+from autograder.submission import Answer
+
+Grade = Callable[[str, str], PartResult]
+
+
+def _with_params(hw9_key: AnswerKey, answer_id: str, **changes: object) -> Callable[[str], PartResult]:
+    """Grade with the part's params changed (a spec option the HW9 YAML leaves off)."""
+    part = hw9_key.problems.part(answer_id)
+    part = replace(part, params=replace(part.params, **changes))
+    return lambda text: grade_part(part, Answer(text), hw9_key.readings.get(answer_id))
+
+
+# --- 3. code typeset in LaTeX or Markdown -------------------------------------------------
+
+TYPESET_CODE = [
+    # (answer id, answer, how it is read)
+    ("q3.a.h", "$W_o$", "W_o"),
+    ("q3.a.h", r"$W\_o$", "W_o"),
+    ("q3.a.h", r"\texttt{self.W\_o}", "W_o"),
+    ("q3.a.h", "`self.W_o`", "W_o"),
+    ("q3.a.h", r"$\mathtt{W\_o}$", "W_o"),
+    ("q3.a.h", r"self.\mathtt{W\_o}", "W_o"),
+    ("q3.a.a", r"$d\_model$", "d_model"),
+    ("q3.a.a", r"\texttt{d\_model}", "d_model"),
+    ("q3.a.a", r"\texttt{self.d\_k} * \texttt{num\_heads}", "num_heads * self.d_k"),
+    ("q3.a.e", r"$\mathrm{softmax}$", "softmax"),
+    ("q3.a.e", r"\texttt{torch.softmax}", "softmax"),
+    ("q3.a.g", r"$\texttt{self.num\_heads}$", "self.num_heads"),
+    ("q4.d", '"b d, d k -> b k"', 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", "bd,dk−>bk", 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", "bd,dk→bk", 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", r"bd,dk \to bk", 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", r"$bd,dk \rightarrow bk$", 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", r'torch.einsum("bd,dk \to bk", x, W_k)', 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", r'\texttt{torch.einsum("bd,dk->bk", x, W\_k)}', 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.c", '"b d, h d q → b h q"', 'einsum("bd,hdq->bhq", x, W_q)'),
+    ("q4.c", "`torch.einsum('bd,hdq->bhq', x, W_q)`", 'einsum("bd,hdq->bhq", x, W_q)'),
+]
+
+
+@pytest.mark.parametrize(("answer_id", "text", "shown"), TYPESET_CODE)
+def test_typeset_code_is_read_as_the_code(grade_hw9: Grade, answer_id: str, text: str, shown: str) -> None:
+    result = grade_hw9(answer_id, text)
+    assert result.verdict == "correct", result.feedback
+    assert result.answer_as_read == shown
+
+
+TYPESET_WRONG = [
+    ("q3.a.h", r"$W\_v$", "incorrect"),
+    ("q3.a.a", r"\texttt{self.d\_k}", "incorrect"),
+    ("q4.d", r"bd,dk \to bhk", "incorrect"),
+    ("q4.d", "bd,hdk→bhk", "incorrect"),
+    # Not code: a TeX command the reader does not strip stays unreadable, with the reason.
+    ("q3.a.h", r"\mathbf{W_o}", "unreadable"),
+    ("q4.d", r"bd,dk \leadsto bk", "unreadable"),
+]
+
+
+@pytest.mark.parametrize(("answer_id", "text", "verdict"), TYPESET_WRONG)
+def test_typeset_wrong_code_stays_wrong(grade_hw9: Grade, answer_id: str, text: str, verdict: str) -> None:
+    result = grade_hw9(answer_id, text)
+    assert result.verdict == verdict, result.feedback
+    assert result.score == 0
+
+
+# --- 4. a matrix product where an einsum is asked ---------------------------------------------
+
+MATMULS = [
+    ("q4.d", "x @ W_k", 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", "torch.matmul(x, W_k)", 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", "x.matmul(W_k)", 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.d", "`k = x @ W_k`", 'einsum("bd,dk->bk", x, W_k)'),
+    ("q4.e", "np.matmul(x, W_v)", 'einsum("bd,dv->bv", x, W_v)'),
+]
+
+
+@pytest.mark.parametrize(("answer_id", "text", "einsum"), MATMULS)
+def test_a_matmul_is_accepted_as_its_einsum_when_the_spec_allows(
+    hw9_key: AnswerKey, answer_id: str, text: str, einsum: str
+) -> None:
+    result = _with_params(hw9_key, answer_id, accept_matmul=True)(text)
+    assert result.verdict == "correct", result.feedback
+    assert result.answer_as_read is not None and einsum in result.answer_as_read
+    assert f"as {einsum}, the einsum it computes" in result.feedback
+
+
+@pytest.mark.parametrize(("answer_id", "text", "einsum"), MATMULS)
+def test_without_the_option_a_matmul_is_incorrect_and_says_an_einsum_is_asked(
+    grade_hw9: Grade, answer_id: str, text: str, einsum: str
+) -> None:
+    result = grade_hw9(answer_id, text)
+    assert result.verdict == "incorrect"
+    assert "asks for an einsum call" in result.feedback
+    assert einsum in result.feedback  # the einsum it would be, so the student sees how to write it
+
+
+MATMUL_WRONG = [
+    # (answer id, answer, verdict, feedback fragment)
+    ("q4.d", "W_k @ x", "incorrect", "pairs axis k of W_k with axis b of x"),
+    ("q4.c", "x @ W_q", "incorrect", "Your result has shape [h, b, q]"),
+    ("q4.d", "x @ W_q", "unreadable", "W_q is not an operand"),
+    ("q4.d", "x @ (W_k + 1)", "unreadable", "Pass the operands of einsum by name"),
+]
+
+
+@pytest.mark.parametrize(("answer_id", "text", "verdict", "fragment"), MATMUL_WRONG)
+def test_a_wrong_matmul_is_explained(
+    hw9_key: AnswerKey, answer_id: str, text: str, verdict: str, fragment: str
+) -> None:
+    result = _with_params(hw9_key, answer_id, accept_matmul=True)(text)
+    assert result.verdict == verdict, result.feedback
+    assert fragment in result.feedback
