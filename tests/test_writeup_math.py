@@ -129,3 +129,37 @@ def test_a_wrong_matmul_is_explained(
     result = _with_params(hw9_key, answer_id, accept_matmul=True)(text)
     assert result.verdict == verdict, result.feedback
     assert fragment in result.feedback
+
+
+# --- 5. q^Tk^2 with declared vectors ------------------------------------------------------
+
+VECTOR_POWERS = [
+    # (answer, verdict, the reading shown)
+    ("q^Tk^2 + 2q^Tk + 1", "correct", "(k·q)^2 + 2*(k·q) + 1"),
+    ("1 + 2 q^T k + q^T k^2", "correct", "(k·q)^2 + 2*(k·q) + 1"),
+    (r"q^\top k^2 + 2 q^\top k + 1", "correct", "(k·q)^2 + 2*(k·q) + 1"),
+    ("qᵀk² + 2qᵀk + 1", "correct", "(k·q)^2 + 2*(k·q) + 1"),
+    ("q·k^2 + 2 q·k + 1", "correct", "(k·q)^2 + 2*(k·q) + 1"),
+    ("q^Tk^2", "incorrect", "(k·q)^2"),  # the spec's rule for the homogeneous kernel
+    ("q^T k^2 + q^T k + 1", "incorrect", "(k·q)^2 + (k·q) + 1"),
+    ("2q^Tk^2 + 1", "incorrect", "2*(k·q)^2 + 1"),
+]
+
+
+@pytest.mark.parametrize(("text", "verdict", "shown"), VECTOR_POWERS)
+def test_a_power_after_a_vector_squares_the_inner_product(
+    grade_hw9: Grade, text: str, verdict: str, shown: str
+) -> None:
+    result = grade_hw9("q6.b.i", text)
+    assert result.verdict == verdict, result.feedback
+    assert result.answer_as_read == shown
+    if not result.rule_matched:  # a spec rule's message replaces the grader's feedback
+        assert "as (q^T k)^2: a power of the vector k is not defined" in result.feedback
+
+
+def test_a_power_of_a_vector_alone_keeps_its_scalar_reading(grade_hw9: Grade) -> None:
+    # μ may be read as one scalar mean (the homework allows dμ²); nothing precedes it here.
+    result = grade_hw9("q1.a", "d*mu^2")
+    assert result.verdict == "correct"
+    assert "not defined" not in result.feedback
+    assert grade_hw9("q6.b.i", "k^2 + 2q^Tk + 1").verdict == "incorrect"

@@ -148,6 +148,7 @@ _CALL_OR_STRING = re.compile(r"[()\"']")
 _ASSIGNMENT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)")
 _EQUATION_CHARACTERS = re.compile(r"[A-Za-z.,\->]")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+_MATMUL_TEXT = re.compile(r"\s*[A-Za-z_]\w*\s*@\s*[A-Za-z_]\w*\s*")
 #: TeX arrows typed for an einsum's ``->`` (``bd,dk \to bk``); replaced before Python reads
 #: the text, where ``"\to"`` would be a tab.
 _TEX_ARROW = re.compile(r"\s*\\(?:to|rightarrow|longrightarrow|Rightarrow|mapsto)(?![A-Za-z])\s*")
@@ -252,7 +253,9 @@ def read_einsum(text: str, params: Params) -> EinsumReading:
         notes.append(NOTE_ASSIGNMENT.format(target=assignment.group(1)))
         cleaned = pycode.unwrap(cleaned[assignment.end() :], trailing=SYNTAX.trailing)
     default_operands = tuple(operand.name for operand in params.operands)
-    if "@" not in cleaned and not _CALL_OR_STRING.search(cleaned):  # a bare equation, validated with precise messages
+    if not _MATMUL_TEXT.fullmatch(cleaned) and not _CALL_OR_STRING.search(
+        cleaned
+    ):  # a bare equation, validated with precise messages
         inputs, output = _split_equation(cleaned, cleaned, 0)
         return _reading(inputs, output, default_operands, True, notes, cleaned)
     code = pycode.read(cleaned, SYNTAX, cleaned=True)

@@ -36,6 +36,9 @@ SEVERAL_VALUES = "Your answer gives {count} values ({values}); the question asks
 UNDECIDED = "The autograder could not decide whether your expression equals the expected one."
 APPROXIMATE = "Your answer is an approximate value (≈ {value}); this question asks for an exact expression."
 APPROXIMATE_CLOSE = APPROXIMATE + " It is close to the expected value, so an instructor will decide."
+SHOWN_NOTES = ("read '",)
+"""Notes of the reader that say how ambiguous text was understood (``read 'q^Tk^2' as (q^T k)^2``):
+put before the feedback, so that the author can check the reading."""
 APPROXIMATION_REL_TOL = 1e-2
 """How close (relatively) an approximate number must be to an expected number to be reviewed."""
 TOO_LARGE = (
@@ -89,6 +92,15 @@ def matches(answer: Reading, other: Reading, part: Part) -> bool:
 
 
 def grade(answer: Reading, reference: Reading, part: Part) -> Outcome:
+    outcome = _grade(answer, reference, part)
+    shown = [note for note in answer.notes if note.startswith(SHOWN_NOTES)]
+    if not shown:
+        return outcome
+    notes = " ".join(f"{note[0].upper()}{note[1:]}." for note in shown)
+    return replace(outcome, feedback=f"{notes} {outcome.feedback}")
+
+
+def _grade(answer: Reading, reference: Reading, part: Part) -> Outcome:
     mine, expected = values(answer, part), values(reference, part)
     if len(mine) != len(expected):
         shown = ", ".join(show(value) for value in mine)

@@ -92,6 +92,10 @@ class Node:
     end: int
     kind: str = ""
     """``norm`` for ``‖…‖`` (which may carry ``_2``)."""
+    vector_power: tuple[VecTerm, Any] | None = None
+    """``k^2`` for a declared vector k: the vector and the exponent. Alone it is read as before
+    (the scalar reading of k); right after another vector (``q^Tk^2``) it is ``(q^T k)^2``,
+    since the power of a vector is not defined."""
 
 
 @dataclass
@@ -310,6 +314,19 @@ class Parser:
         value = first.coef * second.coef * dot_symbol(first.name, second.name, self.names.vocabulary)
         return Node(value, left.start, right.end)
 
+    def inner_power(self, left: Node, right: Node, how: str) -> Node:
+        """``q^T k^2`` → ``(q^T k)^2``: the other reading, ``q^T (k^2)``, is undefined for a vector."""
+        assert right.vector_power is not None and isinstance(left.value, VecTerm)
+        vector, power = right.vector_power
+        first = left.value
+        unit = Node(replace(first, coef=sympy.S.One), left.start, left.end)
+        product = self.inner(unit, Node(replace(vector, coef=sympy.S.One), right.start, right.end), how)
+        span = self.source[max(left.start, first.start) : right.end].strip()
+        shown = f"({first.name}^T {vector.name})^{power}"
+        self.notes.append(f"read '{span}' as {shown}: a power of the vector {vector.name} is not defined")
+        value = first.coef * sympy.Pow(vector.coef * product.value, power)
+        return Node(value, left.start, right.end)
+
     def norm_value(self, node: Node) -> Any:
         value = node.value
         if isinstance(value, VecTerm):
@@ -498,6 +515,10 @@ class Parser:
             else:
                 return self.flush(left, factors)
             after_division = how == "/"
+            if isinstance(left.value, VecTerm) and right.vector_power is not None and how != "/":
+                left = self.inner_power(self.flush(left, factors), right, how)
+                factors = []
+                continue
             vectors = isinstance(left.value, VecTerm) or isinstance(right.value, VecTerm)
             if vectors and how != "/":
                 left = self.combine(self.flush(left, factors), right, how)
@@ -542,7 +563,10 @@ class Parser:
             self.take()
             exponent = self.unary()
             was_norm = node.kind == "norm"
+            vector = node.value if isinstance(node.value, VecTerm) and not node.value.transposed else None
             node = self.make_power(node, exponent)
+            if vector is not None:
+                node = replace(node, vector_power=(vector, self.scalar(exponent)))
             if was_norm and self.at("_"):
                 self.norm_subscript()
         return node

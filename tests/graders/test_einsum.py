@@ -103,14 +103,14 @@ UNREADABLE = [
     ("d", 'einsum("bd,dk->bk", x, W_k).__class__', "found an attribute"),
     ("d", 'einsum("bd,dk->bk", x, W_k.T)', "Pass the operands of einsum by name"),
     ("d", 'einsum("bd,dk->bk", x, W_k, optimize=True)', "no keyword arguments"),
-    ("d", "torch.matmul(x, W_k)", "found a call of torch.matmul"),
+    ("d", "torch.bmm(x, W_k)", "found a call of torch.bmm"),  # a matmul is read (as its einsum)
     ("d", "bd,dk->b1", "'1' cannot appear in an einsum equation"),
     ("d", "bd,dk->bk->b", "at most one '->'"),
     ("d", "b.d,dk->bk", "must be part of an ellipsis"),
     ("d", "......d,dk->bk", "more than one ellipsis"),
     ("d", ",".join(["ab"] * 9) + "->a", "at most 8 are read"),
     ("d", "einsum(x, [0, 1], W_k, [1, 2])", "The first argument of einsum must be the equation"),
-    ("d", "x @ W_k", "'@' cannot appear in an einsum equation"),
+    ("d", "bd,dk@bk", "'@' cannot appear in an einsum equation"),
     ("d", 'einsum("bd,dk->bk", x, W_k', "neither an einsum equation nor a Python einsum call"),
 ]
 
