@@ -58,12 +58,12 @@ def find_submissions(path: Path) -> list[Path]:
     answers sit inside it (see :mod:`autograder.locate`). One where nothing is found still
     gets a results.json saying so."""
     if path.is_file():
-        if path.suffix.lower() in (locate.ARCHIVE_SUFFIX, *locate.ANSWER_SUFFIXES):
+        if path.suffix.lower() in (locate.ARCHIVE_SUFFIX, *locate.ANSWER_SUFFIXES, *locate.WRITEUP_SUFFIXES, locate.PDF_SUFFIX):
             return [path]
-        raise ConfigError(f"{path}: not a folder, a .zip or an answers file")
+        raise ConfigError(f"{path}: not a folder, a .zip, an answers file or a write-up")
     if not path.is_dir():
         raise ConfigError(f"{path}: not a folder")
-    if locate.answers_at_top(path):
+    if locate.answers_at_top(path) or locate.writeup_at_top(path):
         return [path]
     members = locate.batch_members(path)
     return members if len(members) > 1 else [path]

@@ -30,14 +30,16 @@ from autograder import api, gradescope, gradescope_build, progress, render, safe
 from autograder.launch import ALLOW_UNCONFINED_FLAG, allow_unconfined_code
 from autograder.render.gradebook import CANVAS_FILE, GRADES_FILE, GRADESCOPE_SCORES_FILE
 from autograder.spec import closest
-from autograder.submission import ANSWERS_FILE
+from autograder.submission import ANSWERS_FILE, Submission
+from autograder.writeup.graded import bounded_quote, source_text
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
 EXIT_NOT_READ = 1
 """``check``: something could not be read or was ignored."""
 ANSWERS_FILES = (ANSWERS_FILE, "answers.yml")
-UPLOAD_SUFFIXES = (".zip", ".yaml", ".yml")
-"""Files ``check`` passes on as a whole upload (the answer finder reads them as ``grade`` does)."""
+UPLOAD_SUFFIXES = (".zip", ".yaml", ".yml", ".md", ".markdown", ".tex", ".ipynb", ".txt", ".pdf")
+"""Files ``check`` passes on as a whole upload (the answer finder reads them as ``grade`` does,
+a write-up included: ``autograder.locate.WRITEUP_SUFFIXES``)."""
 CHECK_EPILOG = (
     "exit status: 0 when every answer given was read; 1 when an answer could not be read or was ignored, "
     "or no answer could be read at all; 2 for a usage error"
@@ -412,27 +414,57 @@ def _check(args: argparse.Namespace, stdout: TextIO) -> int:
     submission, reads = api.check(folder, problems=args.problems)
     print(f"How {submission.name}'s answers were read (nothing is graded here):\n", file=stdout)
     width = max((len(answer_id) for answer_id, _ in reads), default=0) + 1
-    unreadable = answered = 0
+    unreadable = answered = unsettled = 0
     for answer_id, read in reads:
+        unsettled += _print_extracted(submission, answer_id, width, stdout)
         if read is None:
-            print(f"{answer_id:<{width}} not answered", file=stdout)
+            if submission.extraction is None:
+                print(f"{answer_id:<{width}} not answered", file=stdout)
             continue
         answered += 1
+        label = "" if submission.attempt(answer_id) is not None else answer_id  # a write-up's id is said above
         if read.problem is not None:
             unreadable += 1
             text = read.problem.replace("\n", "\n" + " " * (width + 1))
-            print(f"{answer_id:<{width}} COULD NOT BE READ: {text}", file=stdout)
+            print(f"{label:<{width}} COULD NOT BE READ: {text}", file=stdout)
         else:
-            print(f"{answer_id:<{width}} read as: {read.as_read}", file=stdout)
+            print(f"{label:<{width}} read as: {read.as_read}", file=stdout)
     for message in submission.messages:
         print(f"\nnote: {message}", file=stdout)
     known = [answer_id for answer_id, _ in reads]
     ignored = [answer_id for answer_id in submission.answers if answer_id not in known]
     for answer_id in ignored:
         print(f"\nwarning: {ignored_answer(answer_id, known)}", file=stdout)
-    verdict, code = _check_verdict(answered, len(reads), unreadable, len(ignored), submission.messages)
+    verdict, code = _check_verdict(answered, len(reads), unreadable, len(ignored), submission.messages, unsettled)
     print(f"\n{verdict}", file=stdout)
     return code
+
+
+def _print_extracted(submission: Submission, answer_id: str, width: int, stdout: TextIO) -> int:
+    """For a write-up: where ``answer_id``'s answer was found and how surely, the lines quoted,
+    or that nothing was found; 1 when the part is not settled (low confidence, nothing found)."""
+    if submission.extraction is None:
+        return 0
+    indent = " " * (width + 1)
+    attempt = submission.attempt(answer_id)
+    if attempt is None:
+        print(f"{answer_id:<{width}} NOTHING FOUND in {submission.writeup}", file=stdout)
+        return 1
+    count = len(submission.extraction.parts[answer_id].attempts)
+    source = safeio.for_terminal(source_text(attempt, submission.writeup, count, submission.stage))
+    print(f"{answer_id:<{width}} found in {source}", file=stdout)
+    for line in safeio.for_terminal(bounded_quote(attempt.quote)).splitlines()[:CHECK_QUOTE_LINES]:
+        print(f"{indent}| {line}", file=stdout)
+    print(f"{indent}extracted: {safeio.for_terminal(' '.join(attempt.text.split()))[:300]}", file=stdout)
+    if attempt.confidence == "low":
+        why = f": {safeio.for_terminal(attempt.note)}" if attempt.note else ""
+        print(f"{indent}LOW CONFIDENCE{why}; an instructor would review this part", file=stdout)
+        return 1
+    return 0
+
+
+CHECK_QUOTE_LINES = 6
+"""Lines of a write-up quoted per part by ``check`` (the read-back of ``extract`` has them all)."""
 
 
 def _check_folder(path: Path) -> Path | None:
@@ -472,10 +504,14 @@ def ignored_answer(answer_id: str, known: Sequence[str]) -> str:
     )
 
 
-def _check_verdict(answered: int, parts: int, unreadable: int, ignored: int, notes: Sequence[str]) -> tuple[str, int]:
+def _check_verdict(
+    answered: int, parts: int, unreadable: int, ignored: int, notes: Sequence[str], unsettled: int = 0
+) -> tuple[str, int]:
     """The last line of ``check`` and its exit code: what to fix, counted; "read" only when
     nothing was lost. A note alone (where the answers were found, a key given twice with the
-    same answer) loses no answer, so it is pointed at, not counted."""
+    same answer) loses no answer, so it is pointed at, not counted. ``unsettled``: parts of a
+    write-up found with low confidence or not at all (each would wait for an instructor or
+    count as unanswered)."""
     if answered == 0 and not ignored and notes:
         return "No answer could be read: fix the problem in the note above first.", EXIT_NOT_READ
     problems: list[str] = []
@@ -483,6 +519,10 @@ def _check_verdict(answered: int, parts: int, unreadable: int, ignored: int, not
         if count:
             noun = "" if problems else ("answer " if count == 1 else "answers ")
             problems.append(f"{count} {noun}{one if count == 1 else many}" + ("" if one != "was" else " ignored"))
+    if unsettled:
+        problems.append(
+            f"{unsettled} part{'' if unsettled == 1 else 's'} of the write-up found with low confidence or not at all"
+        )
     see = "; see the notes above" if notes else ""
     if problems:
         read = f"{answered - unreadable} of {parts} parts were read"

@@ -124,6 +124,11 @@ def _test(part: PartResult) -> dict[str, Any]:
             output = f"Your answer was read as: {read}\n{output}"
         else:
             output = f"Your answer: {_one_line(part.answer_raw)}\nRead as: {read}\n{output}"
+    if part.source:
+        output = f"{_provenance(part)}\n{output}"
+    extra: dict[str, Any] = {}
+    if part.source or part.attempts:
+        extra = {"source": part.source, "attempts": part.attempts, "first_verdict": part.first_verdict}
     return {
         "name": f"{part.id}: {part.title}",
         "score": part.score,
@@ -136,8 +141,20 @@ def _test(part: PartResult) -> dict[str, Any]:
             "verdict": part.verdict,
             "answer_as_read": part.answer_as_read,
             "note": part.note,
+            **extra,
         },
     }
+
+
+def _provenance(part: PartResult) -> str:
+    """Where a write-up's answer was found, the lines quoted, and the first attempt when it differs."""
+    lines = [f"Found in your write-up: {part.source}"]
+    if part.quote:
+        lines.extend(f"  | {line}" for line in part.quote.splitlines())
+    if part.first_answer is not None:
+        verdict = f" ({part.first_verdict}; the last attempt counts)" if part.first_verdict else ""
+        lines.append(f"First attempt{verdict}: {_one_line(part.first_answer)}")
+    return "\n".join(lines)
 
 
 def _reference_test(part: PartResult, reference: str) -> dict[str, Any]:

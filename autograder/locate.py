@@ -19,6 +19,14 @@ your upload."); a plain ``answers.yaml`` at the top says nothing.
 Files an answers file names (``{file: model.py}``) are read relative to the folder
 the answers file was found in, with :func:`autograder.submission.read_named_file`'s
 containment (no ``..``, no absolute paths, no symlinks or hard links).
+
+An upload with no answers file anywhere (nor in its zips) but exactly one write-up
+(:data:`WRITEUP_SUFFIXES`: Markdown, LaTeX, a notebook, plain text; ``README*`` and the like
+are not write-ups) is a write-up submission: its answers are extracted
+(:mod:`autograder.writeup`) with where each was found. Several write-ups are refused,
+naming them (either could be the one meant); a PDF is read only when it is the only one
+(its text layer is refused with what to upload instead). answers.yaml wins over a
+write-up, with a note saying the write-up was not read.
 """
 
 from __future__ import annotations
@@ -35,16 +43,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autograder.problem import ProblemSet
 from autograder.safeio import UnsafePath, printable, read_student_file
 from autograder.submission import (
     ANSWERS_FILE,
     MAX_ANSWERS_BYTES,
     Submission,
+    from_extraction,
     load_submission,
     parse_answers,
     read_named_file,
 )
 from autograder.submission import submission_name as folder_name
+from autograder.writeup.model import Extraction, Refused, Stage
 
 ANSWER_FILES = (ANSWERS_FILE, "answers.yml")
 """The names looked for (compared without case), the preferred one first."""
@@ -64,6 +75,21 @@ EXPECTED_LAYOUT = (
 )
 NO_ANSWERS = "No answers.yaml was found in your submission, so nothing could be graded. " + EXPECTED_LAYOUT
 UPLOAD = "your upload"
+WRITEUP_SUFFIXES = (".md", ".markdown", ".tex", ".ipynb", ".txt")
+"""Files whose answers are extracted when the upload holds no answers file."""
+PDF_SUFFIX = ".pdf"
+"""Read only when it is the upload's one write-up: its text layer mangles math (refused, saying why)."""
+NOT_WRITEUPS = ("readme", "license", "licence", "changelog", "requirements")
+"""Name stems (compared without case, as prefixes) of files that come with code, not write-ups."""
+MAX_WRITEUP_BYTES = 2_000_000
+"""A long chat export is a few hundred kB; the cap bounds reading and extraction."""
+WRITEUP_FOUND = "No answers.yaml was found, so the answers were extracted from your write-up {where}."
+WRITEUP_IGNORED = "Not read, since {answers} was found: {writeups} (answers.yaml wins over a write-up)."
+SEVERAL_WRITEUPS = (
+    "Several write-ups were found in {container} ({names}), so nothing was graded: either could be the one "
+    "you meant. Upload only one, or an answers.yaml (autograder extract WRITEUP drafts one)."
+)
+PDF_IGNORED = "Not read: {pdfs} (a PDF's text layer garbles math; your write-up {where} was graded)."
 FOUND = "Graded {where} from {container}."
 """Where the answers were found, when not at the top: information, not a problem to fix."""
 _FOUND = re.compile(r"Graded .+ from .+\.")
@@ -81,6 +107,11 @@ class Located:
     where: str = ""
     """The answers file as the student knows it (``homework/answers.yaml``, ``homework.zip: answers.yaml``);
     empty when there is none."""
+    writeup: Path | None = None
+    """The write-up to extract the answers from, when the upload holds no answers file."""
+    unread: tuple[tuple[Path, str], ...] = ()
+    """Write-ups (path, as shown) not read since an answers file was found: a note names those
+    the answers file does not name (``{file: notes.txt}`` is an answer, not a write-up)."""
 
 
 @contextlib.contextmanager
@@ -97,16 +128,69 @@ def find_answers(upload: Path) -> Iterator[Located]:
         yield locate_answers(upload, workspace)
 
 
-def load_answers(upload: Path) -> Submission:
-    """The submission in ``upload`` (folder, .zip or answers file), however it was packed,
-    named after ``upload``; where the answers were found comes first among its messages.
+WriteupReader = Callable[[Path, ProblemSet], Extraction]
+"""A write-up file and the problem set (its cues) → what it answers; raises
+:class:`~autograder.writeup.model.Refused` for a file that must not be graded."""
+
+
+def load_answers(
+    upload: Path,
+    problems: ProblemSet | None = None,
+    *,
+    stage: Stage = "final",
+    reader: WriteupReader | None = None,
+) -> Submission:
+    """The submission in ``upload`` (folder, .zip, answers file or write-up), however it was
+    packed, named after ``upload``; where the answers were found comes first among its messages.
+    A write-up is extracted with ``problems``' cues by ``reader`` (default
+    :func:`read_writeup`), its attempts at ``stage`` becoming the answers.
     Never raises for bad content: with nothing found, no answers and the reason."""
     name = submission_name(upload)
     with find_answers(upload) as located:
         if located.folder is None:
             return Submission(name, upload, {}, located.messages)
-        loaded = _load_located(located)
+        if located.writeup is not None:
+            loaded = _load_writeup(located, problems, stage, reader or read_writeup)
+        else:
+            loaded = _load_located(located)
+            loaded = dataclasses.replace(loaded, messages=(*loaded.messages, *_unread_note(located, loaded)))
     return dataclasses.replace(loaded, name=name, folder=upload, messages=(*located.messages, *loaded.messages))
+
+
+def _unread_note(located: Located, loaded: Submission) -> tuple[str, ...]:
+    """That answers.yaml won over the write-ups found beside it, naming those it does not name."""
+    assert located.folder is not None, "checked by the caller"
+    named = {
+        os.path.normpath(located.folder / answer.file) for answer in loaded.answers.values() if answer.file is not None
+    }
+    unread = [shown for path, shown in located.unread if os.path.normpath(path) not in named]
+    if not unread:
+        return ()
+    listed = ", ".join(unread[:5]) + (f" and {len(unread) - 5} more" if len(unread) > 5 else "")
+    return (WRITEUP_IGNORED.format(answers=located.where or ANSWERS_FILE, writeups=listed),)
+
+
+def read_writeup(path: Path, problems: ProblemSet) -> Extraction:
+    """The default :data:`WriteupReader`: the format readers, then the extractor."""
+    raise Refused(f"{printable(path.name)}: write-ups cannot be read by this version of the grader.")
+
+
+def _load_writeup(located: Located, problems: ProblemSet | None, stage: Stage, reader: WriteupReader) -> Submission:
+    """The answers a located write-up gives; a file that cannot be read (a link, too large,
+    refused by its format reader) grades nothing and says why."""
+    path = located.writeup
+    assert path is not None and located.folder is not None, "checked by the caller"
+    name, shown = folder_name(located.folder), located.where or printable(path.name)
+    if problems is None:
+        return Submission(name, located.folder, {}, (f"{shown} is a write-up; it is read with a problem set.",))
+    try:
+        read_student_file(path, MAX_WRITEUP_BYTES)  # the same refusals as answers.yaml (links, size)
+        extraction = reader(path, problems)
+    except UnsafePath as error:
+        return Submission(name, located.folder, {}, (f"{printable(str(error))} Nothing was graded.",))
+    except Refused as error:
+        return Submission(name, located.folder, {}, (f"{printable(str(error))} Nothing was graded.",))
+    return from_extraction(name, located.folder, extraction, stage=stage, writeup=shown)
 
 
 def submission_name(upload: Path) -> str:
@@ -159,14 +243,15 @@ def locate_answers(upload: Path, work: Path | Callable[[], Path]) -> Located:
     files = list(walk(upload, links=True))
     candidates = [path for path in files if is_answers_name(path.name)]
     archives = [path for path in files if _is_archive(path)]
+    writeups = [path for path in files if is_writeup_name(path.name)]
     if candidates:
         located = choose(candidates, upload, UPLOAD)
+        notes: list[str] = []
         if located.folder is not None and archives:
             unopened = ", ".join(_shown(path, upload) for path in archives[:MAX_ARCHIVES])
-            note = f"Not opened, since answers were found outside them: {unopened}."
-            return dataclasses.replace(located, messages=(*located.messages, note))
-        return located
-    return _locate_in_archives(upload, archives, work)
+            notes.append(f"Not opened, since answers were found outside them: {unopened}.")
+        return dataclasses.replace(located, messages=(*located.messages, *notes), unread=_unread(writeups, upload))
+    return _locate_in_archives(upload, archives, work, writeups)
 
 
 def _locate_in_file(upload: Path, work: Callable[[], Path]) -> Located:
@@ -174,6 +259,8 @@ def _locate_in_file(upload: Path, work: Callable[[], Path]) -> Located:
     name = upload.name
     if upload.suffix.lower() in ANSWER_SUFFIXES:
         return Located(upload.parent, name, _rename_note(name), name)
+    if upload.suffix.lower() in (*WRITEUP_SUFFIXES, PDF_SUFFIX):
+        return Located(upload.parent, "", (), printable(name), upload)
     if upload.suffix.lower() != ARCHIVE_SUFFIX:
         return Located(None, messages=(f"{printable(name)} is neither an answers file nor a .zip. " + EXPECTED_LAYOUT,))
     target = work() / "upload"
@@ -182,18 +269,24 @@ def _locate_in_file(upload: Path, work: Callable[[], Path]) -> Located:
         return Located(None, messages=(NO_ANSWERS, problem))
     candidates = search(target)
     if not candidates:
-        return _nothing_found(target, ())
-    return choose(candidates, target, UPLOAD)
+        writeups = search_writeups(target)
+        return choose_writeup(writeups, target, UPLOAD) if writeups else _nothing_found(target, ())
+    located = choose(candidates, target, UPLOAD)
+    return dataclasses.replace(located, unread=_unread(search_writeups(target), target))
 
 
-def _locate_in_archives(upload: Path, archives: list[Path], work: Callable[[], Path]) -> Located:
-    """The answers inside the upload's zips: the one zip that holds them, unpacked."""
+def _locate_in_archives(
+    upload: Path, archives: list[Path], work: Callable[[], Path], writeups: list[Path] | None = None
+) -> Located:
+    """The answers inside the upload's zips: the one zip that holds them, unpacked; with none,
+    the upload's one write-up (``writeups``, found outside the zips), else the one in a zip."""
     messages: list[str] = []
     if len(archives) > MAX_ARCHIVES:
         messages.append(f"Only the first {MAX_ARCHIVES} of the {len(archives)} .zip files were looked in.")
     holding: list[tuple[Path, Path, list[Path]]] = []
+    writing: list[tuple[Path, Path, list[Path]]] = []
     for index, archive in enumerate(archives[:MAX_ARCHIVES]):
-        if not _may_hold_answers(archive):
+        if not _may_hold_answers(archive, writeups=not writeups):
             continue
         target = work() / f"archive-{index}"
         problem = unpack(archive, target)
@@ -203,6 +296,13 @@ def _locate_in_archives(upload: Path, archives: list[Path], work: Callable[[], P
         found = search(target)
         if found:
             holding.append((archive, target, found))
+        elif found_writeups := search_writeups(target):
+            writing.append((archive, target, found_writeups))
+    if not holding and writeups:
+        located = choose_writeup(writeups, upload, UPLOAD)
+        return dataclasses.replace(located, messages=(*messages, *located.messages))
+    if not holding and writing:
+        return _writeup_in_archives(writing, upload, messages)
     if not holding:
         return _nothing_found(upload, tuple(messages))
     if len(holding) > 1:
@@ -215,6 +315,42 @@ def _locate_in_archives(upload: Path, archives: list[Path], work: Callable[[], P
     archive, target, found = holding[0]
     located = choose(found, target, _shown(archive, upload))
     return dataclasses.replace(located, messages=(*messages, *located.messages))
+
+
+def _writeup_in_archives(writing: list[tuple[Path, Path, list[Path]]], upload: Path, messages: list[str]) -> Located:
+    """The write-up of the one zip that holds write-ups (and no answers file)."""
+    if len(writing) > 1:
+        names = ", ".join(_shown(archive, upload) for archive, _, _ in writing)
+        refusal = (
+            f"Several .zip files hold write-ups ({names}), so nothing was graded: either could be "
+            "the one you meant. Upload only one."
+        )
+        return Located(None, messages=(refusal, *messages))
+    archive, target, found = writing[0]
+    located = choose_writeup(found, target, _shown(archive, upload))
+    return dataclasses.replace(located, messages=(*messages, *located.messages))
+
+
+def choose_writeup(found: list[Path], base: Path, container: str) -> Located:
+    """The one write-up among ``found`` (below ``base``, known to the student as ``container``):
+    several are refused, naming them; a PDF counts only when it is the only file found."""
+    texts = [path for path in found if path.suffix.lower() != PDF_SUFFIX]
+    pdfs = [path for path in found if path.suffix.lower() == PDF_SUFFIX]
+    chosen = texts or pdfs
+    if len(chosen) > 1:
+        shown = [_shown(path, base) for path in chosen]
+        listed = ", ".join(shown[:5]) + (f" and {len(shown) - 5} more" if len(shown) > 5 else "")
+        return Located(None, messages=(SEVERAL_WRITEUPS.format(container=container, names=listed),))
+    best = chosen[0]
+    where = _shown(best, base) if container == UPLOAD else f"{container}: {_shown(best, base)}"
+    messages = [WRITEUP_FOUND.format(where=where)]
+    if texts and pdfs:
+        messages.append(PDF_IGNORED.format(pdfs=", ".join(_shown(path, base) for path in pdfs[:5]), where=where))
+    return Located(best.parent, "", tuple(messages), where, best)
+
+
+def _unread(writeups: list[Path], base: Path) -> tuple[tuple[Path, str], ...]:
+    return tuple((path, _shown(path, base)) for path in writeups)
 
 
 def _nothing_found(base: Path, messages: tuple[str, ...]) -> Located:
@@ -276,6 +412,19 @@ def is_answers_name(name: str) -> bool:
     return name.lower() in ANSWER_FILES
 
 
+def is_writeup_name(name: str) -> bool:
+    """A file that may be a write-up: a write-up suffix or a PDF, and not a README, a licence, …"""
+    lowered = name.lower()
+    if not lowered.endswith((*WRITEUP_SUFFIXES, PDF_SUFFIX)):
+        return False
+    return not lowered.startswith(NOT_WRITEUPS)
+
+
+def search_writeups(base: Path, *, depth: int = SEARCH_DEPTH) -> list[Path]:
+    """The possible write-ups below ``base``; symlinks included, so that reading them says they are refused."""
+    return [path for path in walk(base, depth=depth, links=True) if is_writeup_name(path.name)]
+
+
 def _is_archive(path: Path) -> bool:
     return path.suffix.lower() == ARCHIVE_SUFFIX and not path.is_symlink()
 
@@ -283,6 +432,20 @@ def _is_archive(path: Path) -> bool:
 def answers_at_top(folder: Path) -> bool:
     """Whether ``folder`` holds an answers file itself (a symlink counts: it is refused when read)."""
     return bool(search(folder, depth=0))
+
+
+def writeup_at_top(folder: Path) -> bool:
+    """Whether ``folder`` is one write-up submission rather than a batch: it holds a write-up
+    itself and none of its child folders or zips holds answers or a write-up (a batch folder's
+    notes.md beside the students' folders does not make it one submission)."""
+    if not search_writeups(folder, depth=0):
+        return False
+    for member in batch_members(folder):
+        if member.is_dir() and (search(member) or search_writeups(member)):
+            return False
+        if not member.is_dir() and _may_hold_answers(member, writeups=True):
+            return False
+    return True
 
 
 def batch_members(folder: Path) -> list[Path]:
@@ -346,12 +509,14 @@ def _listing(base: Path, limit: int = 10) -> str:
 # --- zips ------------------------------------------------------------------
 
 
-def _may_hold_answers(archive: Path) -> bool:
-    """Whether a zip lists an answers file (or cannot be listed: unpacking then says why),
-    so a zip of data next to the one with the answers is never unpacked."""
+def _may_hold_answers(archive: Path, *, writeups: bool = False) -> bool:
+    """Whether a zip lists an answers file (with ``writeups``, or a write-up; or cannot be
+    listed: unpacking then says why), so a zip of data next to the one with the answers is
+    never unpacked."""
+    wanted = (lambda name: is_answers_name(name) or is_writeup_name(name)) if writeups else is_answers_name
     try:
         with zipfile.ZipFile(archive) as zipped:
-            return any(is_answers_name(PurePosixPath(name.replace("\\", "/")).name) for name in zipped.namelist())
+            return any(wanted(PurePosixPath(name.replace("\\", "/")).name) for name in zipped.namelist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, NotImplementedError, EOFError):
         return True
 

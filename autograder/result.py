@@ -72,6 +72,21 @@ class PartResult:
     student markup); empty when the kind does not typeset."""
     highlights: tuple[tuple[int, int, str], ...] = ()
     """:attr:`Outcome.highlights`: spans of :attr:`answer_as_read` to mark."""
+    source: str = ""
+    """Where a write-up's answer was found, for people: ``report.md, lines 12-14, boxed, high
+    confidence``; empty for answers.yaml (or when nothing was found)."""
+    quote: str = ""
+    """The write-up's lines the answer came from, as written (bounded student text)."""
+    attempts: int = 0
+    """Attempts at this part found in the write-up (0: not a write-up, or nothing found)."""
+    reprompts: int = 0
+    """Times a chat's user asked again about this part (a re-prompt), answered or not."""
+    first_verdict: Verdict | None = None
+    """The verdict of the write-up's first attempt (graded too when a part had several); None
+    when there was none. The final attempt is what counts."""
+    first_score: float | None = None
+    first_answer: str | None = None
+    """The first attempt's text, when it differs from the final one."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,9 @@ class SubmissionResult:
     """How student code was confined: the isolation the sandbox's runs recorded
     when this submission had code answers, else what a run would get here
     (``autograder.sandbox.isolation_available()``). Written to every results file."""
+    writeup: str = ""
+    """The write-up file the answers were extracted from (``homework/report.md``); empty when
+    they came from answers.yaml."""
 
     @property
     def score(self) -> float:

@@ -29,7 +29,9 @@ from autograder.locate import load_answers, submission_name
 from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome, PartResult, SubmissionResult
 from autograder.spec import SpecError, load_problem_set
-from autograder.submission import ANSWERS_FILE, Answer, Submission, load_submission
+from autograder.submission import ANSWERS_FILE, Answer, Submission, from_extraction, load_submission
+from autograder.writeup.graded import with_provenance
+from autograder.writeup.model import Stage
 
 SUBMISSION_TIMEOUT = 30.0
 PART_TIMEOUT = 5.0
@@ -152,18 +154,23 @@ def _bind(problems: ProblemSet, readings: Mapping[str, Any]) -> ProblemSet:
     return dataclasses.replace(problems, questions=tuple(questions))
 
 
-def check(folder: Path, problems: ProblemSet) -> tuple[Submission, list[tuple[str, Read | None]]]:
-    """How every answer of one submission (folder, .zip or answers file, found as
-    :func:`Grading.grade_folder` finds it) is read; no reference needed, nothing graded."""
-    submission = load_answers(folder)
+def check(
+    folder: Path, problems: ProblemSet, *, stage: Stage = "final"
+) -> tuple[Submission, list[tuple[str, Read | None]]]:
+    """How every answer of one submission (folder, .zip, answers file or write-up, found as
+    :func:`Grading.grade_folder` finds it) is read; no reference needed, nothing graded. A
+    write-up's submission holds its extraction (where each answer was found, how surely)."""
+    submission = load_answers(folder, problems, stage=stage)
     return submission, [(part.id, read_answer(part, submission.answers.get(part.id))) for part in problems.parts]
 
 
 class Grading:
     """Grades submissions against one answer key. Never raises on a submission."""
 
-    def __init__(self, key: AnswerKey) -> None:
+    def __init__(self, key: AnswerKey, *, stage: Stage = "final") -> None:
         self.key = key
+        self.stage: Stage = stage
+        """The attempt of a write-up's parts that counts (the other is graded too, for the report)."""
         self._cache: dict[tuple[str, Answer | None], PartResult] = {}
 
     @property
@@ -171,13 +178,32 @@ class Grading:
         return self.key.problems
 
     def grade_folder(self, folder: Path) -> SubmissionResult:
-        """One submission: a folder, a .zip or an answers file, its answers found wherever the
-        upload put them (:mod:`autograder.locate`, as on Gradescope); a result that says so
-        when grading itself failed."""
+        """One submission: a folder, a .zip, an answers file or a write-up, its answers found
+        wherever the upload put them (:mod:`autograder.locate`, as on Gradescope); a result that
+        says so when grading itself failed. A write-up's parts say where each answer was found,
+        and its first attempts are graded too when a part has several
+        (:mod:`autograder.writeup.graded`)."""
         try:
-            return self.grade(load_answers(folder))
+            submission = load_answers(folder, self.problems, stage=self.stage)
+            result = self.grade(submission)
+            if submission.extraction is None:
+                return result
+            return with_provenance(result, submission, self.problems, first=self._first_attempts(submission, result))
         except Exception as error:  # one broken submission never stops the batch
             return self.failed(submission_name(folder), f"{GRADER_FAILED} ({type(error).__name__}: {error}).")
+
+    def _first_attempts(self, submission: Submission, result: SubmissionResult) -> SubmissionResult | None:
+        """The grades of a write-up's first attempts, when any part has more than one (cheap:
+        the cache holds every answer the two stages share); None when none has."""
+        extraction = submission.extraction
+        if extraction is None or all(len(extracted.attempts) <= 1 for extracted in extraction.parts.values()):
+            return None
+        if self.stage == "first":
+            return result
+        first = from_extraction(
+            submission.name, submission.folder, extraction, stage="first", writeup=submission.writeup
+        )
+        return self.grade(first)
 
     def grade(self, submission: Submission) -> SubmissionResult:
         """Every part of one submission.

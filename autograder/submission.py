@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from autograder.safeio import UnsafePath, printable, read_student_file
+from autograder.writeup.model import Attempt, Extraction, Stage
 
 ANSWERS_FILE = "answers.yaml"
 MAX_ANSWERS_BYTES = 256_000
@@ -58,6 +59,38 @@ class Submission:
     answers: Mapping[str, Answer]
     messages: tuple[str, ...] = field(default=())
     """What went wrong reading the folder, for the student."""
+    extraction: Extraction | None = None
+    """The write-up the answers were extracted from; None when they came from answers.yaml."""
+    stage: Stage = "final"
+    """Which attempt of each extracted part ``answers`` holds."""
+    writeup: str = ""
+    """The write-up file as the student knows it (``homework/report.md``); empty for answers.yaml."""
+
+    def attempt(self, answer_id: str) -> Attempt | None:
+        """The write-up's attempt that became ``answers[answer_id]``; None for answers.yaml."""
+        if self.extraction is None or answer_id not in self.extraction.parts:
+            return None
+        return self.extraction.parts[answer_id].at(self.stage)
+
+
+def from_extraction(
+    name: str,
+    folder: Path,
+    extraction: Extraction,
+    *,
+    stage: Stage = "final",
+    writeup: str = "",
+    messages: tuple[str, ...] = (),
+) -> Submission:
+    """The submission a write-up makes: each extracted part's answer is its attempt at
+    ``stage`` (bounded text, made printable as answers.yaml's are), never evaluated."""
+    answers = {
+        printable(answer_id): Answer(printable(extracted.at(stage).text))
+        for answer_id, extracted in extraction.parts.items()
+        if extracted.attempts
+    }
+    said = tuple(printable(message) for message in extraction.messages)
+    return Submission(name, folder, answers, (*messages, *said), extraction, stage, writeup or extraction.source)
 
 
 class _AnswerLoader(yaml.SafeLoader):

@@ -161,7 +161,8 @@ LAYOUTS: dict[str, tuple[Files, str, str]] = {
         NOTHING,
         locate.NO_ANSWERS,
     ),
-    "symlink-member": ({"hw9.zip": zip_with_symlink()}, NOTHING, locate.NO_ANSWERS),
+    # its name.txt is then the upload's one write-up (nothing in it answers a part)
+    "symlink-member": ({"hw9.zip": zip_with_symlink()}, NOTHING, "No answers.yaml was found"),
     "zip-bomb": ({"hw9.zip": zip_bomb()}, NOTHING, "hw9.zip unpacks to more than 50 MB; it was not opened."),
     "zip-of-many": ({"hw9.zip": zip_of_many()}, NOTHING, "hw9.zip holds more than 2000 files"),
     "not-a-zip": ({"hw9.zip": b"not a zip"}, NOTHING, "hw9.zip could not be unpacked"),
@@ -329,11 +330,11 @@ def test_what_a_submission_is(tmp_path: Path, files: Files, expected: list[str])
 
 
 def test_a_zip_or_an_answers_file_given_by_path_is_one_submission(tmp_path: Path) -> None:
-    folder = materialize(tmp_path / "s", {**UPLOAD, "hw9.zip": zipped(plain(UPLOAD)), "notes.txt": b"x"})
+    folder = materialize(tmp_path / "s", {**UPLOAD, "hw9.zip": zipped(plain(UPLOAD)), "notes.docx": b"x"})
     for name in ("hw9.zip", "answers.yaml"):
         assert api.find_submissions(folder / name) == [folder / name]
-    with pytest.raises(ConfigError, match=r"not a folder, a \.zip or an answers file"):
-        api.find_submissions(folder / "notes.txt")
+    with pytest.raises(ConfigError, match=r"not a folder, a \.zip, an answers file or a write-up"):
+        api.find_submissions(folder / "notes.docx")
     with pytest.raises(ConfigError, match="not a folder"):
         api.find_submissions(folder / "missing")
 
@@ -364,7 +365,7 @@ def test_a_batch_mixing_folders_nested_folders_and_zips(tmp_path: Path, private_
     assert results["folder-with-zip"].messages == ("Graded answers.yaml from upload.zip.",)
     for name in ("empty", "broken"):
         written = json.loads((out / name / "results.json").read_text(encoding="utf-8"))
-        assert written["score"] == 0 and written["output"].startswith(locate.NO_ANSWERS)
+        assert written["score"] == 0 and written["output"].startswith("No answers.yaml was found")
     assert "notes.pdf" in results["empty"].messages[1]
     assert "broken.zip could not be unpacked" in results["broken"].messages[1]
 

@@ -82,6 +82,8 @@ class GradedSubmission:
     messages: tuple[str, ...] = ()
     isolation: str = ""
     """How student code was confined (:attr:`SubmissionResult.isolation`); empty when not recorded."""
+    writeup: str = ""
+    """The write-up the answers were extracted from (:attr:`SubmissionResult.writeup`); empty for answers.yaml."""
 
     @property
     def parts(self) -> tuple[GradedPart, ...]:
@@ -120,7 +122,7 @@ def build_record(
     leftover = [_part_without_spec(part) for part in by_id.values()]
     if leftover:  # graded against parts this problem set does not have: keep them, never drop a grade
         questions.append(GradedQuestion("other", "Other answers", "", tuple(leftover)))
-    return GradedSubmission(result.submission, tuple(questions), result.messages, result.isolation)
+    return GradedSubmission(result.submission, tuple(questions), result.messages, result.isolation, result.writeup)
 
 
 def _graded(part: PartResult, **context: Any) -> GradedPart:
@@ -208,15 +210,31 @@ def _load_record(path: Path) -> GradedSubmission:
             for question in data["questions"]
         )
         return GradedSubmission(
-            str(data["submission"]), questions, tuple(data.get("messages", ())), str(data.get("isolation", ""))
+            str(data["submission"]),
+            questions,
+            tuple(data.get("messages", ())),
+            str(data.get("isolation", "")),
+            str(data.get("writeup", "")),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise RecordError(f"{path}: not a result record ({type(error).__name__}: {error}); grade again") from None
 
 
-TEXT_FIELDS = ("id", "question", "title", "feedback", "note", "group", "as_read_math", "reference_math", "prompt")
+TEXT_FIELDS = (
+    "id",
+    "question",
+    "title",
+    "feedback",
+    "note",
+    "group",
+    "as_read_math",
+    "reference_math",
+    "prompt",
+    "source",
+    "quote",
+)
 """Fields a template shows as text: a record holding anything else there is refused, not rendered."""
-OPTIONAL_TEXT_FIELDS = ("answer_raw", "answer_as_read", "reference", "override_comment")
+OPTIONAL_TEXT_FIELDS = ("answer_raw", "answer_as_read", "reference", "override_comment", "first_answer")
 
 
 def _part_from_json(part: dict[str, Any]) -> GradedPart:
@@ -227,7 +245,19 @@ def _part_from_json(part: dict[str, Any]) -> GradedPart:
         if part.get(name) is not None and not isinstance(part[name], str):
             raise TypeError(f"{name} is {type(part[name]).__name__}, not text")
     highlights = tuple((int(start), int(end), str(label)) for start, end, label in part.get("highlights", ()))
-    return GradedPart(**{**part, "verdict": _verdict(part["verdict"]), "highlights": highlights})
+    first = part.get("first_verdict")
+    first_score = part.get("first_score")
+    return GradedPart(
+        **{
+            **part,
+            "verdict": _verdict(part["verdict"]),
+            "highlights": highlights,
+            "attempts": int(part.get("attempts", 0)),
+            "reprompts": int(part.get("reprompts", 0)),
+            "first_verdict": None if first is None else _verdict(first),
+            "first_score": None if first_score is None else float(first_score),
+        }
+    )
 
 
 def _load_gradescope(path: Path) -> GradedSubmission:
