@@ -30,6 +30,7 @@ from autograder.render.env import environment
 from autograder.render.feedback import FEEDBACK_HTML
 from autograder.render.records import GradedPart, GradedSubmission
 from autograder.result import VERDICTS, PartResult, Verdict
+from autograder.writeup.graded import ATTEMPT_ROWS, attempts_row
 
 REPORT_FILE = "report.html"
 MOST_COMMON = 5
@@ -146,6 +147,27 @@ class DecisionRow(_Members):
 
 
 @dataclass(frozen=True)
+class AttemptRow:
+    """One part of a write-up submission in the attempts table."""
+
+    submission: str
+    part: GradedPart
+    row: str
+    """One of :data:`~autograder.writeup.graded.ATTEMPT_ROWS` (one-shot, kept, corrected, …)."""
+    link: str
+    """To the part's line of the feedback's read-back."""
+
+
+@dataclass(frozen=True)
+class AttemptCounts:
+    """How many write-ups fall in each row of the attempts table, for one part."""
+
+    id: str
+    title: str
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
 class ClassReport:
     count: int
     max_score: float
@@ -169,6 +191,42 @@ class ClassReport:
     links: dict[str, str] = field(default_factory=dict)
     isolation: tuple[str, ...] = ()
     """Every distinct way student code was confined in this grading (one, normally)."""
+    attempts: tuple[AttemptRow, ...] = ()
+    """Every part of every write-up submission (answers.yaml ones have no attempts)."""
+    attempt_counts: tuple[AttemptCounts, ...] = ()
+    """Per part, the write-ups in each row of the attempts table."""
+
+
+def readback_link(submission: str, part_id: str) -> str:
+    """Relative link from ``OUT/report.html`` to a part's line of a write-up's read-back."""
+    return f"{quote(submission)}/{FEEDBACK_HTML}#readback-{quote(part_id)}"
+
+
+def attempt_rows(records: Sequence[GradedSubmission]) -> tuple[AttemptRow, ...]:
+    """One row per part of each submission graded from a write-up, in the report's words."""
+    return tuple(
+        AttemptRow(
+            record.submission,
+            part,
+            attempts_row(part.verdict, part.attempts, part.first_verdict, part.reprompts),
+            readback_link(record.submission, part.id),
+        )
+        for record in records
+        if record.writeup
+        for part in record.parts
+    )
+
+
+def attempt_counts(rows: Sequence[AttemptRow]) -> tuple[AttemptCounts, ...]:
+    by_part: dict[str, list[AttemptRow]] = {}
+    for row in rows:
+        by_part.setdefault(row.part.id, []).append(row)
+    return tuple(
+        AttemptCounts(
+            part_id, items[0].part.title, {name: sum(item.row == name for item in items) for name in ATTEMPT_ROWS}
+        )
+        for part_id, items in by_part.items()
+    )
 
 
 def feedback_link(submission: str, part_id: str | None = None) -> str:
@@ -187,6 +245,7 @@ def class_report(
     scores = [record.score for record in records]
     max_score = max((record.max_score for record in records), default=0.0)
     items = [(record.submission, part) for record in records for part in record.parts]
+    attempts = attempt_rows(records)
     report = ClassReport(
         count=len(records),
         max_score=max_score,
@@ -215,6 +274,8 @@ def class_report(
         compared_with=compared_with,
         links={record.submission: feedback_link(record.submission) for record in records},
         isolation=tuple(dict.fromkeys(record.isolation for record in records if record.isolation)),
+        attempts=attempts,
+        attempt_counts=attempt_counts(attempts),
     )
     if not plots_enabled:
         return report
@@ -378,7 +439,11 @@ def rubric_summary(note: str) -> str:
 
 
 def report_html(report: ClassReport) -> str:
-    return environment().get_template(REPORT_FILE).render(report=report, verdicts=VERDICTS, most_common=MOST_COMMON)
+    return (
+        environment()
+        .get_template(REPORT_FILE)
+        .render(report=report, verdicts=VERDICTS, most_common=MOST_COMMON, attempt_names=ATTEMPT_ROWS)
+    )
 
 
 def write_report(report: ClassReport, out: Path) -> Path:
