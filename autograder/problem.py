@@ -48,11 +48,11 @@ class PartCues:
     several parts share starts their common section. Numbering derived from the id
     (``6(b)(ii)``, ``6.b.ii``, ``(ii)``, ``Part (b)``, ``b)``) needs no marker."""
     aliases: tuple[str, ...] = ()
-    """Names the statement gives this part's answer (``A`` for the shape of ``W_q``): a
+    """Names the statement gives this part's answer (``A`` for a blank the statement calls A): a
     line ``A = …``, ``A: …``, ``A is …`` or ``Blank A`` inside the question starts the part."""
     words: tuple[str, ...] = ()
     """Words that name this sub-part inside its parent's section (``time``, ``space``);
-    the id's last segment is one when it is a word (``q6.c.time``: ``time``)."""
+    the id's last segment is one when it is a word (``q2.c.time``: ``time``)."""
     align: Literal["template", "none"] = "template"
     """``code_blanks``: read the blank's value from a printed copy of the template by
     matching the template line around the blank (labels shifted by a line do not

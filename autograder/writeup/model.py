@@ -83,6 +83,12 @@ class Attempt:
     confidence: Confidence
     turn: int = 0
     """Index of the turn it came from."""
+    others: tuple[str, ...] = ()
+    """Other candidates of the same strength in the same section (their presence makes the
+    confidence ``low``), for the read-back."""
+    note: str = ""
+    """Why the confidence is what it is, when that is not just the method (a truncated
+    answer, a printed template line that disagrees with a label), for the read-back."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,9 @@ class Extracted:
 
     id: str
     attempts: tuple[Attempt, ...]
+    reprompts: int = 0
+    """How many user turns named this part and said it was wrong (``re-prompted``): one
+    with a single attempt was answered once and never again (not fixed, or kept)."""
 
     def at(self, stage: Stage) -> Attempt:
         return self.attempts[0] if stage == "first" else self.attempts[-1]

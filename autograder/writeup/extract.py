@@ -1,0 +1,178 @@
+"""A write-up's answers, part by part: :func:`extract` (a :class:`Document` and the problem
+set → an :class:`Extraction` with every attempt at every part).
+
+The steps: the problem set's cues are compiled (:mod:`.cues`), the document is cut into
+sections (:mod:`.segment`), and each part's answer is picked in its section, once per
+exchange between user turns (:mod:`.pick`); blocks the author tagged with an id win,
+and a ``code_blanks`` part also reads its blank from printed copies of its template.
+Callers choose the attempt they grade with ``Extracted.at(stage)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from autograder.problem import Part, ProblemSet
+from autograder.writeup.cues import Cues, PartCue, compile_cues
+from autograder.writeup.model import Attempt, Document, Extracted, Extraction
+from autograder.writeup.pick import ANSWER_CHARS, Candidate, Picked, clean_answer, family, pick, strip_fence
+from autograder.writeup.segment import Section, Segmented, Unit, segment
+
+QUOTE_LINES = 12
+QUOTE_CHARS = 2000
+
+
+def extract(document: Document, problems: ProblemSet) -> Extraction:
+    """Every part's attempts in ``document``, the ids with none, and notes on the whole."""
+    cues = compile_cues(problems)
+    segmented = segment(document, cues)
+    units = _units_by_part(segmented.sections, cues)
+    aligned = _aligned(segmented.sections, cues)
+    tagged, messages = _tagged(segmented, problems, document.format)
+    parts: dict[str, Extracted] = {}
+    for part in problems.parts:
+        cue = cues.part(part.id)
+        exchanges = sorted(set(units.get(part.id, {})) | set(aligned.get(part.id, {})) | set(tagged.get(part.id, {})))
+        attempts = []
+        for exchange in exchanges:
+            picked = _pick_one(part, cue, units, aligned, tagged, exchange)
+            if picked is not None:
+                attempts.append(_attempt(picked, part, document))
+        if attempts:
+            parts[part.id] = Extracted(part.id, tuple(attempts), reprompts=len(segmented.reprompts.get(part.id, ())))
+    missing = tuple(part.id for part in problems.parts if part.id not in parts)
+    if not parts:
+        messages.append(
+            f"No answer in {document.name} could be matched to a part: announce each answer with its "
+            "number (1(a), Question 2, (b)) or tag it with its id."
+        )
+    return Extraction(
+        source=document.name, format=document.format, parts=parts, missing=missing, messages=tuple(messages)
+    )
+
+
+def _pick_one(
+    part: Part,
+    cue: PartCue,
+    units: Mapping[str, Mapping[int, list[Unit]]],
+    aligned: Mapping[str, Mapping[int, list[Candidate]]],
+    tagged: Mapping[str, Mapping[int, list[Candidate]]],
+    exchange: int,
+) -> Picked | None:
+    marked = tagged.get(part.id, {}).get(exchange, [])
+    if marked:
+        texts = list(dict.fromkeys(candidate.text for candidate in marked))
+        if len(texts) > 1:
+            return Picked(marked[-1], "low", tuple(texts[:-1]), f"{len(texts)} different tagged answers")
+        return Picked(marked[-1], "high")
+    return pick(units.get(part.id, {}).get(exchange, []), part, cue, aligned.get(part.id, {}).get(exchange, []))
+
+
+def _units_by_part(sections: Sequence[Section], cues: Cues) -> dict[str, dict[int, list[Unit]]]:
+    """Part id → exchange → the units of its sections in that exchange."""
+    found: dict[str, dict[int, list[Unit]]] = {}
+    for section in sections:
+        if section.question is None or not section.units:
+            continue
+        part = cues.question(section.question).resolve(section.path)
+        if part is not None:
+            found.setdefault(part.id, {}).setdefault(section.exchange, []).extend(section.units)
+    return found
+
+
+def _aligned(sections: Sequence[Section], cues: Cues) -> dict[str, dict[int, list[Candidate]]]:
+    """A blank's values read from printed template lines, in sections that may hold its code:
+    its question's (or no question's), not another part's."""
+    found: dict[str, dict[int, list[Candidate]]] = {}
+    parts = [part for question in cues.questions for part in question.parts if part.template_lines]
+    for part in parts:
+        for section in sections:
+            if section.question not in (None, part.question) or not _compatible(section.path, part.segments):
+                continue
+            for unit in section.units:
+                for candidate in _template_values(unit, part):
+                    found.setdefault(part.id, {}).setdefault(section.exchange, []).append(candidate)
+    return found
+
+
+def _compatible(path: tuple[str, ...], segments: tuple[str, ...]) -> bool:
+    depth = min(len(path), len(segments))
+    return path[:depth] == segments[:depth]
+
+
+def _template_values(unit: Unit, part: PartCue) -> list[Candidate]:
+    found = []
+    text = strip_fence(unit.text) if unit.kind == "code" else unit.text
+    for offset, line in enumerate(text.split("\n")):
+        code = line.split("  #", 1)[0].split("\t#", 1)[0].strip().strip("`")
+        for pattern in part.template_lines:
+            match = pattern.fullmatch(code)
+            if match is None:
+                continue
+            value = match.group("value").strip()
+            if value and "___" not in value:
+                number = unit.first_line + offset + (1 if unit.kind == "code" and _fenced(unit.text) else 0)
+                found.append(Candidate(value, unit, "template-line", "medium", number, number))
+    return found
+
+
+def _fenced(text: str) -> bool:
+    return text.lstrip().startswith("```")
+
+
+def _tagged(
+    segmented: Segmented, problems: ProblemSet, format: str
+) -> tuple[dict[str, dict[int, list[Candidate]]], list[str]]:
+    """Blocks the author tagged with answer ids → candidates by id and exchange; unknown ids named."""
+    known = {part.id: part for part in problems.parts}
+    exchange_of = {unit.first_line: section.exchange for section in segmented.sections for unit in section.units}
+    found: dict[str, dict[int, list[Candidate]]] = {}
+    messages: list[str] = []
+    method = "answer-macro" if format == "tex" else "tag"
+    for unit in segmented.tagged:
+        for tag in unit.tags:
+            if tag not in known:
+                messages.append(f"Line {unit.first_line} is tagged '{tag}', which is not an answer id of the homework.")
+                continue
+            text = clean_answer(unit.text, known[tag].kind)
+            exchange = exchange_of.get(unit.first_line, 0)
+            found.setdefault(tag, {}).setdefault(exchange, []).append(Candidate(text, unit, method, "high"))
+    return found, list(dict.fromkeys(messages))
+
+
+def _attempt(picked: Picked, part: Part, document: Document) -> Attempt:
+    candidate = picked.candidate
+    limit = ANSWER_CHARS[family(part.kind)]
+    text, confidence, note = candidate.text, picked.confidence, picked.note
+    if len(text) > limit:
+        text, confidence = text[:limit], "low"
+        note = f"cut to {limit:,} characters (the answer found is {len(candidate.text):,} long)"
+    first, last = candidate.lines
+    return Attempt(
+        text=text,
+        first_line=first,
+        last_line=last,
+        quote=quote(document, first, last, candidate.unit.text),
+        method=candidate.method,
+        confidence=confidence,
+        turn=candidate.unit.turn,
+        others=picked.others,
+        note=note,
+    )
+
+
+def quote(document: Document, first: int, last: int, fallback: str) -> str:
+    """The source lines ``first``–``last`` as written, at most :data:`QUOTE_LINES` of them."""
+    if document.lines and 1 <= first <= len(document.lines):
+        lines = list(document.lines[first - 1 : max(first, min(last, len(document.lines)))])
+    else:
+        lines = fallback.split("\n")
+    if len(lines) > QUOTE_LINES:
+        head = QUOTE_LINES // 2
+        lines = [
+            *lines[:head],
+            f"… ({len(lines) - QUOTE_LINES + 1} lines left out) …",
+            *lines[-(QUOTE_LINES - head - 1) :],
+        ]
+    text = "\n".join(lines)
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"

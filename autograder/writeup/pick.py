@@ -1,0 +1,296 @@
+"""The answer inside one part's section, picked by the part's kind.
+
+The order (the issue's prototype): what the author marked as the answer (a tag, an
+``\\answer`` macro, ``\\boxed{…}``, an "Answer:" line) is ``high``; what the kind's answers
+usually look like at the end of a section (the last display math for math kinds, the
+last ``O(…)`` for big-O, the last code for code kinds, the prose for free text, a printed
+template line for a blank) is ``medium``; the last span the kind's reader accepts is
+``low``. Two different candidates of the same strength make the pick ``low`` and are
+listed, so a section that says two things is reviewed, never settled by position alone.
+
+Everything returned is bounded text for the part's reader; nothing is evaluated (the
+fallback only *reads* spans with the kind's reader).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from autograder.graders import REGISTRY
+from autograder.mathread import Unreadable
+from autograder.problem import Part
+from autograder.writeup.cues import PartCue
+from autograder.writeup.model import Confidence
+from autograder.writeup.segment import Unit
+
+MATH_KINDS = frozenset({"symbolic", "numeric", "vector", "matrix", "shape", "feature_map", "matrix_expression"})
+BIG_O_KINDS = frozenset({"complexity"})
+SHORT_CODE_KINDS = frozenset({"einsum", "token", "code_blanks"})
+CODE_KINDS = frozenset({"module_behaviour"})
+PROSE_KINDS = frozenset({"rubric"})
+WHOLE_KINDS = frozenset({"manual"})
+ANSWER_CHARS = {"math": 2000, "code": 200_000, "prose": 5000, "whole": 200_000}
+"""Longest answer taken, per kind family (the readers' own limits)."""
+PROSE_MATH_CHARS = 160
+"""Display math this short stays in a free-text answer (a stated condition); longer is derivation."""
+FALLBACK_SPANS = 12
+"""Spans the last-match fallback reads, from the end of the section."""
+
+_BOXED = re.compile(r"\\boxed\s*\{")
+_ANSWER_LINE = re.compile(r"^[\s>*_#-]*(?:\*\*)?(?:final\s+answer|answer)s?(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*", re.I)
+_DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
+_INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)")
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+_BIG_O = re.compile(r"(?:\\mathcal\{O\}|\\mathcal O|\\operatorname\{O\}|\bO)\s*(?:\\left\s*)?\(")
+_EMPHASIS = re.compile(r"\*\*|__")
+_EQUATION_NUMBER = re.compile(r"(?:\\quad|\\qquad|\\tag)\s*\{?\(?\d+\)?\}?\s*\.?\s*$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    unit: Unit
+    method: str
+    strength: Confidence
+    first_line: int = 0
+    last_line: int = 0
+
+    @property
+    def lines(self) -> tuple[int, int]:
+        return (self.first_line or self.unit.first_line, self.last_line or self.unit.last_line)
+
+
+@dataclass(frozen=True)
+class Picked:
+    candidate: Candidate
+    confidence: Confidence
+    others: tuple[str, ...] = ()
+    note: str = ""
+
+
+def family(kind: str) -> str:
+    if kind in CODE_KINDS:
+        return "code"
+    if kind in PROSE_KINDS:
+        return "prose"
+    if kind in WHOLE_KINDS:
+        return "whole"
+    return "math"
+
+
+def pick(units: Sequence[Unit], part: Part, cue: PartCue, aligned: Sequence[Candidate] = ()) -> Picked | None:
+    """The answer to ``part`` in its section's ``units`` (one exchange), or None when there is none.
+    ``aligned``: a blank's values read from printed template lines (``medium`` claims)."""
+    high = [*_boxed(units), *_answer_lines(units, part.kind)]
+    if high:
+        return _settle(high, "high")
+    medium = [*aligned, *_typical(units, part.kind)]
+    if medium:
+        return _settle(medium, "medium")
+    low = _last_match(units, part)
+    return Picked(low, "low", note="the last text the part's reader could read") if low is not None else None
+
+
+def _settle(found: list[Candidate], strength: Confidence) -> Picked:
+    """The last candidate; ``low`` when the section holds another, different claim of the same
+    strength (the typical-answer finders return only the section's last one, or the several
+    of its last line)."""
+    last = found[-1]
+    others = tuple(dict.fromkeys(c.text for c in found if _key(c.text) != _key(last.text)))
+    if others:
+        return Picked(last, "low", others, f"{len(others) + 1} different candidates of the same strength")
+    return Picked(last, strength)
+
+
+def _key(text: str) -> str:
+    return "".join(text.split()).strip("$.").lower()
+
+
+def _balanced(text: str, start: int, opening: str, closing: str) -> int | None:
+    """The index after the bracket closing the one at ``start - 1``; None when it never closes."""
+    depth = 1
+    for index in range(start, len(text)):
+        if text[index] == opening:
+            depth += 1
+        elif text[index] == closing:
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return None
+
+
+def _boxed(units: Sequence[Unit]) -> list[Candidate]:
+    found = []
+    for unit in units:
+        if unit.kind == "code":
+            continue
+        for match in _BOXED.finditer(unit.text):
+            end = _balanced(unit.text, match.end(), "{", "}")
+            if end is not None:
+                found.append(Candidate(unit.text[match.end() : end - 1].strip(), unit, "boxed", "high"))
+    return found
+
+
+def _answer_lines(units: Sequence[Unit], kind: str) -> list[Candidate]:
+    """An "Answer:" / "Final answer:" line: its rest, or the block right after it when the line ends there."""
+    found = []
+    for index, unit in enumerate(units):
+        if unit.kind not in ("prose", "heading"):
+            continue
+        match = _ANSWER_LINE.match(unit.text)
+        if match is None:
+            continue
+        rest = unit.text[match.end() :].strip().strip("*").strip()
+        if rest:
+            found.append(Candidate(clean_answer(rest, kind), unit, "answer-line", "high"))
+        elif index + 1 < len(units):
+            following = units[index + 1]
+            found.append(
+                Candidate(
+                    clean_answer(following.text, kind),
+                    following,
+                    "answer-line",
+                    "high",
+                    unit.first_line,
+                    following.last_line,
+                )
+            )
+    return [candidate for candidate in found if candidate.text]
+
+
+def _typical(units: Sequence[Unit], kind: str) -> list[Candidate]:
+    """The kind's usual answer at the section's end (``medium``)."""
+    if kind in BIG_O_KINDS:
+        return _big_o(units)
+    if kind in CODE_KINDS:
+        return _last_code(units)
+    if kind in PROSE_KINDS:
+        return _prose(units)
+    if kind in WHOLE_KINDS:
+        return _whole(units)
+    if kind in SHORT_CODE_KINDS:
+        return _inline_code(units) or _last_code(units, short=True)
+    return _display_math(units) or _inline_code(units)
+
+
+def _big_o(units: Sequence[Unit]) -> list[Candidate]:
+    found = []
+    for unit in units:
+        if unit.kind == "code":
+            continue
+        for match in _BIG_O.finditer(unit.text):
+            end = _balanced(unit.text, match.end(), "(", ")")
+            if end is not None:
+                text = unit.text[match.start() : end]
+                found.append(Candidate(text, unit, "big-o", "medium"))
+    if not found:
+        return []
+    last_unit = found[-1].unit
+    return [candidate for candidate in found if candidate.unit == last_unit]
+
+
+def _display_math(units: Sequence[Unit]) -> list[Candidate]:
+    found = []
+    for unit in units:
+        if unit.kind == "math":
+            found.append(Candidate(clean_answer(unit.text, "symbolic"), unit, "display-math", "medium"))
+        elif unit.kind == "prose":
+            for match in _DISPLAY.finditer(unit.text):
+                text = match.group(1) or match.group(2) or ""
+                found.append(Candidate(clean_answer(text, "symbolic"), unit, "display-math", "medium"))
+    found = [candidate for candidate in found if candidate.text]
+    return found[-1:]
+
+
+def _inline_code(units: Sequence[Unit]) -> list[Candidate]:
+    found = [
+        Candidate(match.group(1).strip(), unit, "inline-code", "medium")
+        for unit in units
+        if unit.kind in ("prose", "heading")
+        for match in _INLINE_CODE.finditer(unit.text)
+        if match.group(1).strip()
+    ]
+    return found[-1:]
+
+
+def _last_code(units: Sequence[Unit], short: bool = False) -> list[Candidate]:
+    codes = [unit for unit in units if unit.kind == "code" and unit.text.strip()]
+    if short:
+        codes = [unit for unit in codes if len(unit.text.strip().splitlines()) <= 3]
+    if not codes:
+        return []
+    return [Candidate(strip_fence(codes[-1].text), codes[-1], "code-block", "medium")]
+
+
+def _prose(units: Sequence[Unit]) -> list[Candidate]:
+    """The section's prose with its short stated math, without code or derivations."""
+    pieces = []
+    kept: list[Unit] = []
+    wanted = ("prose",) if any(unit.kind == "prose" for unit in units) else ("prose", "heading")
+    for unit in units:
+        if unit.kind in wanted and unit.text.strip():
+            pieces.append(_EMPHASIS.sub("", unit.text).strip())
+            kept.append(unit)
+        elif unit.kind == "math" and len(unit.text.strip()) <= PROSE_MATH_CHARS and "\\\\" not in unit.text:
+            pieces.append(f"${clean_answer(unit.text, 'symbolic')}$")
+            kept.append(unit)
+    if not kept:
+        return []
+    text = " ".join(pieces)
+    return [Candidate(text, kept[-1], "prose", "medium", kept[0].first_line, kept[-1].last_line)]
+
+
+def _whole(units: Sequence[Unit]) -> list[Candidate]:
+    kept = [unit for unit in units if unit.text.strip()]
+    if not kept:
+        return []
+    text = "\n".join(unit.text for unit in kept)
+    return [Candidate(text, kept[-1], "section", "medium", kept[0].first_line, kept[-1].last_line)]
+
+
+def _last_match(units: Sequence[Unit], part: Part) -> Candidate | None:
+    """The last inline math or code span the part's reader accepts (``low``)."""
+    spans = [
+        (match.group(1).strip(), unit)
+        for unit in units
+        if unit.kind in ("prose", "heading")
+        for pattern in (_INLINE_MATH, _INLINE_CODE)
+        for match in pattern.finditer(unit.text)
+    ]
+    kind = REGISTRY[part.kind]
+    for text, unit in reversed(spans[-FALLBACK_SPANS:]):
+        if not text:
+            continue
+        try:
+            kind.read(text, part)
+        except (Unreadable, ValueError, TypeError, KeyError):
+            continue
+        return Candidate(text, unit, "last-match", "low")
+    return None
+
+
+def strip_fence(text: str) -> str:
+    """A code block's text without its Markdown fences, if the reader left them."""
+    lines = text.strip("\n").split("\n")
+    if lines and lines[0].lstrip().startswith("```"):
+        lines = lines[1:]
+    if lines and lines[-1].strip().startswith("```"):
+        lines = lines[:-1]
+    return "\n".join(lines).strip("\n")
+
+
+def clean_answer(text: str, kind: str) -> str:
+    """An answer without what surrounds it on the page: math delimiters, an equation number,
+    closing punctuation (code keeps everything but its fences)."""
+    if kind in CODE_KINDS:
+        return strip_fence(text)
+    text = text.strip()
+    for opening, closing in (("$$", "$$"), ("\\[", "\\]"), ("$", "$"), ("\\(", "\\)")):
+        if text.startswith(opening) and text.endswith(closing) and len(text) > len(opening) + len(closing):
+            text = text[len(opening) : -len(closing)].strip()
+    if text.startswith("`") and text.endswith("`") and text.count("`") == 2:
+        text = text[1:-1].strip()
+    text = _EQUATION_NUMBER.sub("", text).strip()
+    return text.rstrip(".,;").strip()
