@@ -163,3 +163,54 @@ def test_a_power_of_a_vector_alone_keeps_its_scalar_reading(grade_hw9: Grade) ->
     assert result.verdict == "correct"
     assert "not defined" not in result.feedback
     assert grade_hw9("q6.b.i", "k^2 + 2q^Tk + 1").verdict == "incorrect"
+
+
+# --- 1. a feature map written for general D ------------------------------------------------
+
+PHI_EXPANDED = "[1, sqrt(2)*x1, sqrt(2)*x2, sqrt(2)*x3, x1^2, x2^2, x3^2, sqrt(2)*x1*x2, sqrt(2)*x1*x3, sqrt(2)*x2*x3]"
+
+GENERAL_D_RIGHT = [
+    "φ(x) = [1, √2 x_1, …, √2 x_D, x_1^2, …, x_D^2, √2 x_1x_2, …, √2 x_{D-1}x_D]",
+    r"$[1, \sqrt{2}x_1, \ldots, \sqrt{2}x_D, x_1^2, \cdots, x_D^2, \sqrt{2}x_1x_2, \dots, \sqrt{2}x_{D-1}x_D]$",
+    r"\phi(x) = \begin{bmatrix} 1 \\ \sqrt{2} x_1 \\ \vdots \\ \sqrt{2} x_D \\ x_1^2 \\ \vdots \\ x_D^2 \\ "
+    r"\sqrt{2} x_1 x_2 \\ \sqrt{2} x_1 x_3 \\ \vdots \\ \sqrt{2} x_{D-1} x_D \end{bmatrix}",
+    "[1, √2 x_1, √2 x_2, ..., √2 x_D, x_1², ..., x_D², √2 x_1 x_2, ..., √2 x_{D - 1} x_{D}]",
+    r"(1, \sqrt{2}x_{1}, \dots, \sqrt{2}x_{D}, x_{1}^{2}, \dots, x_{D}^{2}, "
+    r"\sqrt{2}x_{1}x_{2}, \dots, \sqrt{2}x_{D-1}x_{D})^T",
+]
+
+
+@pytest.mark.parametrize("text", GENERAL_D_RIGHT)
+def test_a_feature_map_for_general_d_is_written_out_at_the_specs_d(grade_hw9: Grade, text: str) -> None:
+    result = grade_hw9("q6.b.ii", text)
+    assert result.verdict == "correct", result.feedback
+    assert result.answer_as_read == PHI_EXPANDED
+    assert result.feedback.startswith("Read the list for general D at D = 3 (10 components): [1, sqrt(2)*x1")
+
+
+def test_a_wrong_general_feature_map_is_graded_on_its_expansion(grade_hw9: Grade) -> None:
+    result = grade_hw9("q6.b.ii", "[1, x_1, …, x_D, x_1^2, …, x_D^2, x_1x_2, …, x_{D-1}x_D]")
+    assert result.verdict == "incorrect"
+    assert result.note == "missing_sqrt2"  # the spec's rule for the factors, on the written-out list
+    assert result.answer_as_read == "[1, x1, x2, x3, x1^2, x2^2, x3^2, x1*x2, x1*x3, x2*x3]"
+
+
+AMBIGUOUS_ELISIONS = [
+    # (answer, what the message says)
+    ("[1, √2 x_1, …, √2 x_D, x_1^2, …, x_D]", "differ in more than the indices of x"),
+    ("[1, x_1, …, x_D, x_1x_2, …, x_Dx_D]", "do not increase the same way"),
+    ("[1, x_1, …, x_5]", "is not between 1 and D = 3"),
+    ("[…, x_D^2]", "needs a component on each side"),
+    ("[1, x_1 + … + x_D]", "inside one component"),
+]
+
+
+@pytest.mark.parametrize(("text", "fragment"), AMBIGUOUS_ELISIONS)
+def test_an_elision_that_cannot_be_expanded_is_unreadable_never_guessed(
+    grade_hw9: Grade, text: str, fragment: str
+) -> None:
+    result = grade_hw9("q6.b.ii", text)
+    assert result.verdict == "unreadable"
+    assert fragment in result.feedback
+    assert "write the components out" in result.feedback
+    assert result.score == 0

@@ -4,7 +4,10 @@ of the components are therefore all fine; feedback shows the difference
 polynomial φ(x)ᵀφ(y) − K(x, y).
 
 Params: ``variables`` (the names components use, e.g. x1, x2, x3),
-``partners`` (the second argument's names, y1, y2, y3), ``kernel`` (in both).
+``partners`` (the second argument's names, y1, y2, y3), ``kernel`` (in both),
+``size_name`` (the name an answer for a general size gives the number of variables, e.g. D:
+``[1, x_1, …, x_D]`` is then written out at D = len(variables), see
+:mod:`autograder.mathread.elision`; an elision that cannot be expanded is unreadable, never guessed).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from autograder.equivalence import expandable
 from autograder.graders import _examples
 from autograder.graders._math import show, symbol_names, typeset_items
 from autograder.graders.base import GraderKind
-from autograder.mathread import ListReading, Unreadable, Vocabulary, read_expression, read_list
+from autograder.mathread import ListReading, Unreadable, Vocabulary, elision, read_expression, read_list
 from autograder.mathread.typeset import quiet
 from autograder.problem import Part
 from autograder.result import Outcome
@@ -47,6 +50,9 @@ class Params:
     """One name per variable for the components of y (``[y1, y2]``), used only in ``kernel``."""
     kernel: str
     """K(x, y) as math in the variables and partners (``(x1*y1 + x2*y2 + 1)^2``)."""
+    size_name: str = ""
+    """The name of the number of variables in an answer written for a general size (``D`` in
+    ``[1, x_1, …, x_D]``), which is then written out for the spec's variables; empty: no elision is read."""
     kernel_expr: sympy.Expr = field(default=sympy.S.Zero, metadata={"internal": True})
     swap: dict[sympy.Symbol, sympy.Symbol] = field(default_factory=dict, metadata={"internal": True})
 
@@ -65,7 +71,13 @@ def prepare(params: Params, vocabulary: Vocabulary) -> Params:
 
 
 def read(text: str, part: Part) -> ListReading:
-    reading = read_list(text, part.vocabulary)
+    params: Params = part.params
+    if params.size_name and elision.has_elision(text):
+        written, note = elision.expand(text, params.variables, params.size_name)
+        reading = read_list(written, part.vocabulary)
+        reading = replace(reading, notes=(note, *reading.notes))
+    else:
+        reading = read_list(text, part.vocabulary)
     if len(reading.items) > MAX_COMPONENTS:
         raise Unreadable(f"φ has {len(reading.items)} components; at most {MAX_COMPONENTS} are read.", text)
     return reading
@@ -98,6 +110,15 @@ def grade(answer: ListReading, reference: ListReading, part: Part) -> Outcome:
         return Outcome("incorrect", 0.0, too_high, "feature_map:degree")
     if not expandable(inner_product(answer, params), params.kernel_expr):
         return Outcome("needs_review", 0.0, TOO_LARGE, "feature_map:too_large")
+    outcome = _identity(answer, params)
+    expanded = [note for note in answer.notes if note.startswith(elision.EXPANDED_START)]
+    if expanded:
+        shown = f"{expanded[0][0].upper()}{expanded[0][1:]}: {show_reading(answer)}."
+        return replace(outcome, feedback=f"{shown} {outcome.feedback}")
+    return outcome
+
+
+def _identity(answer: ListReading, params: Params) -> Outcome:
     diff = difference(answer, params)
     if diff == 0:
         return Outcome("correct", 1.0, CORRECT, "feature_map:identity")
