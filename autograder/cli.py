@@ -134,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="show how each answer of a submission is read (no grading)", epilog=CHECK_EPILOG
     )
     check.add_argument(
-        "submission", type=Path, help="a submission folder holding answers.yaml, or the answers.yaml file itself"
+        "submission",
+        type=Path,
+        help="a submission folder (answers.yaml or one write-up: .md, .tex, .ipynb, .txt), or that file itself",
     )
     _add_problems(check)
 
@@ -478,7 +480,7 @@ def _check_folder(path: Path) -> Path | None:
     if path.is_file() and path.suffix.lower() in UPLOAD_SUFFIXES:
         return path
     if os.path.lexists(path):
-        _error(f"{path}: give your submission folder, its {ANSWERS_FILE} or the .zip you upload")
+        _error(f"{path}: give your submission folder, its {ANSWERS_FILE}, your write-up or the .zip you upload")
     else:
         _error(f"{path}: no such folder or file; give your submission folder or its {ANSWERS_FILE}")
     return None

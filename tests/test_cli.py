@@ -466,7 +466,10 @@ def test_check_takes_the_answers_file_itself(tmp_path: Path, name: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "said"),
-    [("answers.txt", "give your submission folder, its answers.yaml or the .zip"), (None, "no such folder or file")],
+    [
+        ("answers.docx", "give your submission folder, its answers.yaml, your write-up or the .zip"),
+        (None, "no such folder or file"),
+    ],
 )
 def test_check_refuses_other_paths_with_a_reason(
     tmp_path: Path, name: str | None, said: str, capsys: pytest.CaptureFixture[str]
