@@ -31,6 +31,7 @@ from autograder.launch import ALLOW_UNCONFINED_FLAG, allow_unconfined_code
 from autograder.render.gradebook import CANVAS_FILE, GRADES_FILE, GRADESCOPE_SCORES_FILE
 from autograder.spec import closest
 from autograder.submission import ANSWERS_FILE, Submission
+from autograder.writeup import command as extract_command
 from autograder.writeup.graded import bounded_quote, source_text
 
 EXIT_OK, EXIT_CONFIG, EXIT_USAGE = 0, 1, 2
@@ -197,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_show_solutions(report)
     _add_gradescope(commands)
     student.add_parser(commands)
+    extract_command.add_parser(commands)
     return parser
 
 
@@ -278,6 +280,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _gradescope(args, stdout)
         if args.command == "bundle":
             return student.run(args, stdout)
+        if args.command == "extract":
+            return extract_command.run(args, stdout)
         return _validate(args, stdout)
     except api.ConfigError as error:
         _error(str(error))
