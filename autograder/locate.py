@@ -55,6 +55,8 @@ from autograder.submission import (
     read_named_file,
 )
 from autograder.submission import submission_name as folder_name
+from autograder.writeup import formats
+from autograder.writeup.extract import extract
 from autograder.writeup.model import Extraction, Refused, Stage
 
 ANSWER_FILES = (ANSWERS_FILE, "answers.yml")
@@ -81,8 +83,6 @@ PDF_SUFFIX = ".pdf"
 """Read only when it is the upload's one write-up: its text layer mangles math (refused, saying why)."""
 NOT_WRITEUPS = ("readme", "license", "licence", "changelog", "requirements")
 """Name stems (compared without case, as prefixes) of files that come with code, not write-ups."""
-MAX_WRITEUP_BYTES = 2_000_000
-"""A long chat export is a few hundred kB; the cap bounds reading and extraction."""
 WRITEUP_FOUND = "No answers.yaml was found, so the answers were extracted from your write-up {where}."
 WRITEUP_IGNORED = "Not read, since {answers} was found: {writeups} (answers.yaml wins over a write-up)."
 SEVERAL_WRITEUPS = (
@@ -92,7 +92,7 @@ SEVERAL_WRITEUPS = (
 PDF_IGNORED = "Not read: {pdfs} (a PDF's text layer garbles math; your write-up {where} was graded)."
 FOUND = "Graded {where} from {container}."
 """Where the answers were found, when not at the top: information, not a problem to fix."""
-_FOUND = re.compile(r"Graded .+ from .+\.")
+_FOUND = re.compile(r"Graded .+ from .+\.|" + re.escape(WRITEUP_FOUND).replace(re.escape("{where}"), ".+"))
 
 
 @dataclass(frozen=True)
@@ -171,8 +171,9 @@ def _unread_note(located: Located, loaded: Submission) -> tuple[str, ...]:
 
 
 def read_writeup(path: Path, problems: ProblemSet) -> Extraction:
-    """The default :data:`WriteupReader`: the format readers, then the extractor."""
-    raise Refused(f"{printable(path.name)}: write-ups cannot be read by this version of the grader.")
+    """The default :data:`WriteupReader`: the format readers (which refuse a link, a file too
+    large, a PDF, a mangled text layer), then the extractor with the problem set's cues."""
+    return extract(formats.load(path), problems)
 
 
 def _load_writeup(located: Located, problems: ProblemSet | None, stage: Stage, reader: WriteupReader) -> Submission:
@@ -184,10 +185,7 @@ def _load_writeup(located: Located, problems: ProblemSet | None, stage: Stage, r
     if problems is None:
         return Submission(name, located.folder, {}, (f"{shown} is a write-up; it is read with a problem set.",))
     try:
-        read_student_file(path, MAX_WRITEUP_BYTES)  # the same refusals as answers.yaml (links, size)
         extraction = reader(path, problems)
-    except UnsafePath as error:
-        return Submission(name, located.folder, {}, (f"{printable(str(error))} Nothing was graded.",))
     except Refused as error:
         return Submission(name, located.folder, {}, (f"{printable(str(error))} Nothing was graded.",))
     return from_extraction(name, located.folder, extraction, stage=stage, writeup=shown)

@@ -18,12 +18,14 @@ others (same readers, same cache); this module then adds what only a write-up ha
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping, Sequence
 
 from autograder.grading import REVIEW_SUFFIX
 from autograder.problem import Part, ProblemSet
 from autograder.result import PartResult, SubmissionResult, Verdict
 from autograder.submission import Submission
+from autograder.writeup.cues import is_numbering
 from autograder.writeup.model import Attempt, Extracted, Stage
 
 MAX_QUOTE_CHARS = 2000
@@ -38,10 +40,17 @@ Cues = Callable[[Part], Sequence[str]]
 
 
 def declared_cues(part: Part) -> tuple[str, ...]:
-    """The part's id and the cues its spec declares (the extractor adds numbering derived
-    from the id: ``1(a)``, ``Part (a)``): what a student can search the write-up for."""
+    """What a student can search the write-up for: the part's id, its numbering as the
+    extractor derives it (``q6.b.ii`` → ``6(b)(ii)``), the word its id ends in (``time``)
+    and the cues its spec declares."""
     cues = part.cues
-    return tuple(dict.fromkeys((part.id, *cues.markers, *cues.aliases, *cues.words)))
+    segments = part.id.removeprefix(part.question + ".").split(".")
+    digits = re.findall(r"\d+", part.question)
+    numbered = [segment for segment in segments if is_numbering(segment)]
+    numbering = (digits[-1] if digits else "") + "".join(f"({segment})" for segment in numbered)
+    word = [] if is_numbering(segments[-1]) else [segments[-1]]
+    found = (part.id, numbering if numbered else "", *word, *cues.markers, *cues.aliases, *cues.words)
+    return tuple(dict.fromkeys(cue for cue in found if cue))
 
 
 def source_text(attempt: Attempt, file: str, attempts: int = 1, stage: Stage = "final") -> str:
