@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,8 @@ from autograder.render.report import class_report
 from autograder.result import PartResult, Verdict
 from autograder.session import AnswerKey, Grading
 from autograder.writeup.graded import ATTEMPT_ROWS, LOW_CONFIDENCE, attempts_row
-from autograder.writeup.model import Attempt, Extracted, Extraction, Refused
-from tests.conftest import TINY
+from autograder.writeup.model import Attempt, Confidence, Extracted, Extraction, Refused
+from tests.conftest import SUBMISSIONS, TINY
 
 PROBLEMS = TINY / "problems"
 REFERENCE = TINY / "reference"
@@ -53,12 +54,15 @@ def fake_reader(path: Path, problems: ProblemSet) -> Extraction:
     for number, line in enumerate(lines, 1):
         match = LINE.match(line)
         if match:
-            confidence = "low" if match["low"] else "high"
+            confidence: Confidence = "low" if match["low"] else "high"
             attempt = Attempt(match["text"], number, number, line, "answer-line", confidence, note="")
             found.setdefault(match["id"], []).append(attempt)
     parts = {answer_id: Extracted(answer_id, tuple(attempts)) for answer_id, attempts in found.items()}
     missing = tuple(part.id for part in problems.parts if part.id not in parts)
     return Extraction(path.name, "text", parts, missing)
+
+
+REAL_READER = locate.read_writeup
 
 
 @pytest.fixture(autouse=True)
@@ -71,7 +75,7 @@ def key() -> AnswerKey:
     return api.load_key(problems=PROBLEMS, reference=REFERENCE)
 
 
-def writeup(answers: dict[str, str | list[str]], extra: str = "") -> str:
+def writeup(answers: Mapping[str, str | list[str]], extra: str = "") -> str:
     """A chat-like write-up: one ``id => answer`` line per attempt, prose around them."""
     lines = ["# My homework", "", "User: please answer every part.", ""]
     for answer_id, given in answers.items():
@@ -302,3 +306,40 @@ def test_check_shows_what_was_extracted_and_fails_on_low_or_missing(tmp_path: Pa
         r"algo.sort +found in chat.md, line 6 .*\n.*\n +extracted: O\(n log n\)\n +read as: O\(n\*log\(n\)\)",
         out.getvalue(),
     )
+
+
+WRITEUP_SUBMISSIONS = ("10-chat-export", "11-latex-writeup", "12-notebook")
+
+
+@pytest.fixture(scope="module")
+def graded_examples(tmp_path_factory: pytest.TempPathFactory, hw9_key: AnswerKey) -> tuple[Path, dict[str, Any]]:
+    """The example write-ups in submissions/, graded once with the real readers and extractor."""
+    out = tmp_path_factory.mktemp("examples")
+    results = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(locate, "read_writeup", REAL_READER)
+        for name in WRITEUP_SUBMISSIONS:
+            [result] = api.grade_with_feedback(SUBMISSIONS / name, key=hw9_key, out=out)
+            results[name] = result
+    return out, results
+
+
+@pytest.mark.parametrize("name", WRITEUP_SUBMISSIONS)
+def test_example_writeups_grade_nothing_silently(graded_examples: tuple[Path, dict[str, Any]], name: str) -> None:
+    """Whatever the extractor finds, every part says where its answer came from or that
+    nothing was found, and no low-confidence answer is graded without review."""
+    out, results = graded_examples
+    result = results[name]
+    assert result.writeup and (SUBMISSIONS / name / result.writeup).is_file()
+    answered = [part for part in result.parts if part.verdict != "unanswered"]
+    assert len(answered) >= len(result.parts) // 2, "most parts of the example are found"
+    for part in result.parts:
+        if part.verdict == "unanswered":
+            assert part.source == "" and "Nothing was found for this part in" in part.feedback
+        else:
+            assert part.source.startswith(result.writeup + ", line") and part.quote.strip()
+            assert part.attempts >= 1 and part.first_verdict is not None
+        if "low confidence" in part.source:
+            assert part.verdict == "needs_review"
+    html = (out / name / "feedback.html").read_text(encoding="utf-8")
+    assert html.count('class="readback"') == len(result.parts)
