@@ -44,6 +44,7 @@ _DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _BIG_O = re.compile(r"(?:\\mathcal\{O\}|\\mathcal O|\\operatorname\{O\}|\bO)\s*(?:\\left\s*)?\(")
+_PROSE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")
 _EMPHASIS = re.compile(r"\*\*|__")
 _EQUATION_NUMBER = re.compile(r"(?:\\quad|\\qquad|\\tag)\s*\{?\(?\d+\)?\}?\s*\.?\s*$")
 
@@ -86,7 +87,7 @@ def pick(units: Sequence[Unit], part: Part, cue: PartCue, aligned: Sequence[Cand
     high = [*_boxed(units), *_answer_lines(units, part.kind)]
     if high:
         return _settle(high, "high")
-    medium = [*aligned, *_typical(units, part.kind)]
+    medium = [*aligned, *(_typical(units, part.kind) or _cue_line(units, part))]
     if medium:
         return _settle(medium, "medium")
     low = _last_match(units, part)
@@ -175,6 +176,25 @@ def _typical(units: Sequence[Unit], kind: str) -> list[Candidate]:
     return _display_math(units) or _inline_code(units)
 
 
+def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
+    """The rest of the line that announced the part (``M = [n, m]``, ``(a) [h, d]``), when the
+    section's first unit is that line and the part's reader reads it whole."""
+    if part.kind not in MATH_KINDS | SHORT_CODE_KINDS or not units or units[0].kind != "prose":
+        return []
+    text = clean_answer(_EMPHASIS.sub("", units[0].text).strip(" :=-"), part.kind)
+    if not text or _PROSE.search(_INLINE_MATH.sub(" ", text)) or not _reads(text, part):
+        return []  # a sentence is not a stated answer: the last-match fallback reads it (low)
+    return [Candidate(text, units[0], "cue-line", "medium")]
+
+
+def _reads(text: str, part: Part) -> bool:
+    try:
+        REGISTRY[part.kind].read(text, part)
+    except (Unreadable, ValueError, TypeError, KeyError):
+        return False
+    return True
+
+
 def _big_o(units: Sequence[Unit]) -> list[Candidate]:
     found = []
     for unit in units:
@@ -259,15 +279,9 @@ def _last_match(units: Sequence[Unit], part: Part) -> Candidate | None:
         for pattern in (_INLINE_MATH, _INLINE_CODE)
         for match in pattern.finditer(unit.text)
     ]
-    kind = REGISTRY[part.kind]
     for text, unit in reversed(spans[-FALLBACK_SPANS:]):
-        if not text:
-            continue
-        try:
-            kind.read(text, part)
-        except (Unreadable, ValueError, TypeError, KeyError):
-            continue
-        return Candidate(text, unit, "last-match", "low")
+        if text and _reads(text, part):
+            return Candidate(text, unit, "last-match", "low")
     return None
 
 

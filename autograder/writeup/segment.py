@@ -470,10 +470,9 @@ def _split_words(text: str, state: _State, cues: Cues) -> list[tuple[str | None,
     )
     start = 0
     for match in pattern.finditer(text):
-        if match.start() == 0:
-            continue
         depth, _, part = next(item for item in words if item[1] == match.group(1).lower())
-        pieces.append((state.question, state.path, text[start : match.start()]))
+        if text[start : match.start()].strip():
+            pieces.append((state.question, state.path, text[start : match.start()]))
         _move(state, part.question, part.segments[: depth + 1], "")
         start = match.start()
     pieces.append((state.question, state.path, text[start:]))
