@@ -214,3 +214,56 @@ def test_an_elision_that_cannot_be_expanded_is_unreadable_never_guessed(
     assert fragment in result.feedback
     assert "write the components out" in result.feedback
     assert result.score == 0
+
+
+# --- 2. kernel attention in row-wise sum notation and in math-notation matrix form --------------
+
+KERNEL_ATTENTION_RIGHT = [
+    # (answer, the reading shown starts with)
+    ("V'_i = Σ_j φ(Q_i)ᵀφ(K_j)V_j / Σ_j φ(Q_i)ᵀφ(K_j)", "[row i] (Σ_j phi(Q_i)ᵀ·phi(K_j)·V_j) / "),
+    (
+        r"V'_i = \frac{\sum_{j=1}^{N} \phi(Q_i)^\top \phi(K_j) V_j}{\sum_{j=1}^{N} \phi(Q_i)^\top \phi(K_j)}",
+        "[row i] (Σ_j phi(Q_i)ᵀ·phi(K_j)·V_j) / ",
+    ),
+    (
+        r"$V'_i = \frac{\phi(Q_i)^T \sum_{j=1}^N \phi(K_j) V_j^T}{\phi(Q_i)^T \sum_{j=1}^N \phi(K_j)}$",
+        "[row i] (phi(Q_i)ᵀ·(Σ_j phi(K_j)·V_jᵀ)) / ",
+    ),
+    (r"V'_i = \frac{\sum_j \varphi(Q_i)^{T} \varphi(K_j) V_j}{\sum_j \varphi(Q_i)^{T} \varphi(K_j)}", "[row i]"),
+    ("φ(Q)(φ(K)ᵀV) / (φ(Q)(φ(K)ᵀ1))", "(phi(Q)·(phi(K)ᵀ·V)) / (phi(Q)·(phi(K)ᵀ·1))"),
+    (r"V' = \frac{\phi(Q)(\phi(K)^T V)}{\phi(Q)\phi(K)^T \mathbf{1}}", "(phi(Q)·(phi(K)ᵀ·V)) / "),
+    ("φ(Q)(φ(K)ᵀV) ⊘ (φ(Q)φ(K)ᵀ1_N)", "(phi(Q)·(phi(K)ᵀ·V)) / "),
+    (r"\phi(Q)\phi(K)^TV / (\phi(Q)\phi(K)^T1)", "(phi(Q)·phi(K)ᵀ·V) / "),
+]
+
+
+@pytest.mark.parametrize(("text", "shown"), KERNEL_ATTENTION_RIGHT)
+def test_kernel_attention_in_math_notation_is_compared_by_value(grade_hw9: Grade, text: str, shown: str) -> None:
+    result = grade_hw9("q6.b.iii", text)
+    assert result.verdict == "correct", result.feedback
+    assert result.answer_as_read is not None and result.answer_as_read.startswith(shown)
+    assert f"read as {result.answer_as_read}" in result.feedback
+
+
+KERNEL_ATTENTION_WRONG = [
+    # (answer, verdict, feedback fragment)
+    ("V'_i = Σ_j φ(Q_i)ᵀφ(K_j)V_j", "incorrect", "This is only the numerator"),  # the spec's known_wrong
+    ("φ(Q)(φ(K)ᵀV)", "incorrect", "This is only the numerator"),
+    ("V'_i = Σ_j φ(Q_i)ᵀφ(K_j)V_j / Σ_j φ(Q_j)ᵀφ(K_j)", "incorrect", "check the normalizer"),
+    ("V'_i = Σ_j φ(Q_i)ᵀφ(K_j)V_j / Σ_j φ(K_j)", "incorrect", "do not fit row by row"),
+    ("QK^TV", "incorrect", "different values"),
+    ("V'_i = Σ_j φ(Q_i)ᵀφ(K_j)V_j / Σ_i φ(Q_i)ᵀφ(K_j)", "unreadable", "uses the indices i, j outside any sum"),
+    (r"\mathrm{softmax}(QK^T)V", "unreadable", "'softmax' is not a declared matrix or feature map"),
+    (r"\phi(Q) \otimes V", "unreadable", "This looks like math notation"),
+    ("Σ_a Σ_b Σ_c Σ_e φ(Q_a)ᵀφ(K_b)", "unreadable", "at most 3 sums inside one another"),
+]
+
+
+@pytest.mark.parametrize(("text", "verdict", "fragment"), KERNEL_ATTENTION_WRONG)
+def test_wrong_or_ambiguous_kernel_attention_is_explained(
+    grade_hw9: Grade, text: str, verdict: str, fragment: str
+) -> None:
+    result = grade_hw9("q6.b.iii", text)
+    assert result.verdict == verdict, result.feedback
+    assert fragment in result.feedback
+    assert result.score == 0

@@ -24,6 +24,11 @@ matrices of the declared sizes (distinct for distinct names) and compared.
 A shape error is a wrong answer, explained ("A @ B multiplies [N, C] by
 [N, C]"); only syntax and unknown names make an answer unreadable.
 
+The same formula in math notation (LaTeX or Unicode: ``φ(Q)(φ(K)ᵀV) / (φ(Q)φ(K)ᵀ1)``,
+``\\frac{…}{…}``, and the row-wise form ``V'_i = Σ_j φ(Q_i)ᵀφ(K_j)V_j / Σ_j φ(Q_i)ᵀφ(K_j)``)
+is read by :mod:`autograder.graders._matrix_math` and evaluated on the same random matrices;
+a row-wise formula gives row i of the result, so it is compared with the whole reference.
+
 Security: the answer is read by the shared Python-notation reader
 (:mod:`autograder.mathread.pycode`) with the whitelist :data:`SYNTAX`, then
 every node is checked against this kind's own rules (:func:`_check`); it is
@@ -46,6 +51,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from autograder.graders import _matrix_math
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable, Vocabulary, pycode
 from autograder.problem import Part
@@ -77,6 +83,8 @@ KEEPDIMS_KEYWORDS = ("keepdims", "keepdim")
 
 CORRECT = "Correct."
 CORRECT_SAME_VALUES = "Correct: gives the same matrix as the expected expression."
+CORRECT_FORMULA = "Correct: read as {shown}, which gives the same matrix as the expected expression{rows}."
+ROWS = " (row by row)"
 WRONG_SHAPE = "Your expression gives {mine}; the expected result is {expected}."
 ROW_SCALED = (
     "Each row of your result is a multiple of the expected row, but not the right one: "
@@ -104,8 +112,9 @@ MATMUL_BATCH = "the axes before the last two, {left} and {right}, do not broadca
 TOO_LONG = "The answer is {length:,} characters long; a matrix expression is read up to {limit} characters."
 TOO_BIG = "The expression has {count} parts; at most {limit} are read."
 LATEX = (
-    "This looks like LaTeX, which cannot be read here. Write the matrix expression in the Python-like "
-    "notation: @ for matrix products, .T for a transpose{feature}, "
+    "This looks like math notation, and as such it could not be read: {detail}. Write it with the "
+    "question's matrices (juxtaposition or · for products, ^T, \\frac or /, Σ_j for a row-wise sum), "
+    "or in the Python-like notation: @ for matrix products, .T for a transpose{feature}, "
     "/ for elementwise division, .sum(1) or .sum(axis=1, keepdims=True) for sums."
 )
 LATEX_FEATURE = ", {name}({matrix}) for the feature map {name} of each row of {matrix}"
@@ -157,9 +166,11 @@ class MatrixExpression:
     """An expression as read and checked against the whitelist."""
 
     tree: ast.expr
-    """The validated tree (never compiled)."""
+    """The validated tree (never compiled); a placeholder when :attr:`formula` is set."""
     text: str
-    """Its canonical text (:func:`unparse`)."""
+    """Its canonical text (:func:`unparse`), or the math formula as read."""
+    formula: _matrix_math.MathFormula | None = None
+    """The answer in math notation, as read (evaluated instead of :attr:`tree`)."""
 
 
 @dataclass(frozen=True)
@@ -241,9 +252,31 @@ def read_matrix_expression(text: str, params: Params) -> MatrixExpression:
     if len(text) > MAX_CHARS:
         raise Unreadable(TOO_LONG.format(length=len(text), limit=MAX_CHARS))
     stripped = text.strip()
-    if "\\" in stripped or "$" in stripped:  # before the reader's clean-up, which drops $...$
-        where = stripped.find("\\") if "\\" in stripped else stripped.find("$")
-        raise Unreadable(LATEX.format(feature=_latex_feature(params)), stripped[:200], where)
+    if _matrix_math.looks_like_math(stripped):  # before the reader's clean-up, which drops $...$
+        return _read_math(stripped, params)
+    try:
+        return _read_python(stripped, params)
+    except Unreadable as error:
+        if not error.message.startswith(NOT_PYTHON.split(":")[0]) and error.message != XOR:
+            raise  # Python, refused by the whitelist (V[0]): not math either
+        try:  # φ(Q)(φ(K)ᵀV) is no Python, but plain math
+            return _read_math(stripped, params)
+        except Unreadable:
+            raise error from None
+
+
+def _read_math(text: str, params: Params) -> MatrixExpression:
+    try:
+        formula = _matrix_math.read(text, params.matrices, params.feature_maps)
+    except Unreadable as error:
+        detail = error.message.rstrip(".")
+        detail = detail[0].lower() + detail[1:] if detail[1:2].islower() else detail
+        message = LATEX.format(detail=detail, feature=_latex_feature(params))
+        raise Unreadable(message, error.text, error.position) from None
+    return MatrixExpression(tree=ast.Constant(value=0), text=formula.text, formula=formula)
+
+
+def _read_python(stripped: str, params: Params) -> MatrixExpression:
     cleaned = pycode.unwrap(stripped, trailing="")
     cleaned = cleaned.replace("ᵀ", ".T")
     if "phi" in params.feature_maps:
@@ -635,6 +668,14 @@ def describe_shape(shape: tuple[int, ...], params: Params) -> str:
 
 def evaluate(expression: MatrixExpression, params: Params, draw: Draw) -> Array:
     """The expression's value on one draw; ShapeProblem when it does not compute."""
+    if expression.formula is not None:
+        evaluator = _matrix_math.Evaluator(
+            draw.matrices, draw.feature_map, lambda shape: describe_shape(shape, params), draw.sizes
+        )
+        try:
+            return evaluator.result(expression.formula)
+        except _matrix_math.MathShapeProblem as problem:
+            raise ShapeProblem(problem.message) from None
     # Division by zero, overflow and sqrt of a negative give inf or nan, judged later, not warnings.
     with np.errstate(all="ignore"):
         return _evaluate(expression.tree, params, draw)
@@ -821,6 +862,9 @@ def grade(answer: MatrixExpression, reference: MatrixExpression, part: Part) -> 
     if isinstance(mine, str):
         return Outcome("incorrect", 0.0, mine, "matrix_expression:shape_error")
     if same_values(mine, expected):
+        if answer.formula is not None:
+            message = CORRECT_FORMULA.format(shown=answer.text, rows=ROWS if answer.formula.row_index else "")
+            return Outcome("correct", 1.0, message, "matrix_expression:same_values")
         return Outcome("correct", 1.0, CORRECT_SAME_VALUES, "matrix_expression:same_values")
     for index, (known, message) in enumerate(params.known):
         known_values = values(known, params)
@@ -870,6 +914,8 @@ def show(expression: MatrixExpression) -> str:
 
 def names(expression: MatrixExpression) -> set[str]:
     """Matrices, sizes and functions the expression uses."""
+    if expression.formula is not None:
+        return _matrix_math.names(expression.formula.tree)
     found: set[str] = set()
     for node in ast.walk(expression.tree):
         if isinstance(node, ast.Name) and node.id not in MODULES:
