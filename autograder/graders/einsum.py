@@ -192,7 +192,7 @@ class EinsumReading:
     notes: tuple[str, ...] = ()
     """How the text was understood, e.g. the implicit output made explicit."""
     matmul: str = ""
-    """A matrix product read as this einsum, as written (``x @ W_k``); empty for an einsum."""
+    """A matrix product read as this einsum, as written (``x @ W``); empty for an einsum."""
     problem: str = ""
     """Why the matrix product cannot be computed (axes of different sizes paired); empty when it can."""
 
