@@ -109,6 +109,9 @@ class Located:
     empty when there is none."""
     writeup: Path | None = None
     """The write-up to extract the answers from, when the upload holds no answers file."""
+    if_unread: tuple[str, ...] = ()
+    """What to say instead of ``messages`` when the write-up cannot be read (a PDF refused):
+    that no answers.yaml was found, and what the upload held."""
     unread: tuple[tuple[Path, str], ...] = ()
     """Write-ups (path, as shown) not read since an answers file was found: a note names those
     the answers file does not name (``{file: notes.txt}`` is an answer, not a write-up)."""
@@ -151,6 +154,8 @@ def load_answers(
             return Submission(name, upload, {}, located.messages)
         if located.writeup is not None:
             loaded = _load_writeup(located, problems, stage, reader or read_writeup)
+            if loaded.extraction is None:  # refused: the student must hear what was expected too
+                return Submission(name, upload, {}, (*(located.if_unread or located.messages), *loaded.messages))
         else:
             loaded = _load_located(located)
             loaded = dataclasses.replace(loaded, messages=(*loaded.messages, *_unread_note(located, loaded)))
@@ -344,7 +349,7 @@ def choose_writeup(found: list[Path], base: Path, container: str) -> Located:
     messages = [WRITEUP_FOUND.format(where=where)]
     if texts and pdfs:
         messages.append(PDF_IGNORED.format(pdfs=", ".join(_shown(path, base) for path in pdfs[:5]), where=where))
-    return Located(best.parent, "", tuple(messages), where, best)
+    return Located(best.parent, "", tuple(messages), where, best, _nothing_found(base, ()).messages)
 
 
 def _unread(writeups: list[Path], base: Path) -> tuple[tuple[Path, str], ...]:

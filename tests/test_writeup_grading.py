@@ -343,3 +343,11 @@ def test_example_writeups_grade_nothing_silently(graded_examples: tuple[Path, di
             assert part.verdict == "needs_review"
     html = (out / name / "feedback.html").read_text(encoding="utf-8")
     assert html.count('class="readback"') == len(result.parts)
+
+
+def test_a_refused_pdf_says_what_was_expected_and_what_the_upload_held(tmp_path: Path, key: AnswerKey) -> None:
+    result = Grading(key).grade_folder(make(tmp_path / "lee", {"report.pdf": "%PDF", "data/x.csv": "1"}))
+    assert result.messages[0] == locate.NO_ANSWERS
+    assert "Your upload contained: report.pdf, data/x.csv." in result.messages
+    assert "report.pdf: a PDF's text layer garbles math" in result.messages[-1]
+    assert result.writeup == "" and {part.verdict for part in result.parts} == {"unanswered"}
