@@ -22,6 +22,7 @@ _ROMAN = re.compile(r"^(?:x{0,3})(?:ix|iv|v?i{0,3})$")
 _SEGMENT_WORD = re.compile(r"^[a-z][a-z_]*$")
 _TEMPLATE_BLANK = re.compile(r"___\((\w+)\)___")
 _TOKEN = re.compile(r"\w+|\S")
+_CONTENT = re.compile(r"[A-Za-z]{5,}")
 
 
 def norm(text: str) -> str:
@@ -60,6 +61,8 @@ class QuestionCue:
     names: tuple[str, ...]
     """``norm``-ed texts announcing it: its title, ``question 6``, ``problem 6``, ``q6``, its YAML cues."""
     parts: tuple[PartCue, ...]
+    words: frozenset[str] = frozenset()
+    """The content words of its title, statement and prompts, to recognise it restated without a number."""
 
     def prefixes(self) -> set[tuple[str, ...]]:
         return {part.segments[:depth] for part in self.parts for depth in range(len(part.segments) + 1)}
@@ -114,7 +117,13 @@ def _question(question: Question) -> QuestionCue:
         number=number,
         names=tuple(dict.fromkeys(name for name in map(norm, names) if name)),
         parts=tuple(_part(question.id, part) for part in question.parts),
+        words=content_words(" ".join([question.title, question.statement, *(p.prompt for p in question.parts)])),
     )
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Words of five letters or more, lower case: what a restated question shares with its spec."""
+    return frozenset(word.lower() for word in _CONTENT.findall(text))
 
 
 def _number(qid: str) -> str:

@@ -39,7 +39,12 @@ FALLBACK_SPANS = 12
 """Spans the last-match fallback reads, from the end of the section."""
 
 _BOXED = re.compile(r"\\boxed\s*\{")
-_ANSWER_LINE = re.compile(r"^[\s>*_#-]*(?:\*\*)?(?:final\s+answer|answer)s?(?:\*\*)?\s*[:：]\s*(?:\*\*)?\s*", re.I)
+_ANSWER_LINE = re.compile(
+    r"^[^\w(]*(?:(?:corrected|revised|updated|my|the|our)\s+)?(?:final\s+)?answers?"
+    r"(?:\s+(?:to|for))?(?:\s*(?:part\s*)?\(?\s*[a-z0-9]{1,5}\s*\)?){0,3}?"
+    r"\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*",
+    re.I,
+)
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 _INLINE_CODE = re.compile(r"`([^`\n]+)`")
@@ -217,11 +222,26 @@ def _display_math(units: Sequence[Unit]) -> list[Candidate]:
         if unit.kind == "math":
             found.append(Candidate(clean_answer(unit.text, "symbolic"), unit, "display-math", "medium"))
         elif unit.kind == "prose":
-            for match in _DISPLAY.finditer(unit.text):
+            displayed = list(_DISPLAY.finditer(unit.text))
+            for match in displayed:
                 text = match.group(1) or match.group(2) or ""
                 found.append(Candidate(clean_answer(text, "symbolic"), unit, "display-math", "medium"))
+            if not displayed and math_line(unit.text):
+                text = clean_answer(_EMPHASIS.sub("", unit.text).strip(" -*•>"), "symbolic")
+                found.append(Candidate(text, unit, "math-line", "medium"))
     found = [candidate for candidate in found if candidate.text]
     return found[-1:]
+
+
+def math_line(text: str) -> bool:
+    """A prose line that is a formula standing alone (plain-text display math: ``Var(qᵀk) = d``,
+    ``**sim(q, k) = (qᵀk + 1)²**``): a relation, and no two words of running text outside math."""
+    line = _EMPHASIS.sub("", text).strip(" -*•>")
+    if not line or len(line) > PROSE_MATH_CHARS * 2 or ("=" not in line and "≈" not in line):
+        return False
+    outside = _INLINE_MATH.sub(" ", _INLINE_CODE.sub(" ", line))
+    outside = re.sub(r"\\(?:text|mathrm|operatorname)\{[^}]*\}", " ", outside)
+    return _PROSE.search(outside) is None and not outside.rstrip().endswith(":")
 
 
 def _inline_code(units: Sequence[Unit]) -> list[Candidate]:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from autograder.writeup.cues import Cues, PartCue, QuestionCue, norm
+from autograder.writeup.cues import Cues, PartCue, QuestionCue, content_words, norm
 from autograder.writeup.model import BlockKind, Document, Turn
 
 SPEAKER_NAMES = (
@@ -52,6 +52,7 @@ _PART_WORD = re.compile(r"(?:part|sub-?part)\s+", re.I)
 _SEG_PAREN = re.compile(r"\s*\(\s*([a-z]{1,5}|\d{1,2})\s*\)", re.I)
 _SEG_DOT = re.compile(r"\.([a-z]{1,5})(?![a-z(])", re.I)
 _SEG_BARE = re.compile(r"([a-z]{1,5})[.)](?=\s|$)", re.I)
+_SEG_GLUED = re.compile(r"([a-z]{1,4})(?=[).:](?:\s|$))", re.I)
 _SEG_WORD = re.compile(r"([a-z]{1,5})\b", re.I)
 _RANGE = re.compile(r"\s*(?:-+|–|—|to)\s*(?:\d{1,3})?\s*\(?\s*([a-z]{1,5})\s*\)?", re.I)
 _REST_START = re.compile(r"^[\s.:)\-–—*]+")
@@ -67,6 +68,13 @@ _INLINE_ADDRESS = re.compile(
     r"(?:(?:question|problem|q)\s*)?(\d{1,3})\s*\(\s*([a-z]{1,5})\s*\)(?:\s*\(\s*([a-z]{1,5})\s*\))?", re.I
 )
 _INLINE_PART = re.compile(r"\bpart\s*\(?\s*([a-z]{1,5})\s*\)?(?:\s*\(\s*([a-z]{1,5})\s*\))?", re.I)
+_INLINE_SHORT = re.compile(
+    r"(?:\bpart\s*|(?<![\w(]))\(?\s*([a-z]{1,5})\s*\)(?:\s*\(\s*([a-z]{1,5})\s*\))?|\bpart\s+([a-z]{1,5})\b", re.I
+)
+"""A part named in a short user turn: ``(g)``, ``part (b)(ii)``, ``part c``."""
+_MENTION = re.compile(r"\b(?:question|problem|exercise|q)\s*\.?\s*(\d{1,3})(?!\d)", re.I)
+RESTATED_WORDS = 4
+"""Content words a user turn must share with a question's spec to be taken as restating it."""
 _WORD_AFTER = r"\s*(?:complexity|cost|requirement|usage|bound)?\s*(?:[:=]|\bis\b|\bof\b|\(|\$)"
 
 
@@ -195,16 +203,44 @@ def _add(sections: list[Section], exchange: int, question: str | None, path: tup
 def _user_turn(turn: Turn, index: int, state: _State, cues: Cues) -> set[str]:
     """Follow a user turn's cues (they set the reply's context); the part ids it names."""
     named: set[str] = set()
+    moved = False
     for unit in units_of(turn, index):
         if unit.kind not in ("prose", "heading"):
             continue
         level = _level(turn, unit)
         before = (state.question, state.path)
         detect(unit.text, unit.kind == "heading", level, state, cues, turn.label)
+        moved = moved or state.question != before[0]
         if (state.question, state.path) != before and state.path and state.question is not None:
             named |= _parts_under(cues.question(state.question), state.path)
         named |= _inline_named(unit.text, state, cues)
+    if not moved:
+        text = "\n".join(block.text for block in turn.blocks)
+        question = _mentioned(text, cues) or _restated(text, cues)
+        if question is not None and question != state.question:
+            _move(state, question, (), "")
+            named |= _inline_named(text, state, cues)
     return named
+
+
+def _mentioned(text: str, cues: Cues) -> str | None:
+    """The one question a user turn names inside its text (``Please solve Q1 (a)``)."""
+    numbers = {match.group(1) for match in _MENTION.finditer(text)}
+    found = {question.id for number in numbers for question in [cues.by_number(number)] if question is not None}
+    return found.pop() if len(found) == 1 else None
+
+
+def _restated(text: str, cues: Cues) -> str | None:
+    """The question a user turn restates without its number: the one whose spec shares
+    clearly the most content words with it (at least :data:`RESTATED_WORDS`, and half again
+    as many as the next)."""
+    words = content_words(text)
+    scores = sorted(((len(words & question.words), question.id) for question in cues.questions), reverse=True)
+    if not scores or scores[0][0] < RESTATED_WORDS:
+        return None
+    if len(scores) > 1 and scores[0][0] < 1.5 * scores[1][0]:
+        return None
+    return scores[0][1]
 
 
 def _inline_named(text: str, state: _State, cues: Cues) -> set[str]:
@@ -216,7 +252,8 @@ def _inline_named(text: str, state: _State, cues: Cues) -> set[str]:
             named |= _parts_under(question, path)
     if state.question is not None:
         question = cues.question(state.question)
-        for match in _INLINE_PART.finditer(text):
+        pattern = _INLINE_PART if len(text) > REPROMPT_CHARS else _INLINE_SHORT
+        for match in pattern.finditer(text):
             path = tuple(group.lower() for group in match.groups() if group)
             for depth in range(len(state.path), -1, -1):
                 if state.path[:depth] + path in question.prefixes():
@@ -305,6 +342,8 @@ def parse_address(line: str, segments: set[str]) -> _Address | None:
             step = _SEG_DOT.match(line, position)
         if step is None and number is None and not found:
             step = (_SEG_WORD if part_word else _SEG_BARE).match(line, position)
+        if step is None and number is not None and not found:
+            step = _SEG_GLUED.match(line, position)  # 1a), 2b.
         if step is None or step.group(1).lower() not in segments:
             break
         found.append(step.group(1).lower())
