@@ -92,7 +92,7 @@ def pick(units: Sequence[Unit], part: Part, cue: PartCue, aligned: Sequence[Cand
     high = [*_boxed(units), *_answer_lines(units, part.kind)]
     if high:
         return _settle(high, "high")
-    medium = [*aligned, *(_typical(units, part.kind) or _cue_line(units, part))]
+    medium = [*aligned, *_typical(units, part)]
     if medium:
         return _settle(medium, "medium")
     low = _last_match(units, part)
@@ -166,8 +166,10 @@ def _answer_lines(units: Sequence[Unit], kind: str) -> list[Candidate]:
     return [candidate for candidate in found if candidate.text]
 
 
-def _typical(units: Sequence[Unit], kind: str) -> list[Candidate]:
-    """The kind's usual answer at the section's end (``medium``)."""
+def _typical(units: Sequence[Unit], part: Part) -> list[Candidate]:
+    """The kind's usual answer at the section's end (``medium``): for math and short code, the
+    last formula, code span or announcing line that states a value, whichever comes last."""
+    kind = part.kind
     if kind in BIG_O_KINDS:
         return _big_o(units)
     if kind in CODE_KINDS:
@@ -177,19 +179,25 @@ def _typical(units: Sequence[Unit], kind: str) -> list[Candidate]:
     if kind in WHOLE_KINDS:
         return _whole(units)
     if kind in SHORT_CODE_KINDS:
-        return _inline_code(units) or _last_code(units, short=True)
-    return _display_math(units) or _inline_code(units)
+        found = [*_inline_code(units), *_cue_line(units, part)] or _last_code(units, short=True)
+    else:
+        found = [*_display_math(units), *_inline_code(units), *_cue_line(units, part)]
+    found.sort(key=lambda candidate: candidate.lines)
+    return found[-1:]
 
 
 def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
-    """The rest of the line that announced the part (``M = [n, m]``, ``(a) [h, d]``), when the
-    section's first unit is that line and the part's reader reads it whole."""
-    if part.kind not in MATH_KINDS | SHORT_CODE_KINDS or not units or units[0].kind != "prose":
+    """The last rest of a line that announced the part (``A = [h, d]``, ``(a) [h, d]``) that the
+    part's reader reads whole (a sentence is no stated value: the fallback reads it, ``low``)."""
+    if part.kind not in MATH_KINDS | SHORT_CODE_KINDS:
         return []
-    text = clean_answer(_EMPHASIS.sub("", units[0].text).strip(" :=-"), part.kind)
-    if not text or _PROSE.search(_INLINE_MATH.sub(" ", text)) or not _reads(text, part):
-        return []  # a sentence is not a stated answer: the last-match fallback reads it (low)
-    return [Candidate(text, units[0], "cue-line", "medium")]
+    for unit in reversed(units):
+        if not unit.cued or unit.kind != "prose":
+            continue
+        text = clean_answer(_EMPHASIS.sub("", unit.text).strip(" :=-"), part.kind)
+        if text and not _PROSE.search(_INLINE_MATH.sub(" ", text)) and _reads(text, part):
+            return [Candidate(text, unit, "cue-line", "medium")]
+    return []
 
 
 def _reads(text: str, part: Part) -> bool:

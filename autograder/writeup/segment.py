@@ -89,6 +89,8 @@ class Unit:
     first_line: int
     last_line: int
     tags: tuple[str, ...] = ()
+    cued: bool = False
+    """The unit is the rest of a line that announced its section (``A = [h, d]`` after ``A =``)."""
 
 
 @dataclass
@@ -149,14 +151,11 @@ def segment(document: Document, cues: Cues) -> Segmented:
                 tagged.append(unit)
             if unit.kind in ("prose", "heading"):
                 level = _level(turn, unit)
-                for question, path, text in detect(unit.text, unit.kind == "heading", level, state, cues, turn.label):
-                    _add(
-                        sections,
-                        exchange,
-                        question,
-                        path,
-                        Unit(unit.turn, unit.kind, text, unit.first_line, unit.last_line, unit.tags),
-                    )
+                pieces = detect(unit.text, unit.kind == "heading", level, state, cues, turn.label)
+                for question, path, text in pieces:
+                    cued = len(pieces) > 1 or text != unit.text
+                    piece = Unit(unit.turn, unit.kind, text, unit.first_line, unit.last_line, unit.tags, cued)
+                    _add(sections, exchange, question, path, piece)
             else:
                 _add(sections, exchange, state.question, state.path, unit)
         answered = {
@@ -455,6 +454,8 @@ def _marker_cue(line: str, heading: bool, level: int, state: _State, cues: Cues)
 
 def _name_cue(line: str, heading: bool, level: int, state: _State, cues: Cues) -> str | None:
     for question in cues.questions:
+        if question.id == state.question and not heading:
+            continue  # "Argmax attention: compute …" inside question 2 is prose about it
         for name in question.names:
             after = _starts(line, name)
             if after is not None or (heading and len(name) >= 8 and name in norm(line)):
