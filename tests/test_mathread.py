@@ -530,7 +530,7 @@ def test_big_o_notes() -> None:
 # --- unreadable -------------------------------------------------------------------------------
 
 UNREADABLE = [
-    ("z", "unknown name 'z'; this answer may use: b, D, d"),
+    ("z", "unknown name 'z': it is not defined in this question, whose symbols are b, D, d"),
     ("d + z", "unknown name 'z'"),
     ("bzd", "unknown name 'z'"),
     ("x_4", "unknown name 'x_4'"),

@@ -9,15 +9,17 @@ symbols the question does not define, and Q3(b) as changed lines.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
 
-from autograder.api import AnswerKey
+from autograder.api import AnswerKey, load_key
 from autograder.grading import grade_part
 from autograder.result import PartResult
 from autograder.submission import Answer
+from tests.conftest import HW9_PROBLEMS, HW9_REFERENCE
 
 Grade = Callable[[str, str], PartResult]
 
@@ -267,3 +269,74 @@ def test_wrong_or_ambiguous_kernel_attention_is_explained(
     assert result.verdict == verdict, result.feedback
     assert fragment in result.feedback
     assert result.score == 0
+
+
+# --- 6. a symbol the question does not define ------------------------------------------------
+
+UNDEFINED = [
+    # (answer id, answer, the name, the question's symbols listed)
+    ("q1.c", r"\sqrt{d_k}", "d_k", "d, k, mu, q, sigma"),
+    ("q1.b", "n", "n", "d, k, mu, q, sigma"),
+    ("q1.a", r"d \mu^2 + \tau", "tau", "d, k, mu, q, sigma"),
+    ("q6.b.i", "(q^T k + c)^2", "c", "C, D, k, M, N, phi, q, sim, x1, x2, x3"),
+]
+
+
+@pytest.mark.parametrize(("answer_id", "text", "name", "symbols"), UNDEFINED)
+def test_an_undefined_symbol_is_named_with_the_questions_symbols(
+    grade_hw9: Grade, answer_id: str, text: str, name: str, symbols: str
+) -> None:
+    result = grade_hw9(answer_id, text)
+    assert result.verdict == "unreadable"
+    assert f"unknown name '{name}': it is not defined in this question, whose symbols are {symbols}" in result.feedback
+
+
+# The YAML-only way to give credit for a symbol the question does not define: declare it for the
+# part only (part-level ``symbols:``) and give a rule that mentions it (or an answer using it).
+FOREIGN_SYMBOL_RULE = """
+    symbols:
+      d_k: positive integer
+    rules:
+      - mentions: [d_k]
+        credit: 0.5
+        note: foreign_d_k
+        message: >-
+          d_k is the transformer paper's name; this question calls the dimension d. With d for d_k
+          your scale is right.
+"""
+
+
+@pytest.fixture(scope="module")
+def foreign_symbol_key(tmp_path_factory: pytest.TempPathFactory) -> AnswerKey:
+    folder = tmp_path_factory.mktemp("foreign")
+    problems = folder / "problems"
+    shutil.copytree(HW9_PROBLEMS, problems)
+    spec = problems / "q1.yaml"
+    text = spec.read_text(encoding="utf-8")
+    marker = '    kind: symbolic\n    rules:\n      - answer: "±sqrt(d)"'
+    assert marker in text
+    text = text.replace(marker, "    kind: symbolic" + FOREIGN_SYMBOL_RULE + '      - answer: "±sqrt(d)"')
+    spec.write_text(text, encoding="utf-8")
+    return load_key(problems=problems, reference=HW9_REFERENCE)
+
+
+FOREIGN = [
+    # (answer, verdict, score of 2)
+    (r"\sqrt{d_k}", "partial", 1.0),
+    ("s = √d_k", "partial", 1.0),
+    ("d_k", "partial", 1.0),  # the rule mentions d_k: it gives its credit to any answer with it
+    (r"\sqrt{d}", "correct", 2.0),
+    (r"\sqrt{n}", "unreadable", 0.0),
+]
+
+
+@pytest.mark.parametrize(("text", "verdict", "score"), FOREIGN)
+def test_a_rule_gives_partial_credit_for_a_symbol_declared_for_the_part_only(
+    foreign_symbol_key: AnswerKey, text: str, verdict: str, score: float
+) -> None:
+    part = foreign_symbol_key.problems.part("q1.c")
+    result = grade_part(part, Answer(text), foreign_symbol_key.readings.get("q1.c"))
+    assert result.verdict == verdict, result.feedback
+    assert result.score == score
+    if verdict == "partial":
+        assert "d_k is the transformer paper's name" in result.feedback

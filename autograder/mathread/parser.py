@@ -128,6 +128,12 @@ def expression_hint(names: Names) -> str:
     return f"{product}, sqrt({first}) or \\sqrt{{{_latex(first)}}}"
 
 
+def not_defined(names: Names) -> str:
+    """Why a name is refused: the question does not define it (``d_k`` where the question has d);
+    the declared names follow, so the author sees which one was meant."""
+    return f"it is not defined in this question, whose symbols are {names.declared()}"
+
+
 def vector_hint(names: Names) -> str:
     vectors = _by_name(names.vectors) or ["u", "v"]
     first, second = vectors[0], vectors[1] if len(vectors) > 1 else vectors[0]
@@ -792,8 +798,7 @@ class Parser:
             if sub.kind in ("name", "num"):
                 end = self.peek(3).end if self.at("{", 1) and self.at("}", 3) else sub.end
                 self.fail(
-                    f"unknown name '{_shortened(self.source[token.start : end])}'; "
-                    f"this answer may use: {self.names.declared()}",
+                    f"unknown name '{_shortened(self.source[token.start : end])}': {not_defined(self.names)}",
                     token.start,
                     expression_hint(self.names),
                 )
@@ -853,9 +858,7 @@ class Parser:
                 if self.names.split(token.text) is None:
                     end = self.peek(size - 1).end
                     self.fail(
-                        f"unknown name '{_shortened(self.source[token.start : end])}'; "
-                        f"this answer may use: "
-                        f"{self.names.declared()}",
+                        f"unknown name '{_shortened(self.source[token.start : end])}': {not_defined(self.names)}",
                         token.start,
                         expression_hint(self.names),
                     )
@@ -892,7 +895,7 @@ class Parser:
                 expression_hint(self.names),
             )
         self.fail(
-            f"unknown name '{part}'; this answer may use: {self.names.declared()}",
+            f"unknown name '{part}': {not_defined(self.names)}",
             position,
             expression_hint(self.names),
         )
