@@ -48,7 +48,7 @@ _SPEAKER = re.compile(r"^(?:" + "|".join(re.escape(name) for name in SPEAKER_NAM
 _NUMBER = re.compile(
     r"(?:(?P<qword>question|problem|exercise|task|q)\s*\.?\s*)?(?P<number>\d{1,3})(?![\d]|[.,]\d)", re.I
 )
-_PART_WORD = re.compile(r"(?:part|sub-?part)\s+", re.I)
+_PART_WORD = re.compile(r"(?:part|sub-?part|blank)\s+", re.I)
 _SEG_PAREN = re.compile(r"\s*\(\s*([a-z]{1,5}|\d{1,2})\s*\)", re.I)
 _SEG_DOT = re.compile(r"\.([a-z]{1,5})(?![a-z(])", re.I)
 _SEG_BARE = re.compile(r"([a-z]{1,5})[.)](?=\s|$)", re.I)
@@ -75,6 +75,7 @@ _INLINE_SHORT = re.compile(
 _MENTION = re.compile(r"\b(?:question|problem|exercise|q)\s*\.?\s*(\d{1,3})(?!\d)", re.I)
 RESTATED_WORDS = 4
 """Content words a user turn must share with a question's spec to be taken as restating it."""
+_MATH_LEAD = re.compile(r"^\s*\\(?:text|textbf|mathrm)\{([^}]*)\}")
 _WORD_AFTER = r"\s*(?:complexity|cost|requirement|usage|bound)?\s*(?:[:=]|\bis\b|\bof\b|\(|\$)"
 
 
@@ -151,12 +152,15 @@ def segment(document: Document, cues: Cues) -> Segmented:
                 tagged.append(unit)
             if unit.kind in ("prose", "heading"):
                 level = _level(turn, unit)
-                pieces = detect(unit.text, unit.kind == "heading", level, state, cues, turn.label)
+                row = _table_row(unit.text, state, cues)
+                pieces = row or detect(unit.text, unit.kind == "heading", level, state, cues, turn.label)
                 for question, path, text in pieces:
                     cued = len(pieces) > 1 or text != unit.text
                     piece = Unit(unit.turn, unit.kind, text, unit.first_line, unit.last_line, unit.tags, cued)
                     _add(sections, exchange, question, path, piece)
             else:
+                if unit.kind == "math":
+                    _math_word(unit.text, state, cues)
                 _add(sections, exchange, state.question, state.path, unit)
         answered = {
             part.id
@@ -485,6 +489,35 @@ def _word_cue(line: str, heading: bool, level: int, state: _State, cues: Cues) -
         if lowered.startswith(word) and not lowered[len(word) : len(word) + 1].isalnum():
             return _move(state, state.question, part.segments[: depth + 1], line[len(word) :])
     return None
+
+
+def _table_row(text: str, state: _State, cues: Cues) -> list[tuple[str | None, tuple[str, ...], str]]:
+    """A table row whose first cell announces a part (``| 1(a) | $d\\mu^2$ | One shot |``, a
+    summary table): that part, with the next cell as its text; [] for any other line."""
+    line = text.strip()
+    if not line.startswith("|"):
+        return []
+    cells = [cell.strip() for cell in line.strip("|").split("|")]
+    if len(cells) < 2 or not cells[0]:
+        return []
+    trial = _State(state.question, state.path, state.level)
+    rest: str | None = clean(cells[0])
+    moved = False
+    while rest:
+        rest = _line_cue(rest, False, 0, trial, cues)
+        moved = moved or rest is not None
+    if not moved or trial.question is None:
+        return []
+    state.question, state.path, state.level = trial.question, trial.path, trial.level
+    answer = next((cell for cell in cells[1:] if cell), "")
+    return [(state.question, state.path, answer)] if answer else []
+
+
+def _math_word(text: str, state: _State, cues: Cues) -> None:
+    """A display formula that starts by naming a sub-part (``\\text{Time: } O(N^2 D)``) moves to it."""
+    lead = _MATH_LEAD.match(text)
+    if lead is not None:
+        _word_cue(lead.group(1).strip(), False, 0, state, cues)
 
 
 def _words(state: _State, cues: Cues) -> list[tuple[int, str, PartCue]]:
