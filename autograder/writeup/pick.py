@@ -47,8 +47,13 @@ _ANSWER_LINE = re.compile(
 )
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)")
-_INLINE_CODE = re.compile(r"`([^`\n]+)`")
-_BIG_O = re.compile(r"(?:\\mathcal\{O\}|\\mathcal O|\\operatorname\{O\}|\bO)\s*(?:\\left\s*)?\(")
+_INLINE_CODE = re.compile(r"`([^`\n]+)`|\\verb(?P<d>[^\w\s])(.+?)(?P=d)|\\texttt\{((?:[^{}]|\{[^{}]*\})+)\}")
+_LEADING_MATH = re.compile(r"^\$([^$]+)\$\s*(?:[:;,.]|$)")
+_BIG_O = re.compile(
+    r"(?:\\mathcal\{O\}|\\mathcal O|\\operatorname\{O\}|\bO)\s*(?:\\[!,;: ]\s*)*"
+    r"(?:\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*)?\("
+)
+_CHAINED = re.compile(r"^[\s=]*(?:\\approx|≈|=)?[\s=]*$")
 _PROSE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")
 _EMPHASIS = re.compile(r"\*\*|__")
 _EQUATION_NUMBER = re.compile(r"(?:\\quad|\\qquad|\\tag)\s*\{?\(?\d+\)?\}?\s*\.?\s*$")
@@ -179,10 +184,10 @@ def _typical(units: Sequence[Unit], part: Part) -> list[Candidate]:
     if kind in WHOLE_KINDS:
         return _whole(units)
     if kind in SHORT_CODE_KINDS:
-        found = [*_inline_code(units), *_cue_line(units, part)] or _last_code(units, short=True)
+        found = [*_cue_line(units, part), *_inline_code(units)] or _last_code(units, short=True)
     else:
-        found = [*_display_math(units), *_inline_code(units), *_cue_line(units, part)]
-    found.sort(key=lambda candidate: candidate.lines)
+        found = [*_cue_line(units, part), *_display_math(units), *_inline_code(units)]
+    found.sort(key=lambda candidate: candidate.lines)  # stable: on one line, a span beats the line's rest
     return found[-1:]
 
 
@@ -195,6 +200,9 @@ def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
         if not unit.cued or unit.kind != "prose":
             continue
         text = clean_answer(_EMPHASIS.sub("", unit.text).strip(" :=-"), part.kind)
+        leading = _LEADING_MATH.match(text) or _LEADING_MATH.match(text + ".")
+        if leading is not None and _PROSE.search(_INLINE_MATH.sub(" ", text)):
+            text = leading.group(1).strip()  # "(a) $A = [h, d]$: the queries …"
         if text and not _PROSE.search(_INLINE_MATH.sub(" ", text)) and _reads(text, part):
             return [Candidate(text, unit, "cue-line", "medium")]
     return []
@@ -221,7 +229,18 @@ def _big_o(units: Sequence[Unit]) -> list[Candidate]:
     if not found:
         return []
     last_unit = found[-1].unit
-    return [candidate for candidate in found if candidate.unit == last_unit]
+    found = [candidate for candidate in found if candidate.unit == last_unit]
+    kept = [found[0]]
+    for candidate in found[1:]:  # O(NCM) = O(ND³): one bound, written twice
+        previous = kept[-1]
+        between = last_unit.text[
+            last_unit.text.find(previous.text) + len(previous.text) : last_unit.text.find(candidate.text)
+        ]
+        if _CHAINED.match(between):
+            kept[-1] = candidate
+        else:
+            kept.append(candidate)
+    return kept
 
 
 def _display_math(units: Sequence[Unit]) -> list[Candidate]:
@@ -254,13 +273,21 @@ def math_line(text: str) -> bool:
 
 def _inline_code(units: Sequence[Unit]) -> list[Candidate]:
     found = [
-        Candidate(match.group(1).strip(), unit, "inline-code", "medium")
+        Candidate(code_span(match), unit, "inline-code", "medium")
         for unit in units
         if unit.kind in ("prose", "heading")
         for match in _INLINE_CODE.finditer(unit.text)
-        if match.group(1).strip()
+        if code_span(match)
     ]
     return found[-1:]
+
+
+def code_span(match: re.Match[str]) -> str:
+    """The code of a backtick span, ``\\verb|…|`` or ``\\texttt{…}`` (LaTeX's escapes undone)."""
+    text = match.group(1) or match.group(3) or ""
+    if match.group(4):
+        text = re.sub(r"\\([_&%$#{}])", r"\1", match.group(4))
+    return text.strip()
 
 
 def _last_code(units: Sequence[Unit], short: bool = False) -> list[Candidate]:
@@ -301,7 +328,7 @@ def _whole(units: Sequence[Unit]) -> list[Candidate]:
 def _last_match(units: Sequence[Unit], part: Part) -> Candidate | None:
     """The last inline math or code span the part's reader accepts (``low``)."""
     spans = [
-        (match.group(1).strip(), unit)
+        (match.group(1).strip() if pattern is _INLINE_MATH else code_span(match), unit)
         for unit in units
         if unit.kind in ("prose", "heading")
         for pattern in (_INLINE_MATH, _INLINE_CODE)

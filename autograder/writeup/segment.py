@@ -75,7 +75,7 @@ _INLINE_SHORT = re.compile(
 _MENTION = re.compile(r"\b(?:question|problem|exercise|q)\s*\.?\s*(\d{1,3})(?!\d)", re.I)
 RESTATED_WORDS = 4
 """Content words a user turn must share with a question's spec to be taken as restating it."""
-_MATH_LEAD = re.compile(r"^\s*\\(?:text|textbf|mathrm)\{([^}]*)\}")
+_MATH_TEXT = re.compile(r"\\(?:text|textbf|mathrm)\{([^}]*)\}")
 _WORD_AFTER = r"\s*(?:complexity|cost|requirement|usage|bound)?\s*(?:[:=]|\bis\b|\bof\b|\(|\$)"
 
 
@@ -158,9 +158,11 @@ def segment(document: Document, cues: Cues) -> Segmented:
                     cued = len(pieces) > 1 or text != unit.text
                     piece = Unit(unit.turn, unit.kind, text, unit.first_line, unit.last_line, unit.tags, cued)
                     _add(sections, exchange, question, path, piece)
+            elif unit.kind == "math":
+                for question, path, text in _math_words(unit.text, state, cues):
+                    piece = Unit(unit.turn, unit.kind, text, unit.first_line, unit.last_line, unit.tags)
+                    _add(sections, exchange, question, path, piece)
             else:
-                if unit.kind == "math":
-                    _math_word(unit.text, state, cues)
                 _add(sections, exchange, state.question, state.path, unit)
         answered = {
             part.id
@@ -513,11 +515,20 @@ def _table_row(text: str, state: _State, cues: Cues) -> list[tuple[str | None, t
     return [(state.question, state.path, answer)] if answer else []
 
 
-def _math_word(text: str, state: _State, cues: Cues) -> None:
-    """A display formula that starts by naming a sub-part (``\\text{Time: } O(N^2 D)``) moves to it."""
-    lead = _MATH_LEAD.match(text)
-    if lead is not None:
-        _word_cue(lead.group(1).strip(), False, 0, state, cues)
+def _math_words(text: str, state: _State, cues: Cues) -> list[tuple[str | None, tuple[str, ...], str]]:
+    """A display formula naming sub-parts (``\\text{time } O(N^2), \\qquad \\text{space } O(N)``):
+    one piece per ``\\text{…}`` that starts with a sub-part word, the formula whole otherwise."""
+    pieces: list[tuple[str | None, tuple[str, ...], str]] = []
+    start = 0
+    for match in _MATH_TEXT.finditer(text):
+        before = (state.question, state.path)
+        if _word_cue(match.group(1).strip(), False, 0, state, cues) is None:
+            continue
+        if text[start : match.start()].strip(" ,;\\q"):
+            pieces.append((before[0], before[1], text[start : match.start()]))
+        start = match.end()
+    pieces.append((state.question, state.path, text[start:]))
+    return [piece for piece in pieces if piece[2].strip()]
 
 
 def _words(state: _State, cues: Cues) -> list[tuple[int, str, PartCue]]:
