@@ -50,6 +50,10 @@ def validate(*, problems: Path, reference: Path | None = None) -> list[str]:
     return validation.validate(load_key(problems=problems, reference=reference))
 
 
+UPLOAD_FILE_SUFFIXES = (locate.ARCHIVE_SUFFIX, *locate.ANSWER_SUFFIXES, *locate.WRITEUP_SUFFIXES, locate.PDF_SUFFIX)
+"""A file given as the path to grade is one submission: a zip, an answers file or a write-up."""
+
+
 def find_submissions(path: Path) -> list[Path]:
     """What the submissions under ``path`` are: ``path`` itself when it holds answers at its
     top, is a .zip or an answers file, or holds a single folder or .zip (an upload with its
@@ -58,7 +62,7 @@ def find_submissions(path: Path) -> list[Path]:
     answers sit inside it (see :mod:`autograder.locate`). One where nothing is found still
     gets a results.json saying so."""
     if path.is_file():
-        if path.suffix.lower() in (locate.ARCHIVE_SUFFIX, *locate.ANSWER_SUFFIXES, *locate.WRITEUP_SUFFIXES, locate.PDF_SUFFIX):
+        if path.suffix.lower() in UPLOAD_FILE_SUFFIXES:
             return [path]
         raise ConfigError(f"{path}: not a folder, a .zip, an answers file or a write-up")
     if not path.is_dir():
