@@ -55,8 +55,9 @@ UPLOAD_FILE_SUFFIXES = (locate.ARCHIVE_SUFFIX, *locate.ANSWER_SUFFIXES, *locate.
 
 
 def find_submissions(path: Path) -> list[Path]:
-    """What the submissions under ``path`` are: ``path`` itself when it holds answers at its
-    top, is a .zip or an answers file, or holds a single folder or .zip (an upload with its
+    """What the submissions under ``path`` are: ``path`` itself when it holds answers (or one
+    write-up, :func:`~autograder.locate.writeup_at_top`) at its top, is a .zip, an answers file
+    or a write-up, or holds a single folder or .zip (an upload with its
     answers nested, ``homework/answers.yaml``); else each child folder and each .zip file is one
     submission (a Gradescope export, an LMS download of one zip per student), wherever its
     answers sit inside it (see :mod:`autograder.locate`). One where nothing is found still

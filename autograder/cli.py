@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         nargs="?",
         default=Path("submissions"),
-        help="a submission folder (holding answers.yaml) or a folder of them (default: submissions)",
+        help="a submission folder (holding answers.yaml or one write-up) or a folder of them (default: submissions)",
     )
     _add_problems(grade)
     _add_reference(grade)
