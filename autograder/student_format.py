@@ -9,8 +9,9 @@ it, and the set refuses to be graded (:data:`GRADING_REFUSED`).
 Question keys kept: ``id``, ``title``, ``statement``, ``symbols``, ``aliases``,
 ``functions`` (the reader's vocabulary; the statement is the student's anyway), ``cues``
 (how a write-up announces the question). Part keys kept: ``kind``, ``title``, ``prompt``,
-``points``, ``symbols``, ``functions``, ``cues`` (how a write-up announces it) and ``example`` (written into every part, as grading computes it, so a format example
-never needs the answers to be chosen). Dropped: ``rules`` (known answers and their
+``points``, ``symbols``, ``functions``, ``cues`` (how a write-up announces it) and
+``example`` (written into every part, as grading computes it, so a format example never
+needs the answers to be chosen). Dropped: ``rules`` (known answers and their
 messages), ``accept`` / ``reject`` (sample answers), ``show_reference``.
 
 Each kind's parameters, field by field (:data:`POLICIES`; a test checks every field of

@@ -140,9 +140,9 @@ def _part(qid: str, part: Part) -> PartCue:
         else []
     )
     words += [(len(segments) - 1, word.lower()) for word in part.cues.words]
-    lines: tuple[re.Pattern[str], ...] = ()
+    lines = tuple(re.compile(_cue_pattern(line)) for line in part.cues.lines if "___" in line)
     if part.kind == "code_blanks" and part.cues.align == "template":
-        lines = template_lines(part)
+        lines += template_lines(part)
     return PartCue(
         id=part.id,
         question=qid,
@@ -172,6 +172,16 @@ def template_lines(part: Part) -> tuple[re.Pattern[str], ...]:
         if f"___({blank})___" in line:
             patterns.append(re.compile(_line_pattern(line.split("#", 1)[0].strip(), blank)))
     return tuple(patterns)
+
+
+def _cue_pattern(line: str) -> str:
+    """A ``lines:`` cue (``k = ___``) as a pattern: its tokens in order, the value where ``___`` is,
+    then nothing, or padding or a parenthesis after a space (``W_k: [d, k]    (B: shared)``)."""
+    before, _, after = line.strip().partition("___")
+    pieces = [re.escape(token) for token in _TOKEN.findall(before)]
+    pieces.append(r"(?P<value>.+?)")
+    pieces += [re.escape(token) for token in _TOKEN.findall(after)]
+    return r"\s*".join(pieces) + r"(?:\s{2,}.*|\s+\(.*)?"
 
 
 def _line_pattern(line: str, blank: str) -> str:
