@@ -136,8 +136,9 @@ def test_gradescope_run_grades_a_writeup_the_same_way(tmp_path: Path, key: Answe
     assert tests["algo.graph"]["status"] == "passed"
     assert "Found in your write-up: hw/chat.txt, line 6" in tests["algo.sort"]["output"]
     assert "extracted from your write-up hw/chat.txt" in data["output"]
-    local = Grading(key).grade_folder(root / "submission")
-    assert data["score"] == pytest.approx(local.score)
+    [local] = api.grade(root / "submission", key=key, out=tmp_path / "out")
+    written = json.loads((tmp_path / "out" / local.submission / "results.json").read_text(encoding="utf-8"))
+    assert (written["score"], written["tests"], written["output"]) == (data["score"], data["tests"], data["output"])
 
 
 def test_low_confidence_makes_the_part_wait_for_review_with_provisional_points(tmp_path: Path, key: AnswerKey) -> None:
