@@ -340,3 +340,49 @@ def test_a_rule_gives_partial_credit_for_a_symbol_declared_for_the_part_only(
     assert result.score == score
     if verdict == "partial":
         assert "d_k is the transformer paper's name" in result.feedback
+
+
+# --- 7. Q3(b) as changed lines -------------------------------------------------------------
+
+W_V = "self.W_v = nn.Linear(in_features=d_model, out_features=2 * d_model)"
+W_O = "self.W_o = nn.Linear(2 * d_model, d_model)"
+SPLIT = "return x.view(batch_size, seq_length, self.num_heads, -1).transpose(1, 2)"
+COMBINE = "return x.transpose(1, 2).contiguous().view(batch_size, seq_length, -1)"
+
+CHANGED_LINES = [
+    # (answer, verdict, feedback fragment)
+    (f"{W_V}\n{W_O}\n{SPLIT}\n{COMBINE}", "correct", "Correct: your class runs"),
+    (
+        f"    {W_V}\n    {W_O}\n\n    def split_heads(self, x):\n        {SPLIT}\n"
+        f"    def combine_heads(self, x):\n        # any number of heads\n        {COMBINE}\n",
+        "correct",
+        "Correct: your class runs",
+    ),
+    (f"```python\n{W_V}\n{W_O}\n```", "incorrect", "raised in split_heads"),  # W_o alone does not run
+    (f"{W_O}\nreturn output", "needs_review", "(return output) matches 2 statements of mha_template.py"),
+    ("self.W_x = nn.Linear(2 * d_model, d_model)", "needs_review", "matches no statement of mha_template.py"),
+    (f"{W_O}\nself.W_o = nn.Linear(d_model, d_model)", "needs_review", "both replace line 19"),
+    (f"{W_O}\nfor head in range(3): pass", "needs_review", "only single statements can be placed"),
+]
+
+
+@pytest.mark.parametrize(("text", "verdict", "fragment"), CHANGED_LINES)
+def test_changed_lines_are_applied_to_the_template_and_run(
+    grade_hw9: Grade, text: str, verdict: str, fragment: str
+) -> None:
+    result = grade_hw9("q3.b", text)
+    assert result.verdict == verdict, result.feedback
+    assert fragment in result.feedback
+    if verdict != "needs_review":
+        assert result.feedback.startswith("Read as changes to mha_template.py: line 18 → " + W_V)
+        assert f"; line 19 → {W_O}" in result.feedback
+        assert result.answer_as_read is not None and "changed line" in result.answer_as_read
+    else:
+        assert "could not be applied to mha_template.py" in result.feedback
+        assert result.score == 0
+
+
+def test_prose_is_not_taken_for_changed_lines(grade_hw9: Grade) -> None:
+    result = grade_hw9("q3.b", "Change W_o so that it takes 2 * d_model inputs.")
+    assert result.verdict == "unreadable"
+    assert "not valid Python" in result.feedback

@@ -14,21 +14,29 @@ All comparisons happen here, on the plain numbers the sandbox returns. When a ca
 fails, the feedback quotes the real exception and names the function and line that
 raised it, and each case is named in the spec's own words (its sizes, or ``describe``).
 
-Params: those of :class:`~autograder.graders._modules.CodeSpec`, plus ``attributes``
-and ``partial_credit``.
+With ``base`` (a file next to the spec, e.g. the class template whose blanks other
+``code_blanks`` parts fill), an answer may give only its changed lines; they are put in
+place by :mod:`autograder.graders._patch` (the base's blanks filled with those parts'
+reference answers) and the patched class runs as a whole answer does. Lines that cannot
+be placed unambiguously make the part ``needs_review``, with the line named.
+
+Params: those of :class:`~autograder.graders._modules.CodeSpec`, plus ``attributes``,
+``partial_credit`` and ``base``.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from autograder.graders import _modules
+from autograder.graders import _modules, _patch, code_blanks
 from autograder.graders.base import GraderKind
 from autograder.mathread import Unreadable
-from autograder.problem import Part
+from autograder.problem import Part, ProblemSet
 from autograder.result import Outcome
 from autograder.sandbox import RunResult
 
@@ -69,6 +77,7 @@ NOT_PYTHON = "This is not valid Python: {message} (line {line})."
 NO_CLASS = "No class named {name} is defined here."
 NO_FUNCTION = "No function named {name} is defined here."
 FORBIDDEN = "The question asks you not to use {name} (line {line})."
+NOT_PLACED = "Your changed lines could not be applied to {base}: {problem} An instructor will grade this part."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,11 +86,19 @@ class Params(_modules.CodeSpec):
     """Dotted attribute of an instance → the value the question fixes (``conv.out_channels: 16``)."""
     partial_credit: float = 0.5
     """Provisional credit when the class runs with the right shape but cannot be compared."""
+    base: str = ""
+    """A file next to the spec (``model_template.py``) that an answer giving only changed lines is
+    applied to; its blanks ``___(x)___`` are filled with the reference answers of the
+    ``code_blanks`` parts whose template it is. Empty: only a whole class (or function) is read."""
+    base_source: str = field(default="", metadata={"internal": True})
+    """The base with its blanks filled (filled at bind)."""
 
 
 @dataclass(frozen=True)
 class Code:
     source: str
+    patch: _patch.Patched | None = None
+    """Changed lines put in the spec's base (:attr:`source` is then the patched program)."""
 
     @property
     def lines(self) -> int:
@@ -89,7 +106,15 @@ class Code:
 
 
 def read(text: str, part: Part) -> Code:
-    """Check that the text is Python that defines the class or function; nothing is run here."""
+    """Check that the text is Python that defines the class or function (or, with a ``base``,
+    changed lines of it); nothing is run here."""
+    try:
+        return _whole(text, part)
+    except Unreadable as unread:
+        return _changed_lines(text, part, unread)
+
+
+def _whole(text: str, part: Part) -> Code:
     params: Params = part.params
     if len(text) > MAX_SOURCE_CHARS:
         raise Unreadable(f"The code is {len(text):,} characters long; at most {MAX_SOURCE_CHARS:,} are read.")
@@ -113,6 +138,50 @@ def read(text: str, part: Part) -> Code:
     return Code(text)
 
 
+def _changed_lines(text: str, part: Part, unread: Unreadable) -> Code:
+    """An answer that is not the whole class, read as changed lines of the spec's base."""
+    params: Params = part.params
+    if not params.base or not _patch.looks_like_lines(text):
+        raise unread
+    base = params.base_source or _base_file(part)
+    if not base:
+        raise unread
+    patched = _patch.apply(text, base, params.base)
+    return Code(patched.source or text, patched)
+
+
+def _base_file(part: Part) -> str:
+    """The base as written (blanks unfilled), before bind (``autograder check``)."""
+    try:
+        return str((part.folder / part.params.base).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def bind(part: Part, problems: ProblemSet, readings: Mapping[str, Any]) -> Params:
+    """Fill the base's blanks with the reference answers of the code_blanks parts of that template."""
+    params: Params = part.params
+    if not params.base:
+        return params
+    path = part.folder / params.base
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ValueError(f"base: cannot read {path}: {error.strerror}") from None
+    for other in problems.parts:
+        if other.kind == "code_blanks" and other.params.template == params.base and other.id in readings:
+            blank = f"___({other.params.blank})___"
+            source = source.replace(blank, code_blanks.operand(readings[other.id].text))
+    left = _patch.BLANK.findall(source)
+    if left:
+        raise ValueError(f"base {params.base}: no reference answer for blank(s) {', '.join(sorted(set(left)))}")
+    try:
+        _patch.key_lines(source)
+    except SyntaxError as error:
+        raise ValueError(f"base {params.base}: not Python ({error.msg}, line {error.lineno})") from None
+    return dataclasses.replace(params, base_source=source)
+
+
 def _defined(node: ast.AST) -> set[str]:
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return {node.name}
@@ -130,6 +199,17 @@ def _call(params: Params) -> str:
 
 
 def grade(answer: Code, reference: Code, part: Part) -> Outcome:
+    params: Params = part.params
+    if answer.patch is not None and answer.patch.problem:
+        message = NOT_PLACED.format(base=params.base, problem=answer.patch.problem)
+        return Outcome("needs_review", 0.0, message, "module:lines_not_placed")
+    outcome = _graded(answer, reference, part)
+    if answer.patch is not None:
+        return dataclasses.replace(outcome, feedback=f"{answer.patch.summary(params.base)} {outcome.feedback}")
+    return outcome
+
+
+def _graded(answer: Code, reference: Code, part: Part) -> Outcome:
     params: Params = part.params
     what = _what(params)
     banned = _forbidden(answer, params)
@@ -350,6 +430,11 @@ def matches(answer: Code, other: Code, part: Part) -> bool:
 
 
 def show(answer: Code) -> str:
+    if answer.patch is not None and answer.patch.problem:
+        return f"changed lines that could not be placed: {answer.patch.problem}"
+    if answer.patch is not None:
+        lines = len(answer.patch.changes)
+        return f"Python source, {answer.lines} lines ({lines} changed line{'s' if lines != 1 else ''} applied)"
     return f"Python source, {answer.lines} lines"
 
 
@@ -373,6 +458,7 @@ KIND = GraderKind(
     group_key=group_key,
     example="the whole class (or function), inline or as {file: model.py}",
     warm_up=_modules.prestart,
+    bind=bind,
     runs_code=True,
     check_reference=check_reference,
 )
