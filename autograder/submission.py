@@ -68,9 +68,10 @@ class Submission:
 
     def attempt(self, answer_id: str) -> Attempt | None:
         """The write-up's attempt that became ``answers[answer_id]``; None for answers.yaml."""
-        if self.extraction is None or answer_id not in self.extraction.parts:
+        extracted = None if self.extraction is None else self.extraction.parts.get(answer_id)
+        if extracted is None or not extracted.attempts:
             return None
-        return self.extraction.parts[answer_id].at(self.stage)
+        return extracted.at(self.stage)
 
 
 def from_extraction(

@@ -352,3 +352,15 @@ def test_a_refused_pdf_says_what_was_expected_and_what_the_upload_held(tmp_path:
     assert "Your upload contained: report.pdf, data/x.csv." in result.messages
     assert "report.pdf: a PDF's text layer garbles math" in result.messages[-1]
     assert result.writeup == "" and {part.verdict for part in result.parts} == {"unanswered"}
+
+
+def test_a_part_listed_with_no_attempt_counts_as_not_found(tmp_path: Path, key: AnswerKey) -> None:
+    def reader(path: Path, problems: ProblemSet) -> Extraction:
+        return Extraction(path.name, "markdown", {"algo.sort": Extracted("algo.sort", ())})
+
+    submission = locate.load_answers(make(tmp_path / "max", {"a.md": "x"}), key.problems, reader=reader)
+    assert submission.attempt("algo.sort") is None and "algo.sort" not in submission.answers
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(locate, "read_writeup", reader)
+        part = parts_of(Grading(key).grade_folder(tmp_path / "max"))["algo.sort"]
+    assert (part.verdict, part.attempts) == ("unanswered", 0) and "Nothing was found" in part.feedback
