@@ -67,6 +67,14 @@ class QuestionCue:
     def prefixes(self) -> set[tuple[str, ...]]:
         return {part.segments[:depth] for part in self.parts for depth in range(len(part.segments) + 1)}
 
+    def order(self) -> dict[tuple[str, ...], int]:
+        """Every prefix's place in the spec's order (``()`` first): how a write-up walks the parts."""
+        places: dict[tuple[str, ...], int] = {}
+        for part in self.parts:
+            for depth in range(len(part.segments) + 1):
+                places.setdefault(part.segments[:depth], len(places))
+        return places
+
     def resolve(self, path: tuple[str, ...]) -> PartCue | None:
         """The one part a section path names (the path is its segments or a prefix only it has)."""
         found = [part for part in self.parts if part.segments[: len(path)] == path]

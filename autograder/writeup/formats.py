@@ -586,7 +586,10 @@ def _typeset(template: str, count: int) -> str:
     return template
 
 
-_OPTIONS_SPAN = 2000
+_OPTIONS_SPAN = 500
+"""How far an option group ``[…]`` may reach (an enumerate's label, a listing's language)."""
+_OPTIONS = re.compile(r"\[(?P<inside>(?:\{[^{}\n]*\}|[^\[\]{}\n]){0," + str(_OPTIONS_SPAN) + r"})\]")
+_LIST_DEPTH = 8
 _BRACE_TOKEN = re.compile(r"\\(?:verb|lstinline)\*?(?P<delim>[^A-Za-z{\s])|\\.|[{}]", re.S)
 
 
@@ -618,6 +621,8 @@ class _Tex:
         self.blocks: list[Block] = []
         self.paragraph: list[tuple[int, str]] = []
         self.lists: list[_ListLevel] = []
+        self.too_deep = 0
+        """Lists opened beyond :data:`_LIST_DEPTH` (LaTeX stops at 4 enumerates), not tracked."""
         self.braces = _matching_braces(text)
         self.found: dict[str, tuple[int, int]] = {}
 
@@ -642,7 +647,8 @@ class _Tex:
     def group(self, position: int, opening: str = "{", closing: str = "}") -> tuple[str, int] | None:
         """The brace-balanced group starting at ``position`` (after spaces): ``(inside, end)``.
         Braces are matched once for the whole text (linear even for a hostile text of unclosed
-        ``{``); an option group ``[…]`` is looked for in the next :data:`_OPTIONS_SPAN` characters."""
+        ``{``); an option group ``[…]`` is one line of at most :data:`_OPTIONS_SPAN` characters, braces
+        allowed one deep (``[label=\\textbf{\\alph*}]``)."""
         while position < len(self.text) and self.text[position] in " \t\n":
             position += 1
         if position >= len(self.text) or self.text[position] != opening:
@@ -650,13 +656,8 @@ class _Tex:
         if opening == "{":
             end = self.braces.get(position)
             return None if end is None else (self.text[position + 1 : end], end + 1)
-        depth = 0
-        for index in range(position, min(len(self.text), position + _OPTIONS_SPAN)):
-            char = self.text[index]
-            depth += (char == opening) - (char == closing)
-            if depth == 0:
-                return self.text[position + 1 : index], index + 1
-        return None
+        options = _OPTIONS.match(self.text, position)
+        return (options["inside"], options.end()) if options else None
 
     def find(self, needle: str, start: int) -> int:
         """``text.find(needle, start)``, remembered: many openings with no closing stay linear."""
@@ -683,7 +684,9 @@ class _Tex:
         if match["begin"]:
             return self.begin(match["begin"], match)
         if match["end"]:
-            if match["end"] in _LISTS and self.lists:
+            if match["end"] in _LISTS and self.too_deep:
+                self.too_deep -= 1
+            elif match["end"] in _LISTS and self.lists:
                 self.lists.pop()
             self.flush()
             return match.end()
@@ -752,7 +755,10 @@ class _Tex:
         self.flush()
         if env in _LISTS:
             bracket = self.group(after, "[", "]") if self.text[after : after + 1] == "[" else None
-            self.lists.append(_ListLevel(env, _list_template(bracket[0] if bracket else "", self.depth())))
+            if len(self.lists) >= _LIST_DEPTH:
+                self.too_deep += 1
+            else:
+                self.lists.append(_ListLevel(env, _list_template(bracket[0] if bracket else "", self.depth())))
             return bracket[1] if bracket else after
         return after
 

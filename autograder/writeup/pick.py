@@ -199,6 +199,9 @@ def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
     for unit in reversed(units):
         if not unit.cued or unit.kind != "prose":
             continue
+        bold = unit.text.split("**")[0].strip(" :=-") if "**" in unit.text else ""
+        if bold and _reads(clean_answer(bold, part.kind), part):  # "C = value** → shape …"
+            return [Candidate(clean_answer(bold, part.kind), unit, "cue-line", "medium")]
         text = clean_answer(_EMPHASIS.sub("", unit.text).strip(" :=-"), part.kind)
         leading = _LEADING_MATH.match(text) or _LEADING_MATH.match(text + ".")
         if leading is not None and _PROSE.search(_INLINE_MATH.sub(" ", text)):
@@ -290,8 +293,27 @@ def code_span(match: re.Match[str]) -> str:
     return text.strip()
 
 
+def _indented(units: Sequence[Unit]) -> list[Unit]:
+    """Runs of prose lines indented by four spaces or a tab (Markdown's indented code), as code."""
+    runs: list[list[Unit]] = []
+    previous = None
+    for unit in units:
+        if unit.kind == "prose" and unit.text.startswith(("    ", "\t")):
+            if runs and previous is not None and previous in runs[-1] and unit.first_line <= previous.last_line + 2:
+                runs[-1].append(unit)
+            else:
+                runs.append([unit])
+        previous = unit
+    return [
+        Unit(run[0].turn, "code", "\n".join(line.text for line in run), run[0].first_line, run[-1].last_line)
+        for run in runs
+    ]
+
+
 def _last_code(units: Sequence[Unit], short: bool = False) -> list[Candidate]:
     codes = [unit for unit in units if unit.kind == "code" and unit.text.strip()]
+    if not codes:
+        codes = _indented(units)
     if short:
         codes = [unit for unit in codes if len(unit.text.strip().splitlines()) <= 3]
     if not codes:

@@ -395,11 +395,13 @@ def _relative(address: _Address, state: _State, cues: Cues) -> str | None:
     """``(b)`` in the current question: deepest first (``(ii)`` after ``(b)`` is ``b.ii``)."""
     wanted = address.segments[:-1] if address.is_range else address.segments
     if state.question is not None:
-        prefixes = cues.question(state.question).prefixes()
-        for depth in range(len(state.path), -1, -1):
-            path = state.path[:depth] + wanted
-            if path in prefixes:
-                return _move(state, state.question, path, address.rest)
+        order = cues.question(state.question).order()
+        here = order.get(state.path, 0)
+        valid = [state.path[:depth] + wanted for depth in range(len(state.path), -1, -1)]
+        valid = [path for path in valid if path in order]
+        forward = [path for path in valid if order[path] > here]
+        if valid:  # "(b)" after blank (h) of part (a) is part (b), not blank (b): write-ups move on
+            return _move(state, state.question, (forward or valid)[0], address.rest)
         return None
     owners = [question for question in cues.questions if wanted in question.prefixes()]
     if len(owners) == 1:
