@@ -117,6 +117,10 @@ class _State:
     path: tuple[str, ...] = ()
     level: int = 0
     """Heading level that set the question (a deeper numbered heading is a step, not a question)."""
+    heading: int = 0
+    """The level of the heading being read (0: not a heading)."""
+    part_level: int = 0
+    """Heading level that set the current part (a heading as high starts no sub-part of it); 0: no heading."""
 
 
 @dataclass(frozen=True)
@@ -310,6 +314,7 @@ def detect(
     """The (question, path, text) pieces of one line, updating ``state``: a cue at its start
     moves to its section, a sub-part word further on (``…; space: O(N)``) splits it."""
     line = clean(text, label)
+    state.heading = level if heading else 0
     rest = _line_cue(line, heading, level, state, cues)
     if rest is None:
         rest = text
@@ -321,10 +326,9 @@ def _line_cue(line: str, heading: bool, level: int, state: _State, cues: Cues) -
     for finder in (_address_cue, _marker_cue, _name_cue, _alias_cue, _word_cue):
         rest = finder(line, heading, level, state, cues)
         if rest is not None:
-            if heading:
-                state.level = (
-                    level if state.level == 0 or finder is _address_cue or finder is _name_cue else state.level
-                )
+            if heading and (state.level == 0 or finder in (_address_cue, _name_cue)):
+                state.level = level
+            state.part_level = level if heading else 0
             return _REST_START.sub("", rest)
     return None
 
@@ -397,7 +401,10 @@ def _relative(address: _Address, state: _State, cues: Cues) -> str | None:
     if state.question is not None:
         order = cues.question(state.question).order()
         here = order.get(state.path, 0)
-        valid = [state.path[:depth] + wanted for depth in range(len(state.path), -1, -1)]
+        deepest = len(state.path)
+        if state.heading and state.part_level and state.heading <= state.part_level:
+            deepest -= 1  # "## (b)" after "## (a)" is its sibling, never its sub-part
+        valid = [state.path[:depth] + wanted for depth in range(max(deepest, 0), -1, -1)]
         valid = [path for path in valid if path in order]
         forward = [path for path in valid if order[path] > here]
         if valid:  # "(b)" after blank (h) of part (a) is part (b), not blank (b): write-ups move on
