@@ -27,15 +27,23 @@ def extract(document: Document, problems: ProblemSet) -> Extraction:
     cues = compile_cues(problems)
     segmented = segment(document, cues)
     units = _units_by_part(segmented.sections, cues)
+    implied = _implied(segmented.sections, cues, units)
     aligned = _aligned(segmented.sections, cues)
     tagged, messages = _tagged(segmented, problems, document.format)
     parts: dict[str, Extracted] = {}
     for part in problems.parts:
         cue = cues.part(part.id)
-        exchanges = sorted(set(units.get(part.id, {})) | set(aligned.get(part.id, {})) | set(tagged.get(part.id, {})))
+        exchanges = sorted(
+            set(units.get(part.id, {}))
+            | set(aligned.get(part.id, {}))
+            | set(tagged.get(part.id, {}))
+            | set(implied.get(part.id, {}))
+        )
         attempts = []
         for exchange in exchanges:
             picked = _pick_one(part, cue, units, aligned, tagged, exchange)
+            if picked is None and exchange in implied.get(part.id, {}):
+                picked = _pick_implied(part, cue, implied[part.id][exchange])
             if picked is not None:
                 attempts.append(_attempt(picked, part, document))
         if attempts:
@@ -66,6 +74,38 @@ def _pick_one(
             return Picked(marked[-1], "low", tuple(texts[:-1]), f"{len(texts)} different tagged answers")
         return Picked(marked[-1], "high")
     return pick(units.get(part.id, {}).get(exchange, []), part, cue, aligned.get(part.id, {}).get(exchange, []))
+
+
+def _pick_implied(part: Part, cue: PartCue, units: list[Unit]) -> Picked | None:
+    found = pick(units, part, cue)
+    if found is None:
+        return None
+    return Picked(found.candidate, "low", found.others, IMPLIED)
+
+
+IMPLIED = "not announced: taken as the question's first part, whose text precedes the next part's cue"
+
+
+def _implied(
+    sections: Sequence[Section], cues: Cues, found: Mapping[str, Mapping[int, list[Unit]]]
+) -> dict[str, dict[int, list[Unit]]]:
+    """A question's opening text as its first part's answer when the write-up announces only the
+    later parts (``Problem 2`` … ``(b)`` …): kept, at low confidence (reviewed, never silent)."""
+    implied: dict[str, dict[int, list[Unit]]] = {}
+    for index, section in enumerate(sections):
+        if section.question is None or section.path or not section.units:
+            continue
+        question = cues.question(section.question)
+        first = question.parts[0]
+        if len(question.parts) < 2 or section.exchange in found.get(first.id, {}):
+            continue
+        following = next((later for later in sections[index + 1 :] if later.units), None)
+        if following is None or (following.exchange, following.question) != (section.exchange, section.question):
+            continue
+        if not following.path or first.segments[: len(following.path)] == following.path:
+            continue
+        implied.setdefault(first.id, {}).setdefault(section.exchange, []).extend(section.units)
+    return implied
 
 
 def _units_by_part(sections: Sequence[Section], cues: Cues) -> dict[str, dict[int, list[Unit]]]:

@@ -55,6 +55,13 @@ _BIG_O = re.compile(
 )
 _CHAINED = re.compile(r"^[\s=]*(?:\\approx|≈|=)?[\s=]*$")
 _PROSE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")
+_NON_ANSWER = re.compile(
+    r"\b(?:skip(?:ped)?|will come back|come back to (?:it|this)|todo|tbd|not (?:yet )?(?:answered|done|attempted)|"
+    r"no answer|did not (?:do|answer|attempt))\b",
+    re.I,
+)
+NON_ANSWER_CHARS = 120
+"""A free-text section this short that says it was left out is no answer."""
 _EMPHASIS = re.compile(r"\*\*|__")
 _EQUATION_NUMBER = re.compile(r"(?:\\quad|\\qquad|\\tag)\s*\{?\(?\d+\)?\}?\s*\.?\s*$")
 
@@ -322,7 +329,11 @@ def _last_code(units: Sequence[Unit], short: bool = False) -> list[Candidate]:
 
 
 def _prose(units: Sequence[Unit]) -> list[Candidate]:
-    """The section's prose with its short stated math, without code or derivations."""
+    """The section's prose with its short stated math, without code or derivations; none when
+    all it says is that the part was left out (``skipped for now``)."""
+    text = " ".join(unit.text for unit in units if unit.kind == "prose")
+    if len(text) <= NON_ANSWER_CHARS and _NON_ANSWER.search(text):
+        return []
     pieces = []
     kept: list[Unit] = []
     wanted = ("prose",) if any(unit.kind == "prose" for unit in units) else ("prose", "heading")
