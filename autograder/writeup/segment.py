@@ -228,14 +228,19 @@ def _user_turn(turn: Turn, index: int, state: _State, cues: Cues) -> set[str]:
         question = _mentioned(text, cues) or _restated(text, cues)
         if question is not None and question != state.question:
             _move(state, question, (), "")
-            named |= _inline_named(text, state, cues)
+            named = _inline_named(text, state, cues)  # "(a)" was read in the previous question
     return named
 
 
 def _mentioned(text: str, cues: Cues) -> str | None:
-    """The one question a user turn names inside its text (``Please solve Q1 (a)``)."""
+    """The one question a user turn names inside its text (``Please solve Q1 (a)``, or its title)."""
     numbers = {match.group(1) for match in _MENTION.finditer(text)}
     found = {question.id for number in numbers for question in [cues.by_number(number)] if question is not None}
+    if not found:  # "Next: argmax attention." names it by its title
+        flat = norm(text)
+        found = {
+            question.id for question in cues.questions if len(question.names[0]) >= 8 and question.names[0] in flat
+        }
     return found.pop() if len(found) == 1 else None
 
 
