@@ -26,8 +26,9 @@ A shape error is a wrong answer, explained ("A @ B multiplies [N, C] by
 
 The same formula in math notation (LaTeX or Unicode: ``φ(Q)(φ(K)ᵀV) / (φ(Q)φ(K)ᵀ1)``,
 ``\\frac{…}{…}``, and the row-wise form ``V'_i = Σ_j φ(Q_i)ᵀφ(K_j)V_j / Σ_j φ(Q_i)ᵀφ(K_j)``)
-is read by :mod:`autograder.graders._matrix_math` and evaluated on the same random matrices;
-a row-wise formula gives row i of the result, so it is compared with the whole reference.
+is read by :mod:`autograder.graders._matrix_math` when the spec sets ``math_notation`` (a
+question that asks for numpy notation leaves it off), and evaluated on the same random
+matrices; a row-wise formula gives row i of the result, compared with the whole reference.
 
 Security: the answer is read by the shared Python-notation reader
 (:mod:`autograder.mathread.pycode`) with the whitelist :data:`SYNTAX`, then
@@ -36,7 +37,7 @@ never compiled, executed or evaluated. No attribute other than ``.T``,
 ``.sum``, the spellings above (rewritten in the tree before the check) and a
 module prefix of an allowed function is accepted, so no dunder can be reached.
 
-Params: ``matrices``, ``feature_maps``, ``sizes``, ``known_wrong``, ``draws``.
+Params: ``matrices``, ``feature_maps``, ``sizes``, ``known_wrong``, ``draws``, ``math_notation``.
 """
 
 from __future__ import annotations
@@ -117,6 +118,11 @@ LATEX = (
     "or in the Python-like notation: @ for matrix products, .T for a transpose{feature}, "
     "/ for elementwise division, .sum(1) or .sum(axis=1, keepdims=True) for sums."
 )
+NOT_NUMPY = (
+    "This looks like LaTeX, which cannot be read here. Write the matrix expression in the Python-like "
+    "notation: @ for matrix products, .T for a transpose{feature}, "
+    "/ for elementwise division, .sum(1) or .sum(axis=1, keepdims=True) for sums."
+)
 LATEX_FEATURE = ", {name}({matrix}) for the feature map {name} of each row of {matrix}"
 NOT_PYTHON = "This is not a matrix expression in the Python-like notation: {detail}."
 NOT_ALLOWED = (
@@ -185,6 +191,9 @@ class Params:
     """Expression → message, for a typical mistake recognized by its values (a missing normalizer)."""
     draws: int = 3
     """How many random sets of matrices both expressions are compared on."""
+    math_notation: bool = False
+    """Also read the formula in math notation (``φ(Q)(φ(K)ᵀV) / (φ(Q)φ(K)ᵀ1)``, LaTeX, and the
+    row-wise ``V'_i = Σ_j …``), compared by value like the numpy-like notation."""
     axis_sizes: dict[str, int] = field(default_factory=dict, metadata={"internal": True})
     """Every axis name's size (filled at load)."""
     known: tuple[tuple[MatrixExpression, str], ...] = field(default=(), metadata={"internal": True})
@@ -252,6 +261,11 @@ def read_matrix_expression(text: str, params: Params) -> MatrixExpression:
     if len(text) > MAX_CHARS:
         raise Unreadable(TOO_LONG.format(length=len(text), limit=MAX_CHARS))
     stripped = text.strip()
+    if not params.math_notation:
+        if "\\" in stripped or "$" in stripped:  # before the reader's clean-up, which drops $...$
+            where = stripped.find("\\") if "\\" in stripped else stripped.find("$")
+            raise Unreadable(NOT_NUMPY.format(feature=_latex_feature(params)), stripped[:200], where)
+        return _read_python(stripped, params)
     if _matrix_math.looks_like_math(stripped):  # before the reader's clean-up, which drops $...$
         return _read_math(stripped, params)
     try:

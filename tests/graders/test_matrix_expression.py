@@ -105,9 +105,8 @@ UNREADABLE = [
     ("[x for x in V]", "found a list comprehension"),
     ("'V'", "found text in quotes"),
     ("V[0]", "Indexing can only add axes"),
-    # Math notation is read (tests/test_writeup_math.py); what it cannot read says so.
-    (r"\phi(Q) \otimes (\phi(K)^T V)", "This looks like math notation"),
-    ("$phi(Q) \\hat V$", "This looks like math notation"),
+    (r"\phi(Q) (\phi(K)^T V)", "This looks like LaTeX"),
+    ("$phi(Q)$", "This looks like LaTeX"),
     ("phi(K)^T @ V", "^ is neither a transpose nor a power"),
     ("q @ K.T", "did you mean Q?"),
     ("softmax(Q @ K.T) @ V", "'softmax' is not a function"),
@@ -218,14 +217,14 @@ def test_bad_params(raw: dict[str, Any], fragment: str) -> None:
 def test_messages_name_the_parts_own_matrices_and_feature_maps() -> None:
     part = make_part({"matrices": {"X": ["N", "D"], "Y": ["D", "M"]}, "feature_maps": {"g": "C"}})
     with pytest.raises(Unreadable) as caught:
-        mx.read(r"$g(X) \otimes Y$", part)
+        mx.read(r"$g(X) \cdot Y$", part)
     assert "g(X) for the feature map g of each row of X" in caught.value.message
     with pytest.raises(Unreadable) as caught:
         mx.read("g @ Y", part)
     assert caught.value.message == "g is a function of a matrix: write g(X)."
     plain = make_part({"matrices": {"X": ["N", "D"]}})
     with pytest.raises(Unreadable) as caught:
-        mx.read(r"X \otimes X", plain)
+        mx.read(r"X \cdot X", plain)
     assert "feature map" not in caught.value.message
 
 
