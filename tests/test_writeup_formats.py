@@ -73,6 +73,8 @@ def test_a_bold_label_with_more_bold_keeps_the_rest() -> None:
         "**Apply Argmax:** the maximum score is 11.",
         "## Model Performance Summary",
         "Model: Gemini 2.5 Pro",
+        "**Model:** GPT-4o.",
+        "## Assistant: Claude",
         "Note: the user can re-prompt.",
         "Users: many of them.",
         "Username: alice",
@@ -218,6 +220,13 @@ def test_markdown_blocks_with_their_lines() -> None:
     )
 
 
+@pytest.mark.parametrize(("underline", "level"), [("===", 1), ("---", 2), ("- - -", 0)])
+def test_a_setext_heading_is_a_heading(underline: str, level: int) -> None:
+    blocks = _read(f"Part (a)\n{underline}\n\nThe answer.\n").turns[0].blocks
+    title = Block("heading", "Part (a)", 1, 2, level=level) if level else Block("prose", "Part (a)", 1, 1)
+    assert blocks == (title, Block("prose", "The answer.", 4, 4))
+
+
 def test_an_unclosed_display_math_ends_at_the_blank_line() -> None:
     blocks = _read("$$ x = \n 1\n\nAfter.\n").turns[0].blocks
     assert blocks == (Block("math", "x =\n 1", 1, 2), Block("prose", "After.", 4, 4))
@@ -297,12 +306,12 @@ E = mc^2 \label{eq:e}
 x = 1  % not a comment
 \end{lstlisting}
 \answer{q3.b}{\verb|y = x @ w|}
-\begin{answer}{q3.c}
+\begin{answerblock}{q3.c}
 \begin{lstlisting}
 def f(x):
     return {x}
 \end{lstlisting}
-\end{answer}
+\end{answerblock}
 \paragraph{Notes} final words.
 \end{document}
 ignored after the end
@@ -384,6 +393,13 @@ def test_itemize_and_nested_enumerate_depths() -> None:
     assert [block.text for block in _tex(text)] == ["- dot", "1. a", "(a) b"]
 
 
+def test_the_documented_definition_compiles_away() -> None:
+    preamble = "\\documentclass{article}\n\\usepackage{listings}\n" + formats.ANSWER_MACRO_DEFINITION
+    body = "\\begin{document}\n\\begin{figure}[h]\nA figure.\n\\end{figure}\n\\answer{q1}{$x$}\n\\end{document}\n"
+    assert _tex(preamble + body) == (Block("prose", "A figure.", 7, 7), Block("math", "x", 9, 9, tags=("q1",)))
+    assert _tex(formats.ANSWER_MACRO_DEFINITION + "\\answer{q1}{$x$}\n") == (Block("math", "x", 3, 3, tags=("q1",)),)
+
+
 def test_a_fragment_without_preamble_skips_the_macro_definition() -> None:
     text = "\\newcommand{\\answer}[2]{\\par\\noindent\\textbf{#1:} #2\\par}\n\\usepackage{amsmath}\n\\answer{q1}{$x$}\n"
     assert _tex(text) == (Block("math", "x", 3, 3, tags=("q1",)),)
@@ -395,7 +411,7 @@ def test_a_fragment_without_preamble_skips_the_macro_definition() -> None:
         "\\answer{q1.a}{$x$\n\nmore text with no closing brace\n",
         "\\answer{q1.a}\n",
         "\\answer{q1 a}{x}\n",
-        "\\begin{answer}{q1.a}\nnever closed\n",
+        "\\begin{answerblock}{q1.a}\nnever closed\n",
     ],
 )
 def test_a_broken_answer_macro_is_refused_with_its_line(text: str) -> None:

@@ -39,16 +39,17 @@ Formats, by file suffix (:data:`FORMATS`):
   ``i.``, ``A.`` by depth, ``label=(\alph*)`` of enumitem, ``\item[(c)]``, ``-`` in
   itemize); display math environments are math blocks; ``verbatim``/``Verbatim``/
   ``lstlisting``/``minted`` are code blocks. The course macro ``\answer{q1.a}{…}``
-  (brace-balanced, may span lines) and the environment ``\begin{answer}{q1.a} …
-  \end{answer}`` (which may hold a ``lstlisting``) become one block tagged
+  (brace-balanced, may span lines) and the environment ``\begin{answerblock}{q1.a} …
+  \end{answerblock}`` (which may hold a ``lstlisting``) become one block tagged
   ``("q1.a",)``: math when the body is only math (its delimiters removed), code when it
   is only verbatim (``\verb|…|``, a listing), else prose (raw TeX, ``\texttt{…}``
   included). The two lines a course gives students::
 
       \newcommand{\answer}[2]{\par\noindent\textbf{#1:} #2\par}
-      \newenvironment{answer}[1]{\par\noindent\textbf{#1:}\par}{\par}
+      \newenvironment{answerblock}[1]{\par\noindent\textbf{#1:}\par}{\par}
 
-  (a verbatim listing cannot sit in a macro argument, hence the environment for code).
+  (a verbatim listing cannot sit in a macro argument, hence the environment for code; it
+  cannot be called ``answer``: an environment ``answer`` would define ``\answer`` too).
   An ``\answer`` never closed is refused with its line: the file would not compile.
 - **Notebooks** (``.ipynb``, nbformat 4, read with :mod:`json`: the format is one JSON
   object and nbformat's validation would add a dependency for nothing we use): one
@@ -248,7 +249,7 @@ class _Label:
 
 
 def _label(line: str) -> _Label | None:
-    for number, pattern in enumerate(_LABELS):
+    for pattern in _LABELS:
         match = pattern.match(line)
         if not match:
             continue
@@ -256,7 +257,7 @@ def _label(line: str) -> _Label | None:
         speaker: Speaker = "user" if _USER_SIDE.match(name) else "assistant"
         groups = match.groupdict()
         rest = (groups.get("rest") or "").strip() or (f"**{groups['bold'].strip()}" if groups.get("bold") else "")
-        if number == len(_LABELS) - 1 and _ONLY_NAME.match(rest.rstrip(".")):
+        if _ONLY_NAME.match(rest.strip("*").rstrip(".")):
             return None  # "Model: Gemini 2.5 Pro": a header naming the model, not a turn
         if groups.get("hashes") and rest:
             rest = f"{match['hashes']} {rest}"
@@ -405,6 +406,9 @@ def _markdown_line(out: _Builder, index: int, line: str) -> int:
     lines = out.lines
     stripped = line.strip()
     if not stripped or _RULE.match(line):
+        if len(out.paragraph) == 1 and stripped and set(stripped) <= {"=", "-"}:  # a setext heading
+            text, out.paragraph = out.paragraph[0].strip(), []
+            out.add("heading", text, out.paragraph_start, index, level=1 if stripped[0] == "=" else 2)
         out.flush(index)
         return index + 1
     if fence := _FENCE.match(line):
@@ -478,6 +482,13 @@ _SECTIONS = {
     "subparagraph": 5,
 }
 _LISTS = ("enumerate", "itemize", "description")
+ANSWER_ENVIRONMENT = "answerblock"
+ANSWER_MACRO_DEFINITION = (
+    "\\newcommand{\\answer}[2]{\\par\\noindent\\textbf{#1:} #2\\par}\n"
+    "\\newenvironment{answerblock}[1]{\\par\\noindent\\textbf{#1:}\\par}{\\par}\n"
+)
+"""The two lines a course gives students (README, the read-back's hints)."""
+_FLOAT_PLACEMENT = re.compile(r"\s*\[[htbpH!]{1,6}\]")
 _ANSWER_ID = re.compile(r"^[A-Za-z0-9][\w.\-]*$")
 _TEX_SPECIAL = re.compile(
     r"\n[ \t]*\n"  # a paragraph break
@@ -703,7 +714,7 @@ class _Tex:
                 self.prose(match.start(), match[0])
                 return match.end()
             self.flush()
-            self.add("math", self.text[match.end() : end].strip(), match.start(), end + len(closing))
+            self.add("math", _math_text("", self.text[match.end() : end]), match.start(), end + len(closing))
             return end + len(closing)
         if match["skip"]:
             return match.end()
@@ -750,7 +761,7 @@ class _Tex:
             end, past = self.environment_end(env, after)
             self.add("math", _math_text(env, self.text[after:end]), match.start(), past)
             return past
-        if env == "answer":
+        if env == ANSWER_ENVIRONMENT:
             return self.answer_environment(match)
         self.flush()
         if env in _LISTS:
@@ -760,7 +771,8 @@ class _Tex:
             else:
                 self.lists.append(_ListLevel(env, _list_template(bracket[0] if bracket else "", self.depth())))
             return bracket[1] if bracket else after
-        return after
+        placement = _FLOAT_PLACEMENT.match(self.text, after)  # \begin{figure}[h]: not text
+        return placement.end() if placement else after
 
     def depth(self) -> int:
         return sum(level.kind == "enumerate" for level in self.lists)
@@ -823,13 +835,14 @@ class _Tex:
         found = self.group(match.end())
         if not found:
             raise Refused(
-                f"{self.name}, line {self.line(match.start())}: \\begin{{answer}} needs the answer id: "
-                "\\begin{answer}{q1.a}."
+                f"{self.name}, line {self.line(match.start())}: \\begin{{{ANSWER_ENVIRONMENT}}} needs the answer id: "
+                f"\\begin{{{ANSWER_ENVIRONMENT}}}{{q1.a}}."
             )
-        end, past = self.environment_end("answer", found[1])
+        end, past = self.environment_end(ANSWER_ENVIRONMENT, found[1])
         if end == len(self.text):
             raise Refused(
-                f"{self.name}, line {self.line(match.start())}: \\begin{{answer}} is never closed by \\end{{answer}}."
+                f"{self.name}, line {self.line(match.start())}: \\begin{{{ANSWER_ENVIRONMENT}}} is never closed "
+                f"by \\end{{{ANSWER_ENVIRONMENT}}}."
             )
         self.tagged(found[0], self.text[found[1] : end], match.start(), past)
         return past
