@@ -76,6 +76,7 @@ _MENTION = re.compile(r"\b(?:question|problem|exercise|q)\s*\.?\s*(\d{1,3})(?!\d
 RESTATED_WORDS = 4
 """Content words a user turn must share with a question's spec to be taken as restating it."""
 _MATH_TEXT = re.compile(r"\\(?:text|textbf|mathrm)\{([^}]*)\}")
+_CORRECTION = re.compile(r"\b(?:corrected|correction|revised|updated|fixed|second attempt|re-?attempt|retry)\b", re.I)
 _WORD_AFTER = r"\s*(?:complexity|cost|requirement|usage|bound)?\s*(?:[:=]|\bis\b|\bof\b|\(|\$)"
 
 
@@ -158,6 +159,10 @@ def segment(document: Document, cues: Cues) -> Segmented:
                 level = _level(turn, unit)
                 row = _table_row(unit.text, state, cues)
                 pieces = row or detect(unit.text, unit.kind == "heading", level, state, cues, turn.label)
+                corrected = _corrected(unit.text, pieces, state, cues)
+                if corrected is not None:  # "Q2 (a) corrected": the part answered again, a new attempt
+                    exchange += 1
+                    reprompts.setdefault(corrected, []).append(exchange)
                 for question, path, text in pieces:
                     cued = len(pieces) > 1 or text != unit.text
                     piece = Unit(unit.turn, unit.kind, text, unit.first_line, unit.last_line, unit.tags, cued)
@@ -177,6 +182,18 @@ def segment(document: Document, cues: Cues) -> Segmented:
         }
         last_answered = answered or last_answered
     return Segmented(tuple(sections), tuple(tagged), {key: tuple(value) for key, value in reprompts.items()})
+
+
+def _corrected(
+    text: str, pieces: list[tuple[str | None, tuple[str, ...], str]], state: _State, cues: Cues
+) -> str | None:
+    """The part a line announces as corrected (``Q2 (a) corrected``, ``Revised answer to 1(c)``)."""
+    if not pieces or pieces[0][2] == text or state.question is None:
+        return None
+    if _CORRECTION.search(" ".join(clean(text).split()[:6])) is None:
+        return None
+    part = cues.question(state.question).resolve(state.path)
+    return part.id if part is not None else None
 
 
 def units_of(turn: Turn, index: int) -> list[Unit]:
