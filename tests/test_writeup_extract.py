@@ -28,7 +28,10 @@ id: p7
 title: Sorting networks
 symbols: {n: positive integer, m: positive integer, k: positive integer}
 parts:
-  a: {kind: symbolic, title: comparators}
+  a:
+    kind: symbolic
+    title: comparators
+    cues: {lines: ["count = ___"]}
   b.i: {kind: symbolic, title: depth}
   b.ii: {kind: symbolic, title: width}
   c.time: {kind: complexity, title: time}
@@ -42,6 +45,7 @@ parts:
 SECOND = """\
 id: p8
 title: Merging
+statement: Two sorted sequences of length n are merged into one sorted sequence by repeated comparisons.
 symbols: {n: positive integer}
 parts:
   a: {kind: symbolic, title: merges}
@@ -395,3 +399,82 @@ def test_the_first_stage_drafts_the_first_attempt(problems: ProblemSet, tmp_path
     answers, _ = parse_answers(out.read_bytes())
     assert answers["p7.a"].text == "n^2"
     assert "attempt 1 of 2" in out.read_text(encoding="utf-8")
+
+
+# --- layouts other write-ups use ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "✅ **Final answer (a):** $n - 1$",
+        "**Corrected final answer:**\n$$n - 1$$",
+        "> **Final Answer:** $n - 1$",
+        "Answer to (a): $n - 1$",
+    ],
+)
+def test_answer_lines_in_other_words(problems: ProblemSet, body: str) -> None:
+    found = extract(document(("assistant", f"7(a)\n$$n^2$$\n{body}")), problems).parts["p7.a"].at("final")
+    assert (found.text.strip("$"), found.method, found.confidence) == ("n - 1", "answer-line", "high")
+
+
+@pytest.mark.parametrize(
+    ("text", "answer_id", "expected", "method"),
+    [
+        ("7a) the count is\nE[count] = n - 1", "p7.a", "E[count] = n - 1", "math-line"),
+        ("| Part | Answer |\n|---|---|\n| 7(a) | $n - 1$ | One shot |", "p7.a", "n - 1", "cue-line"),
+        ("7(a)\n```\ncount = n - 1   # comparators\n```", "p7.a", "n - 1", "template-line"),
+        ("7(c)\n$$\\text{time } O(n^2), \\qquad \\text{space } O(n)$$", "p7.c.space", "O(n)", "big-o"),
+        ("7(c) Time: $O(n k) = O(n^2)$", "p7.c.time", "O(n^2)", "big-o"),
+        ("7(e) \\texttt{[n, m]}", "p7.e", "[n, m]", "inline-code"),
+    ],
+)
+def test_plain_text_tables_code_lines_and_latex(
+    problems: ProblemSet, text: str, answer_id: str, expected: str, method: str
+) -> None:
+    found = extract(document(("assistant", f"## Problem 7\n{text}")), problems).parts[answer_id].at("final")
+    assert (found.text, found.method, found.confidence) == (expected, method, "medium")
+
+
+def test_a_restated_question_without_its_number(problems: ProblemSet) -> None:
+    user = "Two sorted sequences get merged into one sorted sequence by comparisons. How many?"
+    found = extract(document(("user", user), ("assistant", "$$n - 1$$")), problems)
+    assert answer(found, "p8.a") == "n - 1"
+
+
+def test_a_question_named_by_its_title_inside_a_user_turn(hw9: ProblemSet) -> None:
+    found = extract(
+        document(("user", "ok. Next: argmax attention, just part (a)."), ("assistant", "$$[1, 4, 3]$$")), hw9
+    )
+    assert answer(found, "q2.a") == "[1, 4, 3]"
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "## Problem 3\n(h) `W_o`\n(b) the modified class\n```\nclass M: pass\n```",
+        "## Problem 3\n## (a) filled in\n```\nx = 1\n```\n## (b) modified\n```\nclass M: pass\n```",
+    ],
+)
+def test_a_bare_letter_moves_on_in_the_specs_order(hw9: ProblemSet, layout: str) -> None:
+    found = extract(document(("assistant", layout)), hw9)
+    assert answer(found, "q3.b") == "class M: pass"
+
+
+def test_the_opening_text_answers_the_first_part_at_low_confidence(problems: ProblemSet) -> None:
+    found = extract(document(("assistant", "## Problem 7\nThe count is $n - 1$.\n(b)(i) $$n$$")), problems)
+    first = found.parts["p7.a"].at("final")
+    assert (first.text, first.confidence) == ("n - 1", "low")
+    assert "not announced" in first.note
+
+
+def test_a_skipped_free_text_part_is_missing(problems: ProblemSet) -> None:
+    found = extract(document(("assistant", "7(d) skipped for now, will come back to it.\n7(e) M = [n, m]")), problems)
+    assert "p7.d" in found.missing
+
+
+def test_a_part_announced_again_as_corrected_is_a_new_attempt(problems: ProblemSet) -> None:
+    text = "7(a)\n$$n^2$$\n[the student told it that was wrong]\n7(a) corrected\n$$n - 1$$"
+    part = extract(document(("unknown", text)), problems).parts["p7.a"]
+    assert [attempt.text for attempt in part.attempts] == ["n^2", "n - 1"]
+    assert part.reprompts == 1
