@@ -55,7 +55,7 @@ class PartCues:
     the id's last segment is one when it is a word (``q2.c.time``: ``time``)."""
     lines: tuple[str, ...] = ()
     """Lines of the statement's code holding this part's blank, the blank written ``___``
-    (``k = ___``, ``W_k: ___``): a printed copy of such a line (in its question's answer)
+    (``k = ___``, ``W: ___``): a printed copy of such a line (in its question's answer)
     gives the value, up to a comment or a run of spaces after it."""
     align: Literal["template", "none"] = "template"
     """``code_blanks``: read the blank's value from a printed copy of the template by

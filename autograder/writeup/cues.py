@@ -184,7 +184,7 @@ def template_lines(part: Part) -> tuple[re.Pattern[str], ...]:
 
 def _cue_pattern(line: str) -> str:
     """A ``lines:`` cue (``k = ___``) as a pattern: its tokens in order, the value where ``___`` is,
-    then nothing, or padding or a parenthesis after a space (``W_k: [d, k]    (B: shared)``)."""
+    then nothing, or padding or a parenthesis after a space (``W: [d, k]    (B: shared)``)."""
     before, _, after = line.strip().partition("___")
     pieces = [re.escape(token) for token in _TOKEN.findall(before)]
     pieces.append(r"(?P<value>.+?)")
