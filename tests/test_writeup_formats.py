@@ -491,6 +491,7 @@ def test_a_notebook_code_language_comes_from_its_kernel() -> None:
         (b'{"cells": [42]}', "cell 1 is not a notebook cell"),
         (b'{"cells": [{"cell_type": "code", "source": 5}]}', "cell 1's source"),
         (b"[" * 100_000, "nested too deeply|does not parse"),
+        (b'{"cells": [], "n": ' + b"9" * 5000 + b"}", "a number too long"),
     ],
 )
 def test_a_malformed_notebook_is_refused(data: bytes, message: str) -> None:

@@ -920,6 +920,8 @@ def _notebook_json(name: str, text: str) -> dict[str, Any]:
             f"{bad}: its JSON does not parse ({error.msg} at line {error.lineno}, column {error.colno}). "
             f"Save it again from Jupyter, or {UPLOAD_INSTEAD}."
         ) from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise Refused(f"{bad}: its JSON holds a number too long to read. Save it again from Jupyter.") from None
     except RecursionError:
         raise Refused(f"{bad}: its JSON is nested too deeply to read. Save it again from Jupyter.") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
