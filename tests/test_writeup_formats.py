@@ -514,6 +514,28 @@ def test_normal_texts_with_short_lines_are_read(name: str) -> None:
     assert document.turns and formats.mangled_math(document.lines)[0] == 0
 
 
+UNSEEN = ROOT / "tests" / "fixtures" / "writeups_unseen"
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("pdf-text-layer.txt", True),
+        ("chatgpt-export.md", False),
+        ("claude-export.md", False),
+        ("gemini-summary-table.md", False),
+        ("pasted-answers.txt", False),
+    ],
+)
+def test_the_threshold_holds_on_texts_written_without_it(name: str, refused: bool) -> None:
+    """Written by a blind helper who never saw the threshold: the calibration's check."""
+    if refused:
+        with pytest.raises(Refused, match="looks like text copied from a PDF"):
+            formats.load(UNSEEN / name)
+    else:
+        assert formats.load(UNSEEN / name).turns
+
+
 def test_a_prose_text_with_a_few_fragments_is_read_but_a_fragment_run_is_not() -> None:
     prose = [f"Line {n} of a long explanation in words." for n in range(100)]
     few = "\n".join(prose[:50] + ["s =", "√", "d"] * 3 + prose[50:])

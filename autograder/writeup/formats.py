@@ -109,7 +109,9 @@ which a text is a PDF's mangled text layer. Calibrated on tests/fixtures/writeup
 the two mangled text layers (typeset solutions, a chat printed to PDF) measure 0.49 and 0.43;
 the normal texts (the Gemini chat export, a Markdown write-up with rules, bullets and a table,
 two terse chats, one with one-letter replies ``b``, ``c`` between ``You said:`` labels that
-would measure 0.22 if counted) measure 0.00. Below 0.12 a long prose text with a few
+would measure 0.22 if counted) measure 0.00. Unseen while calibrating: a blind helper's PDF
+text layer (tests/fixtures/writeups_unseen/) measures 0.58, its ChatGPT, Claude, Gemini and
+pasted-answers texts 0.00. Below 0.12 a long prose text with a few
 fragments is still read (its math is then at worst misread, which the extractor flags)."""
 MANGLED_MIN_LINES = 12
 """…and at least this many short lines: a short note with a few ``x``/``1`` lines is not refused."""
