@@ -426,7 +426,9 @@ def test_answer_lines_in_other_words(problems: ProblemSet, body: str) -> None:
         ("7(a)\n```\ncount = n - 1   # comparators\n```", "p7.a", "n - 1", "template-line"),
         ("7(c)\n$$\\text{time } O(n^2), \\qquad \\text{space } O(n)$$", "p7.c.space", "O(n)", "big-o"),
         ("7(c) Time: $O(n k) = O(n^2)$", "p7.c.time", "O(n^2)", "big-o"),
-        ("7(e) \\texttt{[n, m]}", "p7.e", "[n, m]", "inline-code"),
+        ("7(e) \\texttt{[n, m]}", "p7.e", "[n, m]", "cue-span"),
+        ("- **M (the shape):** `[n, m]` — not `[m]`, since `n` rows\nso `k` is free", "p7.e", "[n, m]", "cue-span"),
+        ("7(e) the shape is `[n, m]`", "p7.e", "[n, m]", "inline-code"),
     ],
 )
 def test_plain_text_tables_code_lines_and_latex(

@@ -48,6 +48,7 @@ _ANSWER_LINE = re.compile(
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]", re.S)
 _INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$(?!\$)")
 _INLINE_CODE = re.compile(r"`([^`\n]+)`|\\verb(?P<d>[^\w\s])(.+?)(?P=d)|\\texttt\{((?:[^{}]|\{[^{}]*\})+)\}")
+_LEADING_CODE = re.compile(r"`([^`\n]+)`|\\verb(?P<d>[^\w\s])(.+?)(?P=d)|\\texttt\{((?:[^{}]|\{[^{}]*\})+)\}")
 _LEADING_MATH = re.compile(r"^\$([^$]+)\$\s*(?:[:;,.]|$)")
 _BIG_O = re.compile(
     r"(?:\\mathcal\{O\}|\\mathcal O|\\operatorname\{O\}|\bO)\s*(?:\\[!,;: ]\s*)*"
@@ -191,9 +192,11 @@ def _typical(units: Sequence[Unit], part: Part) -> list[Candidate]:
     if kind in WHOLE_KINDS:
         return _whole(units)
     if kind in SHORT_CODE_KINDS:
-        found = [*_cue_line(units, part), *_inline_code(units)] or _last_code(units, short=True)
+        stated = _cue_line(units, part)
+        found = [*stated, *_spans_unless_stated(units, stated)] or _last_code(units, short=True)
     else:
-        found = [*_cue_line(units, part), *_display_math(units), *_inline_code(units)]
+        stated = _cue_line(units, part)
+        found = [*stated, *_display_math(units), *_spans_unless_stated(units, stated)]
     found.sort(key=lambda candidate: candidate.lines)  # stable: on one line, a span beats the line's rest
     return found[-1:]
 
@@ -206,6 +209,9 @@ def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
     for unit in reversed(units):
         if not unit.cued or unit.kind != "prose":
             continue
+        span = _LEADING_CODE.match(_EMPHASIS.sub("", unit.text).strip(" :=-"))
+        if span is not None and code_span(span) and _reads(code_span(span), part):  # "C: `value` — why"
+            return [Candidate(code_span(span), unit, "cue-span", "medium")]
         bold = unit.text.split("**")[0].strip(" :=-") if "**" in unit.text else ""
         if bold and _reads(clean_answer(bold, part.kind), part):  # "C = value** → shape …"
             return [Candidate(clean_answer(bold, part.kind), unit, "cue-line", "medium")]
@@ -279,6 +285,12 @@ def math_line(text: str) -> bool:
     outside = _INLINE_MATH.sub(" ", _INLINE_CODE.sub(" ", line))
     outside = re.sub(r"\\(?:text|mathrm|operatorname)\{[^}]*\}", " ", outside)
     return _PROSE.search(outside) is None and not outside.rstrip().endswith(":")
+
+
+def _spans_unless_stated(units: Sequence[Unit], stated: list[Candidate]) -> list[Candidate]:
+    """Code spans, unless the announcing line starts with one (``C: `value` — why``): then the
+    spans of the explanation after it are no rival."""
+    return [] if any(candidate.method == "cue-span" for candidate in stated) else _inline_code(units)
 
 
 def _inline_code(units: Sequence[Unit]) -> list[Candidate]:

@@ -505,7 +505,10 @@ def _alias_cue(line: str, heading: bool, level: int, state: _State, cues: Cues) 
     for question in questions:
         for part in question.parts:
             for alias in part.aliases:
-                pattern = rf"^(?:blank\s+)?(?:_*){re.escape(alias)}(?:_*)(?:\s*(?:[:=)]|\bis\b|\?)|\s*$)"
+                pattern = (
+                    rf"^(?:blank\s+)?(?:_*){re.escape(alias)}(?:_*)"
+                    r"(?:\s*\([^()]{0,60}\))?(?:\s*(?:\*\*)?\s*(?:[:=)]|\bis\b|\?)|\s*$)"
+                )  # "A = …", "A: …", "A (shape of W): …", "A is …", "Blank A"
                 match = re.match(pattern, line, re.I if len(alias) > 1 else 0)
                 if match is None and len(alias) == 1:
                     match = re.match(rf"^(?i:blank)\s+{re.escape(alias)}\b", line)
