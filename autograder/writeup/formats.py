@@ -259,7 +259,7 @@ def _label(line: str) -> _Label | None:
         speaker: Speaker = "user" if _USER_SIDE.match(name) else "assistant"
         groups = match.groupdict()
         rest = (groups.get("rest") or "").strip() or (f"**{groups['bold'].strip()}" if groups.get("bold") else "")
-        if _ONLY_NAME.match(rest.strip("*").rstrip(".")):
+        if (named := _ONLY_NAME.match(rest.strip("*").rstrip("."))) and not _USER_SIDE.match(named["name"]):
             return None  # "Model: Gemini 2.5 Pro": a header naming the model, not a turn
         if groups.get("hashes") and rest:
             rest = f"{match['hashes']} {rest}"
@@ -505,6 +505,9 @@ _TEX_SPECIAL = re.compile(
 )
 
 
+_BEGIN_VERBATIM = re.compile(r"\\begin\{(" + "|".join(re.escape(env) for env in _VERBATIM_ENVIRONMENTS) + r")\}")
+
+
 def _comment_start(line: str) -> int:
     """Where a line's ``%`` comment starts (a ``%`` after an even run of backslashes), else its length."""
     position = line.find("%")
@@ -529,7 +532,7 @@ def _strip_tex_comments(lines: Sequence[str]) -> list[str]:
                 verbatim = ""
             continue
         kept = line[: _comment_start(line)]
-        begun = re.search(r"\\begin\{(" + "|".join(re.escape(env) for env in _VERBATIM_ENVIRONMENTS) + r")\}", kept)
+        begun = _BEGIN_VERBATIM.search(kept) if "\\begin" in kept else None
         if begun and f"\\end{{{begun[1]}}}" not in line[begun.end() :]:
             verbatim = begun[1]
             kept = line  # a listing's first line may hold options, not comments
