@@ -480,3 +480,32 @@ def test_a_part_announced_again_as_corrected_is_a_new_attempt(problems: ProblemS
     part = extract(document(("unknown", text)), problems).parts["p7.a"]
     assert [attempt.text for attempt in part.attempts] == ["n^2", "n - 1"]
     assert part.reprompts == 1
+
+
+def tagged(text: str, tag: str, first_line: int) -> Block:
+    kind = "math" if text.startswith("\\") else "prose"
+    return Block(kind, text, first_line, first_line, tags=(tag,))
+
+
+@pytest.mark.parametrize(
+    ("blocks", "text", "method", "confidence"),
+    [
+        ([("\\texttt{n\\_1}", "p7.a")], "n_1", "tag", "high"),
+        ([("Since it halves:", "p7.a"), ("\\frac{n}{2}", "p7.a")], "\\frac{n}{2}", "tag, display-math", "medium"),
+        ([("so \\boxed{n - 1}.", "p7.a"), ("\\frac{n}{2}", "p7.a")], "n - 1", "tag, boxed", "high"),
+    ],
+)
+def test_tagged_blocks_are_that_part_s_answer(
+    problems: ProblemSet, blocks: list[tuple[str, str]], text: str, method: str, confidence: str
+) -> None:
+    turn = Turn("unknown", "", tuple(tagged(body, tag, index + 1) for index, (body, tag) in enumerate(blocks)))
+    found = extract(Document("hw.ipynb", "ipynb", (turn,)), problems).parts["p7.a"].at("final")
+    assert (found.text, found.method, found.confidence) == (text, method, confidence)
+
+
+def test_a_tagged_todo_is_no_answer_and_an_unknown_tag_is_named(problems: ProblemSet) -> None:
+    turn = Turn("unknown", "", (tagged("TODO", "p7.a", 1), tagged("n", "p9.z", 2)))
+    found = extract(Document("hw.ipynb", "ipynb", (turn,)), problems)
+    assert "p7.a" in found.missing
+    assert found.messages[0] == "Line 2 is tagged 'p9.z', which is not an answer id of the homework."
+    assert found.messages[1].startswith("No answer in hw.ipynb could be matched to a part")

@@ -11,11 +11,22 @@ Callers choose the attempt they grade with ``Extracted.at(stage)``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from autograder.problem import Part, ProblemSet
 from autograder.writeup.cues import Cues, PartCue, compile_cues
 from autograder.writeup.model import Attempt, Document, Extracted, Extraction
-from autograder.writeup.pick import ANSWER_CHARS, Candidate, Picked, clean_answer, family, pick, strip_fence
+from autograder.writeup.pick import (
+    ANSWER_CHARS,
+    NON_ANSWER,
+    NON_ANSWER_CHARS,
+    Candidate,
+    Picked,
+    clean_answer,
+    family,
+    pick,
+    strip_fence,
+)
 from autograder.writeup.segment import Section, Segmented, Unit, segment
 
 QUOTE_LINES = 12
@@ -29,7 +40,7 @@ def extract(document: Document, problems: ProblemSet) -> Extraction:
     units = _units_by_part(segmented.sections, cues)
     implied = _implied(segmented.sections, cues, units)
     aligned = _aligned(segmented.sections, cues)
-    tagged, messages = _tagged(segmented, problems, document.format)
+    tagged, messages = _tagged(segmented, problems)
     parts: dict[str, Extracted] = {}
     for part in problems.parts:
         cue = cues.part(part.id)
@@ -41,7 +52,7 @@ def extract(document: Document, problems: ProblemSet) -> Extraction:
         )
         attempts = []
         for exchange in exchanges:
-            picked = _pick_one(part, cue, units, aligned, tagged, exchange)
+            picked = _pick_one(part, cue, units, aligned, tagged, exchange, document.format)
             if picked is None and exchange in implied.get(part.id, {}):
                 picked = _pick_implied(part, cue, implied[part.id][exchange])
             if picked is not None:
@@ -64,15 +75,13 @@ def _pick_one(
     cue: PartCue,
     units: Mapping[str, Mapping[int, list[Unit]]],
     aligned: Mapping[str, Mapping[int, list[Candidate]]],
-    tagged: Mapping[str, Mapping[int, list[Candidate]]],
+    tagged: Mapping[str, Mapping[int, list[Unit]]],
     exchange: int,
+    format: str,
 ) -> Picked | None:
     marked = tagged.get(part.id, {}).get(exchange, [])
     if marked:
-        texts = list(dict.fromkeys(candidate.text for candidate in marked))
-        if len(texts) > 1:
-            return Picked(marked[-1], "low", tuple(texts[:-1]), f"{len(texts)} different tagged answers")
-        return Picked(marked[-1], "high")
+        return _pick_tagged(part, cue, marked, format)
     return pick(units.get(part.id, {}).get(exchange, []), part, cue, aligned.get(part.id, {}).get(exchange, []))
 
 
@@ -160,24 +169,35 @@ def _fenced(text: str) -> bool:
     return text.lstrip().startswith("```")
 
 
-def _tagged(
-    segmented: Segmented, problems: ProblemSet, format: str
-) -> tuple[dict[str, dict[int, list[Candidate]]], list[str]]:
-    """Blocks the author tagged with answer ids → candidates by id and exchange; unknown ids named."""
-    known = {part.id: part for part in problems.parts}
-    exchange_of = {unit.first_line: section.exchange for section in segmented.sections for unit in section.units}
-    found: dict[str, dict[int, list[Candidate]]] = {}
+def _tagged(segmented: Segmented, problems: ProblemSet) -> tuple[dict[str, dict[int, list[Unit]]], list[str]]:
+    """Blocks the author tagged with answer ids, by id and exchange; unknown ids named."""
+    known = {part.id for part in problems.parts}
+    found: dict[str, dict[int, list[Unit]]] = {}
     messages: list[str] = []
-    method = "answer-macro" if format == "tex" else "tag"
-    for unit in segmented.tagged:
+    for exchange, unit in segmented.tagged:
         for tag in unit.tags:
             if tag not in known:
                 messages.append(f"Line {unit.first_line} is tagged '{tag}', which is not an answer id of the homework.")
                 continue
-            text = clean_answer(unit.text, known[tag].kind)
-            exchange = exchange_of.get(unit.first_line, 0)
-            found.setdefault(tag, {}).setdefault(exchange, []).append(Candidate(text, unit, method, "high"))
+            found.setdefault(tag, {}).setdefault(exchange, []).append(unit)
     return found, list(dict.fromkeys(messages))
+
+
+def _pick_tagged(part: Part, cue: PartCue, blocks: list[Unit], format: str) -> Picked | None:
+    """The answer in the blocks tagged with the part's id: one block is the answer (``high``);
+    several (a notebook cell of prose and math) are picked from by the kind, in that region
+    only; a region that only says it is left out (``TODO``) is no answer."""
+    method = "answer-macro" if format == "tex" else "tag"
+    text = "\n".join(block.text for block in blocks)
+    if len(text) <= NON_ANSWER_CHARS and NON_ANSWER.search(text):
+        return None
+    if len(blocks) == 1:
+        return Picked(Candidate(clean_answer(text, part.kind), blocks[0], method, "high"), "high")
+    inner = pick(blocks, part, cue)
+    if inner is None:
+        return None
+    candidate = replace(inner.candidate, method=f"{method}, {inner.candidate.method}")
+    return Picked(candidate, inner.confidence, inner.others, inner.note)
 
 
 def _attempt(picked: Picked, part: Part, document: Document) -> Attempt:

@@ -56,7 +56,7 @@ _BIG_O = re.compile(
 )
 _CHAINED = re.compile(r"^[\s=]*(?:\\approx|≈|=)?[\s=]*$")
 _PROSE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")
-_NON_ANSWER = re.compile(
+NON_ANSWER = re.compile(
     r"\b(?:skip(?:ped)?|will come back|come back to (?:it|this)|todo|tbd|not (?:yet )?(?:answered|done|attempted)|"
     r"no answer|did not (?:do|answer|attempt))\b",
     re.I,
@@ -344,7 +344,7 @@ def _prose(units: Sequence[Unit]) -> list[Candidate]:
     """The section's prose with its short stated math, without code or derivations; none when
     all it says is that the part was left out (``skipped for now``)."""
     text = " ".join(unit.text for unit in units if unit.kind == "prose")
-    if len(text) <= NON_ANSWER_CHARS and _NON_ANSWER.search(text):
+    if len(text) <= NON_ANSWER_CHARS and NON_ANSWER.search(text):
         return []
     pieces = []
     kept: list[Unit] = []
@@ -404,7 +404,8 @@ def clean_answer(text: str, kind: str) -> str:
     for opening, closing in (("$$", "$$"), ("\\[", "\\]"), ("$", "$"), ("\\(", "\\)")):
         if text.startswith(opening) and text.endswith(closing) and len(text) > len(opening) + len(closing):
             text = text[len(opening) : -len(closing)].strip()
-    if text.startswith("`") and text.endswith("`") and text.count("`") == 2:
-        text = text[1:-1].strip()
+    whole = _INLINE_CODE.fullmatch(text)
+    if whole is not None and code_span(whole):  # `d_model`, \texttt{d\_model}, \verb|Q|
+        text = code_span(whole)
     text = _EQUATION_NUMBER.sub("", text).strip()
     return text.rstrip(".,;").strip()

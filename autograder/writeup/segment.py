@@ -106,8 +106,9 @@ class Section:
 @dataclass(frozen=True)
 class Segmented:
     sections: tuple[Section, ...]
-    tagged: tuple[Unit, ...]
-    """Blocks the author tagged with answer ids (``\\answer``, cell tags), in non-user turns."""
+    tagged: tuple[tuple[int, Unit], ...]
+    """Whole blocks the author tagged with answer ids (``\\answer``, cell tags), in non-user
+    turns, each with its exchange."""
     reprompts: Mapping[str, tuple[int, ...]]
     """Answer id → the exchanges that follow a user turn re-prompting it."""
 
@@ -137,7 +138,7 @@ def segment(document: Document, cues: Cues) -> Segmented:
     """The document's sections in order, its tagged blocks and its re-prompts."""
     state = _State()
     sections: list[Section] = []
-    tagged: list[Unit] = []
+    tagged: list[tuple[int, Unit]] = []
     reprompts: dict[str, list[int]] = {}
     exchange = 0
     last_answered: set[str] = set()
@@ -152,9 +153,12 @@ def segment(document: Document, cues: Cues) -> Segmented:
             state.path = _common_path(cues, named, state)
             continue
         before = len(sections)
+        tagged += [
+            (exchange, Unit(index, block.kind, block.text, block.first_line, block.last_line, block.tags))
+            for block in turn.blocks
+            if block.tags
+        ]
         for unit in units_of(turn, index):
-            if unit.tags:
-                tagged.append(unit)
             if unit.kind in ("prose", "heading"):
                 level = _level(turn, unit)
                 row = _table_row(unit.text, state, cues)
