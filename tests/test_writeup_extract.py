@@ -17,7 +17,7 @@ from autograder.spec import SpecError, load_problem_set
 from autograder.submission import parse_answers
 from autograder.writeup.cues import compile_cues
 from autograder.writeup.extract import extract
-from autograder.writeup.model import Block, Document, Extraction, Speaker, Turn
+from autograder.writeup.model import Block, BlockKind, Document, Extraction, Speaker, Turn
 from autograder.writeup.readback import draft_answers, readback
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -483,7 +483,7 @@ def test_a_part_announced_again_as_corrected_is_a_new_attempt(problems: ProblemS
 
 
 def tagged(text: str, tag: str, first_line: int) -> Block:
-    kind = "math" if text.startswith("\\") else "prose"
+    kind: BlockKind = "math" if text.startswith("\\") else "prose"
     return Block(kind, text, first_line, first_line, tags=(tag,))
 
 
