@@ -29,15 +29,17 @@ numeric            unit (units an answer may carry)         abs_tol, rel_tol (co
 complexity         —  (a bound is read with the vocabulary) substitute, assumable (comparison),
                                                             term_names (names the answer's terms)
 feature_map        variables, partners, kernel (the         —
-                   question's K(x, y); prepare checks them)
+                   question's K(x, y); prepare checks
+                   them), size_name (general-D lists)
 token              aliases, strip_prefix (applied while     alternatives (other correct answers)
                    reading)
 rubric             —  (prepare skipped: it needs concepts)  concepts, misconceptions (the patterns
                                                             and descriptions are the answer)
-einsum             operands (a bare equation takes them     sizes (the numeric check)
-                   in order; names a call passes)
+einsum             operands (a bare equation takes them     sizes (the numeric check),
+                   in order; names a call passes)           accept_matmul (grading)
 matrix_expression  matrices, feature_maps, sizes (names     known_wrong (known wrong answers),
-                   and axes an expression may use)          draws (comparison)
+                   and axes an expression may use),         draws (comparison)
+                   math_notation (how it is read)
 code_blanks        template, blank, strip_prefix (the       also_init_args, cases, compare,
                    blank's scope and reading); class_name,  output_shape (part of the answer),
                    function, init_args, init_kwargs,        describe, tolerance, forbidden
@@ -45,7 +47,8 @@ code_blanks        template, blank, strip_prefix (the       also_init_args, case
                    which the parameters' check requires)
 module_behaviour   class_name, function (the class or       attributes (values of the answer),
                    function must be defined); init_args,    output_shape, partial_credit, cases,
-                   init_kwargs, inputs, sizes (likewise)    compare, describe, tolerance, forbidden
+                   init_kwargs, inputs, sizes (likewise),   compare, describe, tolerance, forbidden
+                   base (changed lines are placed in it)
 manual             —                                        —
 ================== ======================================== ==========================================
 
@@ -72,7 +75,7 @@ GRADING_REFUSED = (
 
 QUESTION_KEYS = ("id", "title", "statement", "symbols", "aliases", "functions", "parts", "cues")
 PART_KEYS = ("kind", "title", "prompt", "points", "symbols", "functions", "example", "cues")
-FILE_PARAMS = ("template",)
+FILE_PARAMS = ("template", "base")
 """Kept parameters that name a file next to the spec, copied into the bundle."""
 
 
@@ -99,15 +102,17 @@ POLICIES: dict[str, Policy] = {
     "matrix": Policy(keep=(), drop=_TOLERANCES),
     "numeric": Policy(keep=("unit",), drop=_TOLERANCES),
     "complexity": Policy(keep=(), drop=("substitute", "assumable", "term_names")),
-    "feature_map": Policy(keep=("variables", "partners", "kernel"), drop=()),
+    "feature_map": Policy(keep=("variables", "partners", "kernel", "size_name"), drop=()),
     "token": Policy(keep=("aliases", "strip_prefix"), drop=("alternatives",)),
     "rubric": Policy(keep=(), drop=("concepts", "misconceptions"), prepare=False),
-    "einsum": Policy(keep=("operands",), drop=("sizes",)),
-    "matrix_expression": Policy(keep=("matrices", "feature_maps", "sizes"), drop=("known_wrong", "draws")),
+    "einsum": Policy(keep=("operands",), drop=("sizes", "accept_matmul")),
+    "matrix_expression": Policy(
+        keep=("matrices", "feature_maps", "sizes", "math_notation"), drop=("known_wrong", "draws")
+    ),
     "code_blanks": Policy(
         keep=("template", "blank", "strip_prefix", *_CODE_SIGNATURE), drop=("also_init_args", *_CODE_GRADING)
     ),
-    "module_behaviour": Policy(keep=_CODE_SIGNATURE, drop=("attributes", "partial_credit", *_CODE_GRADING)),
+    "module_behaviour": Policy(keep=("base", *_CODE_SIGNATURE), drop=("attributes", "partial_credit", *_CODE_GRADING)),
     "manual": Policy(keep=(), drop=()),
 }
 

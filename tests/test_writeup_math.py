@@ -360,7 +360,7 @@ CHANGED_LINES = [
     ),
     (f"```python\n{W_V}\n{W_O}\n```", "incorrect", "raised in split_heads"),  # W_o alone does not run
     (f"{W_O}\nreturn output", "needs_review", "(return output) matches 2 statements of mha_template.py"),
-    ("self.W_x = nn.Linear(2 * d_model, d_model)", "needs_review", "matches no statement of mha_template.py"),
+    (f"{W_O}\nself.W_x = nn.Linear(2 * d_model, d_model)", "needs_review", "matches no statement of mha_template.py"),
     (f"{W_O}\nself.W_o = nn.Linear(d_model, d_model)", "needs_review", "both replace line 19"),
     (f"{W_O}\nfor head in range(3): pass", "needs_review", "only single statements can be placed"),
 ]
@@ -382,7 +382,14 @@ def test_changed_lines_are_applied_to_the_template_and_run(
         assert result.score == 0
 
 
-def test_prose_is_not_taken_for_changed_lines(grade_hw9: Grade) -> None:
-    result = grade_hw9("q3.b", "Change W_o so that it takes 2 * d_model inputs.")
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("Change W_o so that it takes 2 * d_model inputs.", "not valid Python"),
+        ("x = 1", "No class named MultiHeadAttention"),  # no line of it is a line of the class
+    ],
+)
+def test_what_is_not_changed_lines_of_the_class_stays_unreadable(grade_hw9: Grade, text: str, fragment: str) -> None:
+    result = grade_hw9("q3.b", text)
     assert result.verdict == "unreadable"
-    assert "not valid Python" in result.feedback
+    assert fragment in result.feedback

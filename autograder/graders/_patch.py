@@ -1,9 +1,9 @@
 """Changed lines applied to a base program: an answer that gives only the lines it changes
-(``self.W_o = nn.Linear(2 * d_model, d_model)`` and a new ``return`` of one method) instead
+(``self.proj = nn.Linear(2 * width, width)`` and a new ``return`` of one method) instead
 of the whole class, for ``module_behaviour`` parts whose spec names a ``base``.
 
 Each changed line is placed by what it is, never by similarity: an assignment by its
-target (``self.W_o``, ``attn_scores``), a ``def`` line by the function's name, a ``return``
+target (``self.proj``, ``scores``), a ``def`` line by the function's name, a ``return``
 or a bare call by the start of its expression (``return x.view``). A line placed after a
 ``def`` line of the answer is looked for in that function only. A line must match exactly
 one statement of the base, and no two lines the same one; otherwise nothing is applied and
@@ -50,6 +50,8 @@ class Patched:
     changes: tuple[Change, ...] = ()
     problem: str = ""
     """Why the lines could not be placed; empty when they were."""
+    placed: int = 0
+    """How many of the answer's lines were placed before one could not be."""
 
     def summary(self, base: str) -> str:
         shown = "; ".join(f"line {change.target} → {_short(change.text)}" for change in self.changes)
@@ -186,29 +188,30 @@ def apply(text: str, base: str, base_name: str) -> Patched:
     new_lines: dict[int, tuple[int, str]] = {}
     for number, written, node in _answer_lines(text)[:MAX_LINES]:
         if node is None:
-            return Patched("", problem=NOT_A_LINE.format(line=number, text=_short(written)))
+            return Patched("", problem=NOT_A_LINE.format(line=number, text=_short(written)), placed=len(new_lines))
         found = key(node)
         if not found:
             what = type(node).__name__.lower()
             problem = UNSUPPORTED.format(line=number, text=_short(written), what=what, base=base_name)
-            return Patched("", problem=problem)
+            return Patched("", problem=problem, placed=len(new_lines))
         if found.startswith("def "):
             candidates = [statement for statement in statements if statement.key == found]
         else:
             candidates = [s for s in statements if s.key == found and (not function or s.function == function)]
         scope = f" in {function}" if function and not found.startswith("def ") else ""
         if not candidates:
-            return Patched("", problem=NO_PLACE.format(line=number, text=_short(written), base=base_name, scope=scope))
+            problem = NO_PLACE.format(line=number, text=_short(written), base=base_name, scope=scope)
+            return Patched("", problem=problem, placed=len(new_lines))
         if len(candidates) > 1:
             places = ", ".join(str(candidate.start) for candidate in candidates)
             problem = SEVERAL_PLACES.format(
                 line=number, text=_short(written), count=len(candidates), base=base_name, lines=places, scope=scope
             )
-            return Patched("", problem=problem)
+            return Patched("", problem=problem, placed=len(new_lines))
         target = candidates[0]
         if target.start in used:
             problem = SAME_PLACE.format(first=used[target.start], second=number, target=target.start, base=base_name)
-            return Patched("", problem=problem)
+            return Patched("", problem=problem, placed=len(new_lines))
         used[target.start] = number
         if found.startswith("def "):
             function = found[len("def ") :]

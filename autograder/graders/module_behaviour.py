@@ -147,6 +147,8 @@ def _changed_lines(text: str, part: Part, unread: Unreadable) -> Code:
     if not base:
         raise unread
     patched = _patch.apply(text, base, params.base)
+    if patched.problem and not patched.placed:
+        raise unread  # no line of it is a line of the base: not changed lines of this class
     return Code(patched.source or text, patched)
 
 

@@ -129,7 +129,7 @@ def expression_hint(names: Names) -> str:
 
 
 def not_defined(names: Names) -> str:
-    """Why a name is refused: the question does not define it (``d_k`` where the question has d);
+    """Why a name is refused: the question does not define it (a paper's ``n_k`` where the question has n);
     the declared names follow, so the author sees which one was meant."""
     return f"it is not defined in this question, whose symbols are {names.declared()}"
 
