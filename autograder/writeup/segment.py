@@ -77,6 +77,8 @@ RESTATED_WORDS = 4
 """Content words a user turn must share with a question's spec to be taken as restating it."""
 _MATH_TEXT = re.compile(r"\\(?:text|textbf|mathrm)\{([^}]*)\}")
 _CORRECTION = re.compile(r"\b(?:corrected|correction|revised|updated|fixed|second attempt|re-?attempt|retry)\b", re.I)
+_INLINE_ALIAS = r"(?<![\w`$\\]){alias}(?:\s*\([^()]{{0,60}}\)|,[^,]{{1,60}},)?\s*(?:=|:|\bis\b)\s*(?=[`$\[\\])"
+"""An alias stating its value inside a sentence: ``B, the shape of `W`, is `[d, k]```, ``C = `…```."""
 _WORD_AFTER = r"\s*(?:complexity|cost|requirement|usage|bound)?\s*(?:[:=]|\bis\b|\bof\b|\(|\$)"
 
 
@@ -582,20 +584,39 @@ def _words(state: _State, cues: Cues) -> list[tuple[int, str, PartCue]]:
 
 
 def _split_words(text: str, state: _State, cues: Cues) -> list[tuple[str | None, tuple[str, ...], str]]:
-    """``Time: O(N²D); space: O(N²)`` → one piece per sub-part word after the line's start."""
+    """``Time: O(N²D); space: O(N²)`` → one piece per sub-part word after the line's start; and
+    ``…, while B, the shape of `W`, is `[d, k]`; C = `…`'' → one piece per alias stating a value."""
     pieces: list[tuple[str | None, tuple[str, ...], str]] = []
-    words = _words(state, cues)
-    if not words:
+    starts = sorted(_inline_cues(text, state, cues))
+    if not starts:
         return [(state.question, state.path, text)]
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(word) for _, word, _ in words) + r")\b(?=" + _WORD_AFTER + ")", re.I
-    )
     start = 0
-    for match in pattern.finditer(text):
-        depth, _, part = next(item for item in words if item[1] == match.group(1).lower())
-        if text[start : match.start()].strip():
-            pieces.append((state.question, state.path, text[start : match.start()]))
-        _move(state, part.question, part.segments[: depth + 1], "")
-        start = match.start()
+    for position, value_at, question, path in starts:
+        if position < start:
+            continue
+        if text[start:position].strip():
+            pieces.append((state.question, state.path, text[start:position]))
+        _move(state, question, path, "")
+        start = value_at
     pieces.append((state.question, state.path, text[start:]))
     return [piece for piece in pieces if piece[2].strip()]
+
+
+def _inline_cues(text: str, state: _State, cues: Cues) -> list[tuple[int, int, str, tuple[str, ...]]]:
+    """(where the cue starts, where its piece starts, question, path) of the inline cues in ``text``."""
+    found: list[tuple[int, int, str, tuple[str, ...]]] = []
+    words = _words(state, cues)
+    if words:
+        pattern = re.compile(
+            r"\b(" + "|".join(re.escape(word) for _, word, _ in words) + r")\b(?=" + _WORD_AFTER + ")", re.I
+        )
+        for match in pattern.finditer(text):
+            depth, _, part = next(item for item in words if item[1] == match.group(1).lower())
+            found.append((match.start(), match.start(), part.question, part.segments[: depth + 1]))
+    if state.question is not None:
+        for part in cues.question(state.question).parts:
+            for alias in part.aliases:
+                for match in re.finditer(_INLINE_ALIAS.format(alias=re.escape(alias)), text):
+                    if match.start() > 0:
+                        found.append((match.start(), match.end(), part.question, part.segments))
+    return found
