@@ -18,6 +18,7 @@ from autograder.writeup.cues import Cues, PartCue, compile_cues
 from autograder.writeup.model import Attempt, Document, Extracted, Extraction
 from autograder.writeup.pick import (
     ANSWER_CHARS,
+    CODE_KINDS,
     NON_ANSWER,
     NON_ANSWER_CHARS,
     Candidate,
@@ -92,7 +93,10 @@ def _pick_implied(part: Part, cue: PartCue, units: list[Unit]) -> Picked | None:
     return Picked(found.candidate, "low", found.others, IMPLIED)
 
 
-IMPLIED = "not announced: taken as the question's first part, whose text precedes the next part's cue"
+IMPLIED = (
+    "not announced: taken as the question's first part (its text precedes the next part's cue) "
+    "or as its only code part (code in the question's own section)"
+)
 
 
 def _implied(
@@ -114,6 +118,19 @@ def _implied(
         if not following.path or first.segments[: len(following.path)] == following.path:
             continue
         implied.setdefault(first.id, {}).setdefault(section.exchange, []).extend(section.units)
+    for section in sections:  # code in a question's own section, when only one of its parts takes code
+        if section.question is None or not any(unit.kind == "code" for unit in section.units):
+            continue
+        question = cues.question(section.question)
+        if question.resolve(section.path) is not None:
+            continue
+        takers = [
+            part
+            for part in question.parts
+            if part.kind in CODE_KINDS and part.segments[: len(section.path)] == section.path
+        ]
+        if len(takers) == 1 and section.exchange not in found.get(takers[0].id, {}):
+            implied.setdefault(takers[0].id, {}).setdefault(section.exchange, []).extend(section.units)
     return implied
 
 

@@ -54,6 +54,11 @@ _BIG_O = re.compile(
     r"(?:\\mathcal\{O\}|\\mathcal O|\\operatorname\{O\}|\bO)\s*(?:\\[!,;: ]\s*)*"
     r"(?:\\(?:left|bigl|Bigl|biggl|Biggl|big|Big)\s*)?\("
 )
+_QUALIFIER = re.compile(
+    r"\$?\s*,?\s*\(?\s*(?:again\s+)?(?:assuming|if|when|with|given|for)\s+\$?[^$;.()]{1,40}?\$?(?=\s*(?:[).;,]|$|\s\())",
+    re.I,
+)
+_SPACING = re.compile(r"\\[!,;:](?![a-zA-Z])")
 _CHAINED = re.compile(r"^[\s=]*(?:\\approx|≈|=)?[\s=]*$")
 _PROSE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")
 NON_ANSWER = re.compile(
@@ -240,8 +245,10 @@ def _big_o(units: Sequence[Unit]) -> list[Candidate]:
         for match in _BIG_O.finditer(unit.text):
             end = _balanced(unit.text, match.end(), "(", ")")
             if end is not None:
-                text = unit.text[match.start() : end]
-                found.append(Candidate(text, unit, "big-o", "medium"))
+                qualifier = _QUALIFIER.match(unit.text, end)  # "O(N² D) assuming M ≈ D" keeps its assumption
+                stop = qualifier.end() if qualifier is not None else end
+                text = _SPACING.sub(" ", unit.text[match.start() : stop]).replace("$", "").strip(" ,;.")
+                found.append(Candidate(" ".join(text.split()), unit, "big-o", "medium"))
     if not found:
         return []
     last_unit = found[-1].unit
