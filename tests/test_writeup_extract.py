@@ -509,3 +509,27 @@ def test_a_tagged_todo_is_no_answer_and_an_unknown_tag_is_named(problems: Proble
     assert "p7.a" in found.missing
     assert found.messages[0] == "Line 2 is tagged 'p9.z', which is not an answer id of the homework."
     assert found.messages[1].startswith("No answer in hw.ipynb could be matched to a part")
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("- Space: $O(n k)$ on the fly (it would be $O(n^2)$ if all were kept).", "O(n k)"),
+        ("- Space: $O(n)$ assuming $k \\approx n$", "O(n) assuming k \\approx n"),
+        ("- Space: $O\\!\\left(n\\right)$", "O \\left(n\\right)"),
+    ],
+)
+def test_a_big_o_keeps_its_assumption_and_drops_asides(problems: ProblemSet, line: str, expected: str) -> None:
+    found = extract(document(("assistant", f"7(c)\n{line}")), problems).parts["p7.c.space"].at("final")
+    assert (found.text, found.confidence) == (expected, "medium")
+
+
+def test_an_alias_inside_a_sentence(problems: ProblemSet) -> None:
+    text = "## Problem 7\nThe count is a warm-up, and M, the shape asked, is `[n, m]` as said."
+    assert answer(extract(document(("assistant", text)), problems), "p7.e") == "[n, m]"
+
+
+def test_code_in_a_question_s_own_section_goes_to_its_only_code_part(hw9: ProblemSet) -> None:
+    found = extract(document(("assistant", "## Problem 3\nHere it is:\n```\nclass M: pass\n```")), hw9)
+    code = found.parts["q3.b"].at("final")
+    assert (code.text, code.confidence) == ("class M: pass", "low")

@@ -239,6 +239,7 @@ def _reads(text: str, part: Part) -> bool:
 
 def _big_o(units: Sequence[Unit]) -> list[Candidate]:
     found = []
+    starts: list[tuple[Unit, int]] = []
     for unit in units:
         if unit.kind == "code":
             continue
@@ -249,10 +250,15 @@ def _big_o(units: Sequence[Unit]) -> list[Candidate]:
                 stop = qualifier.end() if qualifier is not None else end
                 text = _SPACING.sub(" ", unit.text[match.start() : stop]).replace("$", "").strip(" ,;.")
                 found.append(Candidate(" ".join(text.split()), unit, "big-o", "medium"))
+                before = unit.text[: match.start()]
+                starts.append((unit, max(0, before.count("(") - before.count(")"))))
     if not found:
         return []
     last_unit = found[-1].unit
+    depths = [depth for candidate, (_, depth) in zip(found, starts, strict=True) if candidate.unit == last_unit]
     found = [candidate for candidate in found if candidate.unit == last_unit]
+    stated = [candidate for candidate, depth in zip(found, depths, strict=True) if depth == 0]
+    found = stated or found  # "O(ND + D³) … (it would be O(ND² + D³) if …)": the aside is no rival
     kept = [found[0]]
     for candidate in found[1:]:  # O(NCM) = O(ND³): one bound, written twice
         previous = kept[-1]
