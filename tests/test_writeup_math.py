@@ -182,6 +182,19 @@ GENERAL_D_RIGHT = [
 ]
 
 
+GEMINI_PHI = (  # ../shared/writeups/gemini-hw9-chat.txt, 6(b)(ii): the argument named q, 1 last
+    r"$$\phi(q) = [q_1^2, \dots, q_D^2, \sqrt{2}q_1q_2, \dots, \sqrt{2}q_{D-1}q_D, "
+    r"\sqrt{2}q_1, \dots, \sqrt{2}q_D, 1]$$"
+)
+
+
+def test_a_general_feature_map_of_another_argument_name_is_read_in_the_specs_variables(grade_hw9: Grade) -> None:
+    result = grade_hw9("q6.b.ii", GEMINI_PHI)
+    assert result.verdict == "correct", result.feedback
+    assert "with q_i read as x_i" in result.feedback
+    assert result.answer_as_read is not None and result.answer_as_read.startswith("[x1^2, x2^2, x3^2, sqrt(2)*x1*x2")
+
+
 @pytest.mark.parametrize("text", GENERAL_D_RIGHT)
 def test_a_feature_map_for_general_d_is_written_out_at_the_specs_d(grade_hw9: Grade, text: str) -> None:
     result = grade_hw9("q6.b.ii", text)
@@ -237,6 +250,23 @@ KERNEL_ATTENTION_RIGHT = [
     ("φ(Q)(φ(K)ᵀV) ⊘ (φ(Q)φ(K)ᵀ1_N)", "(phi(Q)·(phi(K)ᵀ·V)) / "),
     (r"\phi(Q)\phi(K)^TV / (\phi(Q)\phi(K)^T1)", "(phi(Q)·phi(K)ᵀ·V) / "),
 ]
+
+
+ROWS_AS_ROWS = [
+    # The chat's 6(b)(iii): rows written as row vectors, Q_{i·}
+    r"$$V'_i = \frac{\phi(Q_{i\cdot}) \left( \sum_{j=1}^N \phi(K_{j\cdot})^T V_{j\cdot} \right)}"
+    r"{\phi(Q_{i\cdot}) \left( \sum_{j=1}^N \phi(K_{j\cdot})^T \right)}$$",
+    "V'_i = φ(Q_{i,:})(Σ_j φ(K_{j,:})ᵀV_{j,:}) / Σ_j φ(Q_{i,:})φ(K_{j,:})ᵀ",
+    # plain subscripts that only compute with rows as row vectors
+    "V'_i = φ(Q_i)(Σ_j φ(K_j)ᵀV_j) / (φ(Q_i) Σ_j φ(K_j)ᵀ)",
+]
+
+
+@pytest.mark.parametrize("text", ROWS_AS_ROWS)
+def test_rows_written_as_row_vectors_are_read_so(grade_hw9: Grade, text: str) -> None:
+    result = grade_hw9("q6.b.iii", text)
+    assert result.verdict == "correct", result.feedback
+    assert result.answer_as_read is not None and result.answer_as_read.startswith("[row i] (phi(Q_i")
 
 
 @pytest.mark.parametrize(("text", "shown"), KERNEL_ATTENTION_RIGHT)

@@ -75,6 +75,8 @@ class Node:
     value: float = 0.0
     bound: str = ""
     """A sum's upper bound as written (``N``), or empty."""
+    row: bool = False
+    """``X_{i·}``, ``X_{i,:}``: row i written as a row vector (plain ``X_i`` is a column)."""
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ _TOKEN = re.compile(
     |(?P<command>\\[A-Za-z]+)
     |(?P<number>\d+(?:\.\d+)?)
     |(?P<name>[A-Za-z]+)
-    |(?P<op>[-+()\[\]{}_^=',])""",
+    |(?P<op>[-+()\[\]{}_^=',:])""",
     re.VERBOSE,
 )
 _WRAPPERS = re.compile(r"\\(?:mathbf|mathrm|boldsymbol|bm|mathit|text)\{([A-Za-z]+)\}")
@@ -378,12 +380,30 @@ class _Parser:
             if self.is_op("{"):
                 self.take()
                 index = self.take().text
+                row = self.row_mark()
                 self.expect("}")
             else:
                 index = self.take().text
+                row = False
             if not re.fullmatch(r"[A-Za-z]", index):
                 raise Unreadable(UNEXPECTED.format(text=index), self.source, token.start)
-        return Node("matrix", name=name, index=index)
+            return Node("matrix", name=name, index=index, row=row)
+        return Node("matrix", name=name)
+
+    def row_mark(self) -> bool:
+        """``·``, ``\\cdot``, ``,:`` or ``:`` after a row index: the row as a row vector."""
+        token = self.peek()
+        if token is not None and token.kind == "times":
+            self.take()
+            return True
+        if self.is_op(","):
+            self.take()
+            self.expect(":")
+            return True
+        if self.is_op(":"):
+            self.take()
+            return True
+        return False
 
     def unknown(self, token: _Token) -> Unreadable:
         maps = " or feature map" if self.feature_maps else ""
@@ -401,7 +421,7 @@ def _free(node: Node) -> set[str]:
 def show_node(node: Node) -> str:
     """The tree in plain math notation: ``·`` for products, ``ᵀ``, parentheses where needed."""
     if node.op == "matrix":
-        return f"{node.name}_{node.index}" if node.index else node.name
+        return (f"{node.name}_{node.index}" + ("·" if node.row else "")) if node.index else node.name
     if node.op == "number":
         return f"{node.value:g}"
     if node.op == "one":
@@ -442,7 +462,25 @@ class Evaluator:
     describe: Callable[[tuple[int, ...]], str]
     sizes: Mapping[str, int] = field(default_factory=dict)
 
+    rows_as_rows: bool = False
+    """Read a plain ``X_i`` as a row vector (the other convention, tried when columns do not compute)."""
+
     def result(self, formula: MathFormula) -> Array:
+        """The formula's value, reading ``X_i`` as a column; when that does not compute, as a row
+        (a write-up's ``φ(Q_i)(Σ_j φ(K_j)ᵀV_j)``): only one convention computes, so none is guessed."""
+        try:
+            return self._result(formula)
+        except MathShapeProblem:
+            if not formula.row_index or self.rows_as_rows:
+                raise
+            self.rows_as_rows = True
+            try:
+                return self._result(formula)
+            except MathShapeProblem:
+                self.rows_as_rows = False
+                return self._result(formula)  # the column reading's message
+
+    def _result(self, formula: MathFormula) -> Array:
         with np.errstate(all="ignore"):
             if not formula.row_index:
                 return self.evaluate(formula.tree, {})
@@ -474,7 +512,8 @@ class Evaluator:
         if node.op == "matrix":
             value = self.as_matrix(node.name)
             if node.index:
-                return np.asarray(value[bound[node.index]].reshape(-1, 1), dtype=np.float64)
+                shape = (1, -1) if node.row or self.rows_as_rows else (-1, 1)
+                return np.asarray(value[bound[node.index]].reshape(shape), dtype=np.float64)
             return value
         if node.op == "number":
             return np.full((1, 1), node.value)
@@ -482,6 +521,8 @@ class Evaluator:
             raise MathShapeProblem(INDEX_ONE)
         if node.op == "feature":
             inside = self.evaluate(node.args[0], bound)
+            if inside.shape[0] == 1 and inside.shape[1] > 1:  # a row vector: its features, as a row
+                return np.asarray(self.feature(node.name, inside), dtype=np.float64)
             if inside.shape[1] == 1 and inside.shape[0] > 1:  # a vector: its features, as a column
                 return np.asarray(self.feature(node.name, inside.T).T, dtype=np.float64)
             return np.asarray(self.feature(node.name, inside), dtype=np.float64)

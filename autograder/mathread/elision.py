@@ -52,6 +52,8 @@ INSIDE_ITEM = "'…' inside one component ({item}) cannot be expanded; write the
 TOO_MANY = "The elided list has more than {limit} components for {name} = {size}."
 EXPANDED_START = "read the list for general "
 EXPANDED = EXPANDED_START + "{name} at {name} = {size} ({count} components)"
+RENAMED = ", with {written}_i read as {base}_i"
+_INDEXED_LETTER = re.compile(r"(?<![A-Za-z\\])([A-Za-z])_\{?\s*(?:\d|[A-Z])")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class Family:
     base: str
     size: int
     name: str
+    written: str = ""
+    """The letter the answer indexes instead of the base (``q_1`` in ``φ(q) = [q_1, …]``), or empty."""
 
     @property
     def index(self) -> str:
@@ -68,7 +72,7 @@ class Family:
 
     def pattern(self) -> re.Pattern[str]:
         """``x_1``, ``x_{1}``, ``x_D``, ``x_{D-1}``, ``x1`` (not the x of ``\\max`` or ``xy``)."""
-        base = re.escape(self.base)
+        base = re.escape(self.written or self.base)
         index = self.index
         return re.compile(
             rf"(?:(?<![A-Za-z\\])|(?<=_{re.escape(self.name)})){base}(?:_\{{\s*(?P<braced>{index})\s*\}}|_\s*(?P<plain>\d|{re.escape(self.name)})"
@@ -89,6 +93,15 @@ def family(variables: tuple[str, ...], name: str) -> Family | None:
     return Family(base, len(variables), name) if spelled == expected else None
 
 
+def _as_written(found: Family, text: str) -> Family:
+    """The family with the letter the answer indexes, when it is one other letter (``φ(q) = [q_1, …]``
+    for variables x1, x2, x3): the components are the same function of another argument's name."""
+    letters = set(_INDEXED_LETTER.findall(text))
+    if found.base in letters or len(letters) != 1:
+        return found
+    return Family(found.base, found.size, found.name, letters.pop())
+
+
 def has_elision(text: str) -> bool:
     return _ELISION.search(text) is not None
 
@@ -99,6 +112,7 @@ def expand(text: str, variables: tuple[str, ...], name: str) -> tuple[str, str]:
     found = family(variables, name)
     if found is None:
         raise Unreadable(NOT_VARIABLES.format(variables=", ".join(variables), size=len(variables)), text)
+    found = _as_written(found, text)
     items = _items(text)
     pattern = found.pattern()
     expanded: list[str] = []
@@ -116,6 +130,8 @@ def expand(text: str, variables: tuple[str, ...], name: str) -> tuple[str, str]:
     # An end equal to the start (x_1, …, x_D at D = 1) is one component.
     result = [item for index, item in enumerate(expanded) if index == 0 or item != expanded[index - 1]]
     note = EXPANDED.format(name=found.name, size=found.size, count=len(result))
+    if found.written:
+        note += RENAMED.format(written=found.written, base=found.base)
     return "[" + ", ".join(result) + "]", note
 
 
