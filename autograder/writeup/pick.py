@@ -418,7 +418,7 @@ def clean_answer(text: str, kind: str) -> str:
         if text.startswith(opening) and text.endswith(closing) and len(text) > len(opening) + len(closing):
             text = text[len(opening) : -len(closing)].strip()
     whole = _INLINE_CODE.fullmatch(text)
-    if whole is not None and code_span(whole):  # `d_model`, \texttt{d\_model}, \verb|Q|
+    if whole is not None and code_span(whole):  # `n_1`, \texttt{n\_1}, \verb|x|
         text = code_span(whole)
     text = _EQUATION_NUMBER.sub("", text).strip()
     return text.rstrip(".,;").strip()
