@@ -112,7 +112,9 @@ POLICIES: dict[str, Policy] = {
     "code_blanks": Policy(
         keep=("template", "blank", "strip_prefix", *_CODE_SIGNATURE), drop=("also_init_args", *_CODE_GRADING)
     ),
-    "module_behaviour": Policy(keep=("base", *_CODE_SIGNATURE), drop=("attributes", "partial_credit", *_CODE_GRADING)),
+    "module_behaviour": Policy(
+        keep=("base", "base_changes", *_CODE_SIGNATURE), drop=("attributes", "partial_credit", *_CODE_GRADING)
+    ),
     "manual": Policy(keep=(), drop=()),
 }
 

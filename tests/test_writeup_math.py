@@ -382,6 +382,13 @@ COMBINE = "return x.transpose(1, 2).contiguous().view(batch_size, seq_length, -1
 CHANGED_LINES = [
     # (answer, verdict, feedback fragment)
     (f"{W_V}\n{W_O}\n{SPLIT}\n{COMBINE}", "correct", "Correct: your class runs"),
+    # the question's own change (base_changes) is applied: the other changes alone are the answer
+    (f"{W_O}\n{SPLIT}\n{COMBINE}", "correct", "Correct: your class runs"),
+    (
+        r"\texttt{self.W\_o = nn.Linear(2 * d\_model, d\_model)}; nothing else needs to change.",
+        "incorrect",
+        "split_heads",
+    ),
     (
         f"    {W_V}\n    {W_O}\n\n    def split_heads(self, x):\n        {SPLIT}\n"
         f"    def combine_heads(self, x):\n        # any number of heads\n        {COMBINE}\n",
@@ -404,8 +411,7 @@ def test_changed_lines_are_applied_to_the_template_and_run(
     assert result.verdict == verdict, result.feedback
     assert fragment in result.feedback
     if verdict != "needs_review":
-        assert result.feedback.startswith("Read as changes to mha_template.py: line 18 → " + W_V)
-        assert f"; line 19 → {W_O}" in result.feedback
+        assert result.feedback.startswith("Read as changes to mha_template.py: line 19 → " + W_O)
         assert result.answer_as_read is not None and "changed line" in result.answer_as_read
     else:
         assert "could not be applied to mha_template.py" in result.feedback

@@ -10,6 +10,10 @@ one statement of the base, and no two lines the same one; otherwise nothing is a
 the message says which line could not be placed (the part then goes to review). Lines equal
 to the base's are fine (context quoted with the change).
 
+A line typed in prose is cleaned as code in prose is (``\\texttt{…}``, ``\\_``, backticks: see
+:func:`~autograder.mathread.pycode.unwrap`), and words after a ``;`` that are no Python
+(``; nothing else changes.``) are left out as explanation.
+
 Security: the base and the lines are parsed with :func:`ast.parse` only; the patched
 program runs in the sandbox like any whole answer.
 """
@@ -19,6 +23,8 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+
+from autograder.mathread import pycode
 
 MAX_LINES = 60
 MAX_CONTINUATION = 8
@@ -140,7 +146,7 @@ def _answer_lines(text: str) -> list[tuple[int, str, ast.stmt | None]]:
     result: list[tuple[int, str, ast.stmt | None]] = []
     index = 0
     while index < len(raw):
-        stripped = raw[index].strip()
+        stripped = _cleaned(raw[index])
         number = index + 1
         index += 1
         if not stripped or stripped.startswith("#") or stripped in ("...", "…", "```", "```python"):
@@ -163,6 +169,23 @@ def _answer_lines(text: str) -> list[tuple[int, str, ast.stmt | None]]:
         else:
             result.append((number, " ".join(joined.split()), node))
     return result
+
+
+def _cleaned(line: str) -> str:
+    """One line as code: typeset code unwrapped, and prose after a ``;`` left out."""
+    stripped = line.strip()
+    if stripped.startswith(("```", "~~~")):
+        return ""  # a Markdown fence around the lines
+    if not stripped or _parse(stripped) is not None:
+        return stripped
+    cleaned = pycode.unwrap(stripped, trailing="")
+    if _parse(cleaned) is not None or ";" not in cleaned:
+        return cleaned
+    code, _, rest = cleaned.partition(";")
+    words = re.findall(r"[A-Za-z]+", rest)
+    if _parse(code) is not None and len(words) >= 2 and _parse(rest.strip().rstrip(".")) is None:
+        return code.strip()
+    return cleaned
 
 
 def _parse(text: str) -> ast.stmt | None:

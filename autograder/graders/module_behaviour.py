@@ -90,6 +90,9 @@ class Params(_modules.CodeSpec):
     """A file next to the spec (``model_template.py``) that an answer giving only changed lines is
     applied to; its blanks ``___(x)___`` are filled with the reference answers of the
     ``code_blanks`` parts whose template it is. Empty: only a whole class (or function) is read."""
+    base_changes: tuple[str, ...] = ()
+    """Lines the question itself changes in the base (``self.proj = nn.Linear(d, 2 * d)`` when it asks
+    for the *other* changes), applied before an answer's changed lines."""
     base_source: str = field(default="", metadata={"internal": True})
     """The base with its blanks filled (filled at bind)."""
 
@@ -155,9 +158,23 @@ def _changed_lines(text: str, part: Part, unread: Unreadable) -> Code:
 def _base_file(part: Part) -> str:
     """The base as written (blanks unfilled), before bind (``autograder check``)."""
     try:
-        return str((part.folder / part.params.base).read_text(encoding="utf-8"))
+        source = str((part.folder / part.params.base).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return ""
+    try:
+        return _with_question_changes(source, part.params)
+    except (ValueError, SyntaxError):
+        return ""
+
+
+def _with_question_changes(source: str, params: Params) -> str:
+    """The base with the question's own changed lines (``base_changes``) applied."""
+    if not params.base_changes:
+        return source
+    patched = _patch.apply("\n".join(params.base_changes), source, params.base)
+    if patched.problem:
+        raise ValueError(f"base_changes: {patched.problem}")
+    return patched.source
 
 
 def bind(part: Part, problems: ProblemSet, readings: Mapping[str, Any]) -> Params:
@@ -181,7 +198,7 @@ def bind(part: Part, problems: ProblemSet, readings: Mapping[str, Any]) -> Param
         _patch.key_lines(source)
     except SyntaxError as error:
         raise ValueError(f"base {params.base}: not Python ({error.msg}, line {error.lineno})") from None
-    return dataclasses.replace(params, base_source=source)
+    return dataclasses.replace(params, base_source=_with_question_changes(source, params))
 
 
 def _defined(node: ast.AST) -> set[str]:
