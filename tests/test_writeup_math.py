@@ -97,9 +97,9 @@ MATMULS = [
 
 @pytest.mark.parametrize(("answer_id", "text", "einsum"), MATMULS)
 def test_a_matmul_is_accepted_as_its_einsum_when_the_spec_allows(
-    hw9_key: AnswerKey, answer_id: str, text: str, einsum: str
+    grade_hw9: Grade, answer_id: str, text: str, einsum: str
 ) -> None:
-    result = _with_params(hw9_key, answer_id, accept_matmul=True)(text)
+    result = grade_hw9(answer_id, text)  # hw9 q4.c-e set accept_matmul
     assert result.verdict == "correct", result.feedback
     assert result.answer_as_read is not None and einsum in result.answer_as_read
     assert f"as {einsum}, the einsum it computes" in result.feedback
@@ -107,9 +107,9 @@ def test_a_matmul_is_accepted_as_its_einsum_when_the_spec_allows(
 
 @pytest.mark.parametrize(("answer_id", "text", "einsum"), MATMULS)
 def test_without_the_option_a_matmul_is_incorrect_and_says_an_einsum_is_asked(
-    grade_hw9: Grade, answer_id: str, text: str, einsum: str
+    hw9_key: AnswerKey, answer_id: str, text: str, einsum: str
 ) -> None:
-    result = grade_hw9(answer_id, text)
+    result = _with_params(hw9_key, answer_id, accept_matmul=False)(text)
     assert result.verdict == "incorrect"
     assert "asks for an einsum call" in result.feedback
     assert einsum in result.feedback  # the einsum it would be, so the student sees how to write it
@@ -429,3 +429,11 @@ def test_what_is_not_changed_lines_of_the_class_stays_unreadable(grade_hw9: Grad
     result = grade_hw9("q3.b", text)
     assert result.verdict == "unreadable"
     assert fragment in result.feedback
+
+
+def test_a_class_pasted_without_its_imports_runs_with_the_templates(grade_hw9: Grade) -> None:
+    reference = (HW9_REFERENCE / "mha.py").read_text(encoding="utf-8")
+    body = "\n".join(line for line in reference.splitlines() if not line.startswith(("import", "from")))
+    result = grade_hw9("q3.b", body)
+    assert result.verdict == "correct", result.feedback
+    assert result.feedback.startswith("Run with the imports of mha_template.py")

@@ -135,6 +135,33 @@ def _statements(base: str) -> list[_Statement]:
     return found
 
 
+def missing_imports(source: str, base: str) -> list[str]:
+    """The base's top-level import lines that bind a name the source uses but neither imports
+    nor defines (``nn`` in a class pasted without ``from torch import nn``)."""
+    try:
+        tree = ast.parse(source)
+        base_tree = ast.parse(BLANK.sub(lambda match: f"__blank_{match.group(1)}__", base))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    bound: set[str] = set()
+    used: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            bound |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            bound.add(node.name)
+        elif isinstance(node, ast.Name):
+            used.add(node.id)
+    lines = base.splitlines()
+    missing = []
+    for node in base_tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+            if names & (used - bound):
+                missing.append("\n".join(lines[node.lineno - 1 : node.end_lineno]))
+    return missing
+
+
 def key_lines(base: str) -> int:
     """How many statements of the base can be placed; SyntaxError when the base is not Python."""
     return len(_statements(base))

@@ -77,6 +77,7 @@ NOT_PYTHON = "This is not valid Python: {message} (line {line})."
 NO_CLASS = "No class named {name} is defined here."
 NO_FUNCTION = "No function named {name} is defined here."
 FORBIDDEN = "The question asks you not to use {name} (line {line})."
+IMPORTS = "Run with the imports of {base} that your code uses and does not import."
 NOT_PLACED = "Your changed lines could not be applied to {base}: {problem} An instructor will grade this part."
 
 
@@ -102,6 +103,8 @@ class Code:
     source: str
     patch: _patch.Patched | None = None
     """Changed lines put in the spec's base (:attr:`source` is then the patched program)."""
+    imports_added: int = 0
+    """1 when the base's import lines were put before a class pasted without them."""
 
     @property
     def lines(self) -> int:
@@ -112,9 +115,21 @@ def read(text: str, part: Part) -> Code:
     """Check that the text is Python that defines the class or function (or, with a ``base``,
     changed lines of it); nothing is run here."""
     try:
-        return _whole(text, part)
+        code = _whole(text, part)
     except Unreadable as unread:
         return _changed_lines(text, part, unread)
+    return _with_base_imports(code, part)
+
+
+def _with_base_imports(code: Code, part: Part) -> Code:
+    """A class pasted without its imports (a listing in a write-up) gets the base's import lines
+    it lacks, so it runs as the question's code does; nothing else is added."""
+    params: Params = part.params
+    base = params.base_source or (_base_file(part) if params.base else "")
+    if not base:
+        return code
+    imports = _patch.missing_imports(code.source, base)
+    return Code("\n".join(imports) + "\n" + code.source, code.patch, 1) if imports else code
 
 
 def _whole(text: str, part: Part) -> Code:
@@ -223,6 +238,8 @@ def grade(answer: Code, reference: Code, part: Part) -> Outcome:
         message = NOT_PLACED.format(base=params.base, problem=answer.patch.problem)
         return Outcome("needs_review", 0.0, message, "module:lines_not_placed")
     outcome = _graded(answer, reference, part)
+    if answer.imports_added:
+        outcome = dataclasses.replace(outcome, feedback=f"{IMPORTS.format(base=params.base)} {outcome.feedback}")
     if answer.patch is not None:
         return dataclasses.replace(outcome, feedback=f"{answer.patch.summary(params.base)} {outcome.feedback}")
     return outcome
