@@ -30,6 +30,10 @@ from autograder.writeup.model import Attempt, Extracted, Stage
 
 MAX_QUOTE_CHARS = 2000
 """A quote longer than this is cut (with `` …``): the whole write-up is the student's own copy."""
+UNREAD_EXTRACTION = (
+    "The text taken from your write-up ({how}) could not be read as an answer to this part, so an "
+    "instructor will read the write-up itself."
+)
 LOW_CONFIDENCE = (
     "This answer was taken from your write-up with low confidence ({how}): an instructor will check "
     "that it is the answer you meant."
@@ -111,6 +115,9 @@ def _extracted(part: PartResult, extracted: Extracted, file: str, stage: Stage) 
     part = dataclasses.replace(
         part, source=source, quote=bounded_quote(attempt.quote), attempts=count, reprompts=extracted.reprompts
     )
+    if part.verdict == "unreadable":
+        # The extractor chose this text, not the student: what it could not read, a person reads.
+        return to_review(part, UNREAD_EXTRACTION.format(how=source))
     if attempt.confidence != "low":
         return part
     return to_review(part, LOW_CONFIDENCE.format(how=source + (f": {attempt.note}" if attempt.note else "")))
