@@ -230,7 +230,7 @@ def test_common_wrong_answer_table(graded_out: Path) -> None:
     rows = parse_html(graded_out / "report.html").find("table", id="wrong").find_all("tr", class_="wrong-answer")
     table = {(row.attrs["data-part"], row.find("code", class_="as-read").text()): row for row in rows}
     row = table[("q1.a", "d*mu^2 + d*sigma^2")]
-    assert row.find("td", class_="count").text() == "1"
+    assert row.find("td", class_="count").text() == "2"  # 03-typical-mistakes and 11-latex-writeup's \answer
     assert row.attrs["data-rule"] == "yes"
     assert "does not depend on σ" in row.find("div", class_="feedback").text()
     assert table[("q3.a.a", "d_k")].attrs["data-rule"] == "no"  # no rule for it: flagged
@@ -295,9 +295,9 @@ def test_review_queue_has_one_row_per_answer_group_with_its_members(out_copy: Pa
     assert len(row.find("details").find_all("a", class_="review-item")) == len(members) - 5  # the rest collapsed
     assert all(name in row.text() for name in members)  # names in full
     assert list(rows)[:2] == [ARGMAX, ("q6.a", "sim(q, k) ≥ 0")]  # largest first
-    assert len(rows) == 3  # 3 groups for 3 + 2 * 7 parts in review
+    assert len(rows) == 4  # 4 groups (03's two, 05's and 10-chat-export's) for 4 + 2 * 7 parts in review
     load = parse_html(out_copy / "report.html").find("p", id="review-load").text()
-    assert "17 parts in review → 3 groups" in load
+    assert "18 parts in review → 4 groups" in load
 
 
 def test_review_row_says_only_why_it_is_in_review(graded_out: Path) -> None:
