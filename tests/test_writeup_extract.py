@@ -7,6 +7,7 @@ rest prose), so these tests pin the extractor, not the format readers."""
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pytest
@@ -533,3 +534,20 @@ def test_code_in_a_question_s_own_section_goes_to_its_only_code_part(hw9: Proble
     found = extract(document(("assistant", "## Problem 3\nHere it is:\n```\nclass M: pass\n```")), hw9)
     code = found.parts["q3.b"].at("final")
     assert (code.text, code.confidence) == ("class M: pass", "low")
+
+
+def test_hostile_lines_cost_linear_time(hw9: ProblemSet) -> None:
+    lines = [
+        "## Problem 4",
+        "(f) " + "O(" * 30_000,
+        "(c) q = " + "x" * 100_000,
+        "(a) " + "$" * 20_000,
+        "(b) " + "word" * 50_000,
+        "| 4(a) |" + "|" * 10_000,
+        "(a)" * 5_000,
+        "(g) " + "\\boxed{" * 20_000,
+    ]
+    start = time.monotonic()
+    found = extract(document(("assistant", "\n".join(lines))), hw9)
+    assert time.monotonic() - start < 20
+    assert all(len(item.at("final").text) <= 200_000 for item in found.parts.values())

@@ -31,6 +31,8 @@ from autograder.writeup.pick import (
 from autograder.writeup.segment import Section, Segmented, Unit, segment
 
 QUOTE_LINES = 12
+TEMPLATE_LINE_CHARS = 400
+"""Longer lines are not matched against template lines (no printed code line is that long)."""
 QUOTE_CHARS = 2000
 
 
@@ -170,6 +172,8 @@ def _template_values(unit: Unit, part: PartCue) -> list[Candidate]:
     found = []
     text = strip_fence(unit.text) if unit.kind == "code" else unit.text
     for offset, line in enumerate(text.split("\n")):
+        if len(line) > TEMPLATE_LINE_CHARS:
+            continue
         code = line.split("  #", 1)[0].split("\t#", 1)[0].strip().strip("`")
         for pattern in part.template_lines:
             match = pattern.fullmatch(code)

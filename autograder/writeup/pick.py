@@ -35,6 +35,11 @@ ANSWER_CHARS = {"math": 2000, "code": 200_000, "prose": 5000, "whole": 200_000}
 """Longest answer taken, per kind family (the readers' own limits)."""
 PROSE_MATH_CHARS = 160
 """Display math this short stays in a free-text answer (a stated condition); longer is derivation."""
+MATCHES_PER_UNIT = 20
+"""Boxes or bounds read per line or block, its last ones: the answer is among them, and a
+line of thousands of ``O(`` must not cost quadratic time."""
+BRACKET_SCAN = 2000
+"""Characters searched for a closing bracket: an answer is shorter."""
 FALLBACK_SPANS = 12
 """Spans the last-match fallback reads, from the end of the section."""
 
@@ -59,8 +64,9 @@ _QUALIFIER = re.compile(
     re.I,
 )
 _SPACING = re.compile(r"\\[!,;:](?![a-zA-Z])")
-_CHAINED = re.compile(r"^[\s=]*(?:\\approx|≈|=)?[\s=]*$")
-_PROSE = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{3,}")
+_CHAINED = re.compile(r"^[\s=]*+(?:(?:\\approx|≈)[\s=]*+)?$")
+_PROSE = re.compile(r"\b[A-Za-z]{3,}+\s++[A-Za-z]{3}")
+"""Two words of running text (possessive: no backtracking on a long word)."""
 NON_ANSWER = re.compile(
     r"\b(?:skip(?:ped)?|will come back|come back to (?:it|this)|todo|tbd|not (?:yet )?(?:answered|done|attempted)|"
     r"no answer|did not (?:do|answer|attempt))\b",
@@ -135,7 +141,7 @@ def _key(text: str) -> str:
 def _balanced(text: str, start: int, opening: str, closing: str) -> int | None:
     """The index after the bracket closing the one at ``start - 1``; None when it never closes."""
     depth = 1
-    for index in range(start, len(text)):
+    for index in range(start, min(len(text), start + BRACKET_SCAN)):
         if text[index] == opening:
             depth += 1
         elif text[index] == closing:
@@ -150,7 +156,7 @@ def _boxed(units: Sequence[Unit]) -> list[Candidate]:
     for unit in units:
         if unit.kind == "code":
             continue
-        for match in _BOXED.finditer(unit.text):
+        for match in list(_BOXED.finditer(unit.text))[-MATCHES_PER_UNIT:]:
             end = _balanced(unit.text, match.end(), "{", "}")
             if end is not None:
                 found.append(Candidate(unit.text[match.end() : end - 1].strip(), unit, "boxed", "high"))
@@ -212,7 +218,7 @@ def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
     if part.kind not in MATH_KINDS | SHORT_CODE_KINDS:
         return []
     for unit in reversed(units):
-        if not unit.cued or unit.kind != "prose":
+        if not unit.cued or unit.kind != "prose" or len(unit.text) > ANSWER_CHARS["math"]:
             continue
         span = _LEADING_CODE.match(_EMPHASIS.sub("", unit.text).strip(" :=-"))
         if span is not None and code_span(span) and _reads(code_span(span), part):  # "C: `value` — why"
@@ -243,7 +249,7 @@ def _big_o(units: Sequence[Unit]) -> list[Candidate]:
     for unit in units:
         if unit.kind == "code":
             continue
-        for match in _BIG_O.finditer(unit.text):
+        for match in list(_BIG_O.finditer(unit.text))[-MATCHES_PER_UNIT:]:
             end = _balanced(unit.text, match.end(), "(", ")")
             if end is not None:
                 qualifier = _QUALIFIER.match(unit.text, end)  # "O(N² D) assuming M ≈ D" keeps its assumption
