@@ -2,7 +2,7 @@
 tests/fixtures/writeups_unseen/ (blind transcripts of other models, with an expert's
 verdicts) graded from the raw file, then compared part by part.
 
-    .venv/bin/python bench/writeups.py [--details]
+    .venv/bin/python bench/writeups.py [--details] [--set writeups_unseen2]
 
 A part matches when its verdict is the expert's; ``needs_review`` is not a match but not
 silent either (an instructor sees it); any other difference is a silent wrong grade.
@@ -44,12 +44,14 @@ def grade(path: Path, scratch: Path) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--details", action="store_true", help="list every part that does not match")
+    parser.add_argument("--set", default=UNSEEN.name, help=f"a folder of tests/fixtures (default {UNSEEN.name})")
     args = parser.parse_args()
-    expected = yaml.safe_load((UNSEEN / "verdicts.yaml").read_text(encoding="utf-8"))
+    folder = UNSEEN.parent / args.set
+    expected = yaml.safe_load((folder / "verdicts.yaml").read_text(encoding="utf-8"))
     total: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as tmp:
         for name, verdicts in expected.items():
-            graded = grade(UNSEEN / name, Path(tmp))
+            graded = grade(folder / name, Path(tmp))
             if verdicts == "refused":
                 answered = sum(verdict != "unanswered" for verdict in graded.values())
                 print(f"{name}: refused as expected" if answered == 0 else f"{name}: {answered} parts GRADED")

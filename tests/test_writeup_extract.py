@@ -439,6 +439,21 @@ def test_plain_text_tables_code_lines_and_latex(
     assert (found.text, found.method, found.confidence) == (expected, method, "medium")
 
 
+@pytest.mark.parametrize(
+    ("text", "confidence"),
+    [
+        ("- **(e)** `[n, m]` takes the rows, whose count is `n`.", "low"),  # the span is the sentence's subject
+        ("- **(e)** `[n, m]`, since there are `n` rows", "medium"),  # a value, then why
+        ("- **(e)** `[n, m]` takes the rows.", "medium"),  # one span: nothing else it could be
+    ],
+)
+def test_a_span_that_is_the_subject_of_a_sentence_is_a_guess(
+    problems: ProblemSet, text: str, confidence: str
+) -> None:
+    found = extract(document(("assistant", f"## Problem 7\n{text}")), problems).parts["p7.e"].at("final")
+    assert (found.text, found.method, found.confidence) == ("[n, m]", "cue-span", confidence)
+
+
 def test_a_restated_question_without_its_number(problems: ProblemSet) -> None:
     user = "Two sorted sequences get merged into one sorted sequence by comparisons. How many?"
     found = extract(document(("user", user), ("assistant", "$$n - 1$$")), problems)

@@ -36,7 +36,8 @@ HW9 = ["--problems", str(ROOT / "problems" / "hw9"), "--reference", str(ROOT / "
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = ("10-chat-export", "11-latex-writeup", "12-notebook")
 GEMINI = ROOT.parent / "shared" / "writeups" / "gemini-hw9-chat.txt"
-UNSEEN = FIXTURES / "writeups_unseen"
+UNSEEN_SETS = (FIXTURES / "writeups_unseen", FIXTURES / "writeups_unseen2")
+"""Two blind sets, by different authors; the second was written after the engine was frozen."""
 SILENT = ("correct", "partial", "incorrect", "unanswered", "unreadable")
 """Verdicts that decide a grade without an instructor (an unreadable part earns 0 until fixed): a
 wrong one of these is a silent error."""
@@ -75,6 +76,9 @@ EXPECTED_EXAMPLES = _load(FIXTURES / "writeups" / "examples-expected.yaml")
 REVIEWED = {
     ("10-chat-export", "q6.a"): "free text asserting sim ≥ 0: a misconception sends a rubric answer to review, "
     "never straight to incorrect",
+    ("11-latex-writeup", "q4.g"): "left out (only in a LaTeX comment) while q4's other parts are answered: "
+    "not finding a part of an answered question is not knowing it is absent",
+    ("12-notebook", "q6.b.iii"): "its marker cell says only TODO while q6's other parts are answered: likewise",
 }
 """Parts the grader rightly leaves to an instructor, with why; every other part must get the TA's verdict."""
 
@@ -129,13 +133,20 @@ def test_the_gemini_transcript_is_extracted_part_by_part(gemini: dict[str, Any],
 
 # --- unseen transcripts --------------------------------------------------------------------
 
-UNSEEN_VERDICTS: dict[str, Any] = _load(UNSEEN / "verdicts.yaml")
+UNSEEN_FILES: dict[str, Path] = {
+    f"{folder.name}/{name}": folder / name for folder in UNSEEN_SETS for name in _load(folder / "verdicts.yaml")
+}
+UNSEEN_VERDICTS: dict[str, Any] = {
+    f"{folder.name}/{name}": verdicts
+    for folder in UNSEEN_SETS
+    for name, verdicts in _load(folder / "verdicts.yaml").items()
+}
 
 
 @pytest.fixture(scope="module")
 def unseen(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     scratch = tmp_path_factory.mktemp("unseen")
-    return {name: _graded_file(UNSEEN / name, scratch) for name in UNSEEN_VERDICTS}
+    return {key: _graded_file(path, scratch / key.replace("/", "-")) for key, path in UNSEEN_FILES.items()}
 
 
 def _comparisons(unseen: dict[str, dict[str, Any]]) -> Counter[str]:
@@ -158,7 +169,7 @@ def _comparisons(unseen: dict[str, dict[str, Any]]) -> Counter[str]:
 def test_unseen_write_ups_match_the_expert_on_most_parts(unseen: dict[str, dict[str, Any]]) -> None:
     outcome = _comparisons(unseen)
     total = sum(outcome.values())
-    assert total >= 100, "the unseen set holds at least 100 graded parts"
+    assert total >= 200, "the unseen sets hold at least 200 graded parts"
     assert outcome["match"] / total >= MIN_AGREEMENT, dict(outcome)
 
 

@@ -26,7 +26,7 @@ from autograder.problem import Part, ProblemSet
 from autograder.result import PartResult, SubmissionResult, Verdict
 from autograder.submission import Submission
 from autograder.writeup.cues import is_numbering
-from autograder.writeup.model import Attempt, Extracted, Stage
+from autograder.writeup.model import Attempt, Extracted, Extraction, Stage
 
 MAX_QUOTE_CHARS = 2000
 """A quote longer than this is cut (with `` …``): the whole write-up is the student's own copy."""
@@ -37,6 +37,10 @@ UNREAD_EXTRACTION = (
 LOW_CONFIDENCE = (
     "This answer was taken from your write-up with low confidence ({how}): an instructor will check "
     "that it is the answer you meant."
+)
+NOT_FOUND_IN_ANSWERED_QUESTION = (
+    "Your write-up answers other parts of {question}, so this part may be there in a form the "
+    "autograder did not recognise: an instructor will look."
 )
 NOTHING_FOUND = "Nothing was found for this part in {file}{looked}, so it counts as unanswered."
 Cues = Callable[[Part], Sequence[str]]
@@ -94,7 +98,8 @@ def with_provenance(
         extracted = extraction.parts.get(part.id)
         if extracted is None or not extracted.attempts:
             looked = tuple((cues or declared_cues)(specs[part.id])) if part.id in specs else ()
-            parts.append(_not_found(part, submission.writeup, looked))
+            answered = _question_answered(part, extraction)
+            parts.append(_not_found(part, submission.writeup, looked, question_answered=answered))
             continue
         final = _extracted(part, extracted, submission.writeup, submission.stage)
         earlier = firsts.get(part.id)
@@ -141,13 +146,27 @@ def _with_first(final: PartResult, first: PartResult, extracted: Extracted) -> P
     )
 
 
-def _not_found(part: PartResult, file: str, looked: Sequence[str]) -> PartResult:
+def _question_answered(part: PartResult, extraction: Extraction) -> bool:
+    """Whether the write-up answers another part of ``part``'s question: then a part of it that
+    was not found may be one the extractor missed (five answers in one sentence, a table)."""
+    return any(
+        other.attempts and answer_id != part.id and answer_id.split(".")[0] == part.question
+        for answer_id, other in extraction.parts.items()
+    )
+
+
+def _not_found(part: PartResult, file: str, looked: Sequence[str], *, question_answered: bool = False) -> PartResult:
+    """Unanswered, saying what was looked for; when the write-up answers the rest of its
+    question, the part waits for review instead: not finding it is not knowing it is absent."""
     if part.verdict != "unanswered":
         return part  # graded from elsewhere (cannot happen for a write-up): left as graded
     shown = ", ".join(f"'{cue}'" for cue in looked[:6]) + (" …" if len(looked) > 6 else "")
     said = NOTHING_FOUND.format(file=file or "your write-up", looked=f" (looked for {shown})" if looked else "")
     feedback = "\n".join(line for line in (part.feedback.strip(), said) if line)
-    return dataclasses.replace(part, feedback=feedback, attempts=0)
+    found = dataclasses.replace(part, feedback=feedback, attempts=0)
+    if not question_answered:
+        return found
+    return to_review(found, NOT_FOUND_IN_ANSWERED_QUESTION.format(question=part.question))
 
 
 AttemptsRow = str

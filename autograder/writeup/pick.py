@@ -131,6 +131,8 @@ def _settle(found: list[Candidate], strength: Confidence) -> Picked:
     others = tuple(dict.fromkeys(c.text for c in found if _key(c.text) != _key(last.text)))
     if others:
         return Picked(last, "low", others, f"{len(others) + 1} different candidates of the same strength")
+    if last.strength == "low":
+        return Picked(last, "low", note="one of several code spans on the line that announced the part")
     return Picked(last, strength)
 
 
@@ -212,6 +214,10 @@ def _typical(units: Sequence[Unit], part: Part) -> list[Candidate]:
     return found[-1:]
 
 
+_CODE_SPANS = re.compile(r"`[^`\n]+`")
+_SUBJECT = re.compile(r"\s+[A-Za-z]")
+
+
 def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
     """The last rest of a line that announced the part (``A = [h, d]``, ``(a) [h, d]``) that the
     part's reader reads whole (a sentence is no stated value: the fallback reads it, ``low``)."""
@@ -220,9 +226,14 @@ def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
     for unit in reversed(units):
         if not unit.cued or unit.kind != "prose" or len(unit.text) > ANSWER_CHARS["math"]:
             continue
-        span = _LEADING_CODE.match(_EMPHASIS.sub("", unit.text).strip(" :=-"))
+        line = _EMPHASIS.sub("", unit.text).strip(" :=-")
+        span = _LEADING_CODE.match(line)
         if span is not None and code_span(span) and _reads(code_span(span), part):  # "C: `value` — why"
-            return [Candidate(code_span(span), unit, "cue-span", "medium")]
+            # "(b) `W_v` takes the input, whose width is `d_model`": a span followed by words is the
+            # sentence's subject, and with another span on the line which one is the value is a guess.
+            subject = _SUBJECT.match(line, span.end()) is not None and len(_CODE_SPANS.findall(line)) > 1
+            strength: Confidence = "low" if subject else "medium"
+            return [Candidate(code_span(span), unit, "cue-span", strength)]
         bold = unit.text.split("**")[0].strip(" :=-") if "**" in unit.text else ""
         if bold and _reads(clean_answer(bold, part.kind), part):  # "C = value** → shape …"
             return [Candidate(clean_answer(bold, part.kind), unit, "cue-line", "medium")]
