@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from autograder.mathread import Unreadable
+from autograder.mathread.elision import right_of_equals
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -127,7 +128,7 @@ def read(text: str, matrices: Mapping[str, tuple[str, ...]], feature_maps: Mappi
     """Math-notation text → :class:`MathFormula`, or :class:`Unreadable` with what to change."""
     source = text.strip().strip("$").strip()
     source = _WRAPPERS.sub(lambda match: match.group(1), source)
-    source = _right_of_equals(source)
+    source = right_of_equals(source)
     parser = _Parser(_tokens(source), source, matrices, feature_maps)
     tree = parser.formula()
     free = sorted(_free(tree))
@@ -136,16 +137,6 @@ def read(text: str, matrices: Mapping[str, tuple[str, ...]], feature_maps: Mappi
     row = free[0] if free else ""
     shown = (f"[row {row}] " if row else "") + show_node(tree)
     return MathFormula(tree, shown, row)
-
-
-def _right_of_equals(text: str) -> str:
-    depth = 0
-    last = -1
-    for index, char in enumerate(text):
-        depth += 1 if char in "([{" else -1 if char in ")]}" else 0
-        if char == "=" and depth == 0:
-            last = index
-    return text[last + 1 :].strip() if last >= 0 else text
 
 
 def _tokens(source: str) -> list[_Token]:

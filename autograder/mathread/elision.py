@@ -138,7 +138,7 @@ def expand(text: str, variables: tuple[str, ...], name: str) -> tuple[str, str]:
 def _items(text: str) -> list[str]:
     """The top-level components of a written list, its wrapper (``φ(x) =``, brackets, a matrix) removed."""
     body = text.strip().strip("$").strip()
-    body = _right_of_equals(body)
+    body = right_of_equals(body)
     body = _TRANSPOSE_END.sub("", body).strip()
     matrix = _MATRIX.search(body)
     if matrix:
@@ -150,7 +150,8 @@ def _items(text: str) -> list[str]:
     return [item.strip() for item in _split_top(body) if item.strip()]
 
 
-def _right_of_equals(text: str) -> str:
+def right_of_equals(text: str) -> str:
+    """What follows the last top-level ``=`` (``φ(x) = [...]`` → ``[...]``); the text when there is none."""
     depth = 0
     last = -1
     for index, char in enumerate(text):
