@@ -305,32 +305,30 @@ def _locate_in_archives(
         located = choose_writeup(writeups, upload, UPLOAD)
         return dataclasses.replace(located, messages=(*messages, *located.messages))
     if not holding and writing:
-        return _writeup_in_archives(writing, upload, messages)
+        return _one_archive(writing, upload, messages, "write-ups", choose_writeup)
     if not holding:
         return _nothing_found(upload, tuple(messages))
-    if len(holding) > 1:
-        names = ", ".join(_shown(archive, upload) for archive, _, _ in holding)
+    return _one_archive(holding, upload, messages, "answers", choose)
+
+
+def _one_archive(
+    candidates: list[tuple[Path, Path, list[Path]]],
+    upload: Path,
+    messages: list[str],
+    what: str,
+    chooser: Callable[[list[Path], Path, str], Located],
+) -> Located:
+    """What the one zip holding ``what`` (answers, or write-ups) holds; several such zips are
+    refused: either could be the one the student meant."""
+    if len(candidates) > 1:
+        names = ", ".join(_shown(archive, upload) for archive, _, _ in candidates)
         refusal = (
-            f"Several .zip files hold answers ({names}), so nothing was graded: either could be "
+            f"Several .zip files hold {what} ({names}), so nothing was graded: either could be "
             "the one you meant. Upload only one."
         )
         return Located(None, messages=(refusal, *messages))
-    archive, target, found = holding[0]
-    located = choose(found, target, _shown(archive, upload))
-    return dataclasses.replace(located, messages=(*messages, *located.messages))
-
-
-def _writeup_in_archives(writing: list[tuple[Path, Path, list[Path]]], upload: Path, messages: list[str]) -> Located:
-    """The write-up of the one zip that holds write-ups (and no answers file)."""
-    if len(writing) > 1:
-        names = ", ".join(_shown(archive, upload) for archive, _, _ in writing)
-        refusal = (
-            f"Several .zip files hold write-ups ({names}), so nothing was graded: either could be "
-            "the one you meant. Upload only one."
-        )
-        return Located(None, messages=(refusal, *messages))
-    archive, target, found = writing[0]
-    located = choose_writeup(found, target, _shown(archive, upload))
+    archive, target, found = candidates[0]
+    located = chooser(found, target, _shown(archive, upload))
     return dataclasses.replace(located, messages=(*messages, *located.messages))
 
 
