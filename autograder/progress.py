@@ -39,6 +39,7 @@ from rich.progress import (
 
 from autograder import safeio
 from autograder.groups import review_load
+from autograder.locate import is_found_note
 from autograder.result import VERDICTS, SubmissionResult
 from autograder.session import GRADER_FAILED
 
@@ -158,7 +159,7 @@ def summary(results: Sequence[SubmissionResult]) -> list[str]:
 
 def _problems(results: Sequence[SubmissionResult]) -> list[str]:
     """Submissions whose folder or grading had a problem, grader failures first, by full name."""
-    troubled = [result for result in results if result.messages]
+    troubled = [result for result in results if _problem_messages(result)]
     if not troubled:
         return ["Submissions with problems: none"]
     troubled.sort(key=lambda result: not any(m.startswith(GRADER_FAILED) for m in result.messages))
@@ -169,14 +170,21 @@ def _problems(results: Sequence[SubmissionResult]) -> list[str]:
         + " (full messages in their feedback):"
     ]
     for result in troubled[:LISTED_WITH_MESSAGE]:
-        failed = any(m.startswith(GRADER_FAILED) for m in result.messages)
-        first = next((m for m in result.messages if m.startswith(GRADER_FAILED)), result.messages[0])
-        more = f" (+{len(result.messages) - 1} more)" if len(result.messages) > 1 else ""
+        messages = _problem_messages(result)
+        failed = any(m.startswith(GRADER_FAILED) for m in messages)
+        first = next((m for m in messages if m.startswith(GRADER_FAILED)), messages[0])
+        more = f" (+{len(messages) - 1} more)" if len(messages) > 1 else ""
         lines.append(f"  {'! ' if failed else ''}{one_line(result.submission)}: {_short(first)}{more}")
     rest = troubled[LISTED_WITH_MESSAGE:]
     if rest:
         lines.append(f"  and {len(rest)} more: " + ", ".join(one_line(r.submission) for r in rest))
     return lines
+
+
+def _problem_messages(result: SubmissionResult) -> list[str]:
+    """The messages that are problems: where the answers were found (a nested folder, a zip,
+    a write-up) is information, not something to fix."""
+    return [message for message in result.messages if not is_found_note(message)]
 
 
 def _short(message: str) -> str:

@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 import autograder
-from autograder import gradescope
+from autograder import gradescope, progress
 from autograder.api import GRADER_FAILED, AnswerKey
 from autograder.cli import EXIT_CONFIG, EXIT_NOT_READ, EXIT_OK, EXIT_USAGE, main
 from autograder.progress import BatchView, summary
@@ -534,3 +534,19 @@ def test_the_progress_bar_draws_from_no_thread_of_its_own() -> None:
         view.add(SubmissionResult("ann", (part("p.a", "correct", score=1.0),)))
         assert "1/2" in stream.getvalue()  # redrawn as each submission is written
     assert "ann " in stream.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("messages", "listed"),
+    [
+        (("Graded hw9/answers.yaml from your upload.",), False),  # where the answers were: information
+        (("No answers.yaml was found, so the answers were extracted from your write-up chat.md.",), False),
+        (("Warning: 'q7.a' is not an answer id of this homework and was ignored.",), True),
+        (("Graded hw9/answers.yaml from your upload.", "answers.yaml is not valid YAML (line 3)."), True),
+    ],
+)
+def test_the_summary_lists_problems_not_where_answers_were_found(messages: tuple[str, ...], listed: bool) -> None:
+    lines = progress.summary([SubmissionResult("alice", (), messages)])
+    problems = next(line for line in lines if line.startswith("Submissions with problems"))
+    assert (problems != "Submissions with problems: none") is listed
+    assert not any("Graded hw9/answers.yaml" in line for line in lines)
