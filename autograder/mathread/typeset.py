@@ -127,17 +127,17 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
             )
             mrow = self.dom.createElement("mrow")
             transposed = self.dom.createElement("msup")
-            transposed.appendChild(self._identifier(first))
+            transposed.appendChild(self._name(first))
             transposed.appendChild(self._identifier("T", normal=True))
             mrow.appendChild(transposed)
-            mrow.appendChild(self._identifier(second))
+            mrow.appendChild(self._name(second))
             return mrow
         norm = _NORM.match(sym.name)
         if norm:
             squared = self.dom.createElement("msup")
             inside = self.dom.createElement("mrow")
             inside.appendChild(self._operator("‖"))
-            inside.appendChild(self._identifier(norm["name"]))
+            inside.appendChild(self._name(norm["name"]))
             inside.appendChild(self._operator("‖"))
             squared.appendChild(inside)
             squared.appendChild(self._print(2))
@@ -161,6 +161,10 @@ class OrderedPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
         element = self.dom.createElement("mo")
         element.appendChild(self.dom.createTextNode(text))
         return element
+
+    def _name(self, name: str) -> Any:
+        """A vector's name as sympy typesets a symbol of that name (``mu`` → μ, ``q_1`` → q₁)."""
+        return self._print(sympy.Symbol(name))
 
     def _identifier(self, text: str, *, normal: bool = False) -> Any:
         element = self.dom.createElement("mi")
