@@ -15,7 +15,7 @@ from autograder.writeup.model import Block, Document, Refused, Turn
 from tests.conftest import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "writeup_formats"
-GEMINI = ROOT.parent / "shared" / "writeups" / "gemini-hw9-chat.txt"
+GEMINI = ROOT / "tests" / "fixtures" / "writeups" / "gemini-hw9-chat.txt"  # a copy of ../shared/writeups/
 
 
 def _read(text: str, format: str = "markdown", name: str = "writeup.md") -> Document:

@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 HW9 = ["--problems", str(ROOT / "problems" / "hw9"), "--reference", str(ROOT / "reference" / "hw9")]
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = ("10-chat-export", "11-latex-writeup", "12-notebook")
-GEMINI = ROOT.parent / "shared" / "writeups" / "gemini-hw9-chat.txt"
+GEMINI = FIXTURES / "writeups" / "gemini-hw9-chat.txt"
+"""A copy of ../shared/writeups/gemini-hw9-chat.txt, kept here so a clone outside this workspace tests it."""
 UNSEEN_SETS = (FIXTURES / "writeups_unseen", FIXTURES / "writeups_unseen2")
 """Two blind sets, by different authors; the second was written after the engine was frozen."""
 SILENT = ("correct", "partial", "incorrect", "unanswered", "unreadable")
@@ -101,8 +102,6 @@ def test_an_example_write_up_grades_as_its_verdicts_say(tmp_path: Path, example:
 
 @pytest.fixture(scope="module")
 def gemini(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    if not GEMINI.is_file():
-        pytest.skip(f"{GEMINI} is not on this machine")
     return _graded_file(GEMINI, tmp_path_factory.mktemp("gemini"))
 
 
