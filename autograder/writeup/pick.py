@@ -229,7 +229,7 @@ def _cue_line(units: Sequence[Unit], part: Part) -> list[Candidate]:
         line = _EMPHASIS.sub("", unit.text).strip(" :=-")
         span = _LEADING_CODE.match(line)
         if span is not None and code_span(span) and _reads(code_span(span), part):  # "C: `value` — why"
-            # "(b) `W_v` takes the input, whose width is `d_model`": a span followed by words is the
+            # "(b) `W_x` takes the input, whose width is `n`": a span followed by words is the
             # sentence's subject, and with another span on the line which one is the value is a guess.
             subject = _SUBJECT.match(line, span.end()) is not None and len(_CODE_SPANS.findall(line)) > 1
             strength: Confidence = "low" if subject else "medium"
