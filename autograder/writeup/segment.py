@@ -160,9 +160,10 @@ def segment(document: Document, cues: Cues) -> Segmented:
             for block in turn.blocks
             if block.tags
         ]
+        levels = _levels(turn)
         for unit in units_of(turn, index):
             if unit.kind in ("prose", "heading"):
-                level = _level(turn, unit)
+                level = levels.get(unit.first_line, 0)
                 row = _table_row(unit.text, state, cues)
                 pieces = row or detect(unit.text, unit.kind == "heading", level, state, cues, turn.label)
                 corrected = _corrected(unit.text, pieces, state, cues)
@@ -216,11 +217,14 @@ def units_of(turn: Turn, index: int) -> list[Unit]:
     return units
 
 
-def _level(turn: Turn, unit: Unit) -> int:
+def _levels(turn: Turn) -> dict[int, int]:
+    """The heading level at each line where a heading of ``turn`` starts (the first heading
+    there), built once per turn: looking it up per line was quadratic in a turn's length."""
+    levels: dict[int, int] = {}
     for block in turn.blocks:
-        if block.kind == "heading" and block.first_line == unit.first_line:
-            return block.level or 1
-    return 0
+        if block.kind == "heading":
+            levels.setdefault(block.first_line, block.level or 1)
+    return levels
 
 
 def _add(sections: list[Section], exchange: int, question: str | None, path: tuple[str, ...], unit: Unit) -> None:
@@ -236,10 +240,11 @@ def _user_turn(turn: Turn, index: int, state: _State, cues: Cues) -> set[str]:
     """Follow a user turn's cues (they set the reply's context); the part ids it names."""
     named: set[str] = set()
     moved = False
+    levels = _levels(turn)
     for unit in units_of(turn, index):
         if unit.kind not in ("prose", "heading"):
             continue
-        level = _level(turn, unit)
+        level = levels.get(unit.first_line, 0)
         before = (state.question, state.path)
         detect(unit.text, unit.kind == "heading", level, state, cues, turn.label)
         moved = moved or state.question != before[0]
