@@ -111,6 +111,7 @@ def test_a_writeup_folder_is_graded_with_where_each_answer_came_from(tmp_path: P
     assert (explain.verdict, explain.score) == ("needs_review", 0.0)
     assert "Nothing was found for this part in report.md (looked for 'mech.explain'" in explain.feedback
     assert "answers other parts of mech" in explain.feedback
+    assert "counts as unanswered" not in explain.feedback and "Not answered." not in explain.feedback
     html = (tmp_path / "out" / "alice" / "feedback.html").read_text(encoding="utf-8")
     assert 'id="readback-algo.sort"' in html and "report.md, line 6 (answer-line, high confidence)" in html
     assert '<pre class="quote">algo.sort =&gt; O(n log n)</pre>' in html

@@ -43,6 +43,7 @@ NOT_FOUND_IN_ANSWERED_QUESTION = (
     "autograder did not recognise: an instructor will look."
 )
 NOTHING_FOUND = "Nothing was found for this part in {file}{looked}, so it counts as unanswered."
+NOTHING_FOUND_YET = "Nothing was found for this part in {file}{looked}."
 Cues = Callable[[Part], Sequence[str]]
 """What the extractor looks for to find a part (its markers), for the message of a part not found."""
 
@@ -161,12 +162,13 @@ def _not_found(part: PartResult, file: str, looked: Sequence[str], *, question_a
     if part.verdict != "unanswered":
         return part  # graded from elsewhere (cannot happen for a write-up): left as graded
     shown = ", ".join(f"'{cue}'" for cue in looked[:6]) + (" …" if len(looked) > 6 else "")
-    said = NOTHING_FOUND.format(file=file or "your write-up", looked=f" (looked for {shown})" if looked else "")
-    feedback = "\n".join(line for line in (part.feedback.strip(), said) if line)
-    found = dataclasses.replace(part, feedback=feedback, attempts=0)
-    if not question_answered:
-        return found
-    return to_review(found, NOT_FOUND_IN_ANSWERED_QUESTION.format(question=part.question))
+    where = {"file": file or "your write-up", "looked": f" (looked for {shown})" if looked else ""}
+    if question_answered:  # waits for review: the feedback must not also say it counts as unanswered
+        said = NOTHING_FOUND_YET.format(**where)
+        searched = dataclasses.replace(part, feedback=said, attempts=0)
+        return to_review(searched, NOT_FOUND_IN_ANSWERED_QUESTION.format(question=part.question))
+    feedback = "\n".join(line for line in (part.feedback.strip(), NOTHING_FOUND.format(**where)) if line)
+    return dataclasses.replace(part, feedback=feedback, attempts=0)
 
 
 AttemptsRow = str
